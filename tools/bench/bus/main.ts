@@ -23,8 +23,8 @@ interface Plan {
 
 const QUICK: Plan = {
   messages: 50_000,
-  sequential: { warmup: 200, requests: 2_000 },
-  pipelined: { warmup: 1_000, requests: 10_000 },
+  sequential: { warmup: 500, requests: 5_000 },
+  pipelined: { warmup: 2_000, requests: 20_000 },
   idle: { settleMs: 1_000, sampleMs: 500 },
   timeoutMs: 45_000,
 };
