@@ -19,3 +19,15 @@ export interface MessageType<T> {
 
 /** Extracts the value type of a MessageType. */
 export type MessageOf<M> = M extends MessageType<infer T> ? T : never;
+
+/**
+ * A request message type: a table marked `(reply: "X")` in its schema. The
+ * handler of a request answers with a value of the reply type.
+ */
+export interface RequestType<T, R> extends MessageType<T> {
+  /** The type of the successful answer. */
+  readonly reply: MessageType<R>;
+}
+
+/** Extracts the reply value type of a RequestType. */
+export type ReplyOf<M> = M extends RequestType<unknown, infer R> ? R : never;
