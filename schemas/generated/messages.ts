@@ -165,10 +165,15 @@ export const schema = defineSchema({
       { name: 'accepted', id: 0, type: { kind: 'scalar', scalar: 'bool' } },
       { name: 'reason', id: 1, type: { kind: 'string' } },
     ] },
-    { name: 'gridlink.bus.ConfigChanged', fields: [
+    { name: 'gridlink.bus.ConfigChanged', reply: 'gridlink.bus.ConfigApplied', fields: [
       { name: 'module', id: 0, type: { kind: 'string' } },
       { name: 'config_json', id: 1, type: { kind: 'string' } },
       { name: 'revision', id: 2, type: { kind: 'scalar', scalar: 'uint32' } },
+    ] },
+    { name: 'gridlink.bus.ConfigApplied', fields: [
+      { name: 'revision', id: 0, type: { kind: 'scalar', scalar: 'uint32' } },
+      { name: 'applied', id: 1, type: { kind: 'scalar', scalar: 'bool' } },
+      { name: 'message', id: 2, type: { kind: 'string' } },
     ] },
     { name: 'gridlink.bus.Control', fields: [
       { name: 'body', id: 1, type: { kind: 'union', name: 'gridlink.bus.ControlBody' } },
@@ -507,14 +512,28 @@ export interface ShutdownReply {
 }
 export const ShutdownReply: MessageType<ShutdownReply> = schema.message<ShutdownReply>('gridlink.bus.ShutdownReply');
 
-/** Published on "$config/<module name>" or sent on the module's config role. */
+/**
+ * A new configuration for one module, asked on its implicit role
+ * "config@<module id or name>"; answered by ConfigApplied.
+ *
+ * A request; its reply is {@link ConfigApplied}.
+ */
 export interface ConfigChanged {
   module?: string;
   /** The new configuration as JSON text. */
   configJson?: string;
   revision: number;
 }
-export const ConfigChanged: MessageType<ConfigChanged> = schema.message<ConfigChanged>('gridlink.bus.ConfigChanged');
+export const ConfigChanged: RequestType<ConfigChanged, ConfigApplied> = schema.request<ConfigChanged, ConfigApplied>('gridlink.bus.ConfigChanged');
+
+/** Whether a module took a new configuration. */
+export interface ConfigApplied {
+  revision: number;
+  applied: boolean;
+  /** Why not, when not applied. */
+  message?: string;
+}
+export const ConfigApplied: MessageType<ConfigApplied> = schema.message<ConfigApplied>('gridlink.bus.ConfigApplied');
 
 /** Bus control traffic between two peers, carried in Control envelopes. */
 export type ControlBody =
@@ -955,6 +974,7 @@ export const TagsChanged: MessageType<TagsChanged> = schema.message<TagsChanged>
 export const allMessageTypes: ReadonlyMap<string, MessageType<unknown>> = new Map<string, MessageType<unknown>>([
   ['gridlink.bus.Beacon', Beacon],
   ['gridlink.bus.BusError', BusError],
+  ['gridlink.bus.ConfigApplied', ConfigApplied],
   ['gridlink.bus.ConfigChanged', ConfigChanged],
   ['gridlink.bus.Control', Control],
   ['gridlink.bus.Envelope', Envelope],

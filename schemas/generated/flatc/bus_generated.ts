@@ -2,6 +2,7 @@
 
 export * from './gridlink/bus/beacon.js';
 export * from './gridlink/bus/bus-error.js';
+export * from './gridlink/bus/config-applied.js';
 export * from './gridlink/bus/config-changed.js';
 export * from './gridlink/bus/control-body.js';
 export * from './gridlink/bus/control.js';

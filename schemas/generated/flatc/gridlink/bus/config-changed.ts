@@ -3,7 +3,8 @@
 import * as flatbuffers from 'flatbuffers';
 
 /**
- * Published on "$config/<module name>" or sent on the module's config role.
+ * A new configuration for one module, asked on its implicit role
+ * "config@<module id or name>"; answered by ConfigApplied.
  */
 export class ConfigChanged {
   bb: flatbuffers.ByteBuffer|null = null;
