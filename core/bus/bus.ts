@@ -1,0 +1,1018 @@
+import { mkdirSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { Dealer, Subscriber, XPublisher, Router } from 'zeromq';
+import type { Observable } from 'rxjs';
+import type { MessageType } from '../schema/message-type.js';
+import { createLogger, type Logger } from '../log/logger.js';
+import { BatchWriter, forEachItem } from './batch.js';
+import { resolveBusOptions, type BusOptions, type BusOptionsInput } from './config.js';
+import { ControlCodec, type ControlMessage } from './control.js';
+import { configureCurveClient, configureCurveServer, ZapHandler } from './curve.js';
+import { Discovery, lanAddress, type BeaconInfo, type LanAddress } from './discovery.js';
+import { EnvelopeEncoder, MalformedFrameError, MessageKind, emptyEnvelope, readEnvelope, type EnvelopeFields } from './envelope.js';
+import { BackpressureError, BusClosedError, NoHandlersError, RecipientFailureError, type BusError } from './errors.js';
+import { hostKey, newIncarnation, newModuleId } from './ids.js';
+import { PendingRequests, type ReplyMessage } from './pending-requests.js';
+import { ProxyChains } from './proxies/chain.js';
+import type { Proxy, ProxyMessage, ProxyMessageKind } from './proxies/proxy.js';
+import { Registry, handlesType, type ModuleRecord, type ModuleStateName, type RegistryChange, type RoleEntry } from './registry.js';
+import { SocketWriter } from './socket-writer.js';
+import { BusStats } from './stats.js';
+
+/** A message as a handler receives it. `body` is only valid during the call unless copied. */
+export interface Delivery {
+  readonly kind: 'publish' | 'send' | 'request';
+  readonly type: string;
+  readonly body: Uint8Array;
+  /** Module id of the sender. */
+  readonly sender: string;
+  /** Topic or role it was addressed to. */
+  readonly target: string;
+  readonly timestampMs: number;
+}
+
+/** What a request handler answers: a message, or an error reply (`error: true`). */
+export interface ReplyValue {
+  readonly type: string;
+  readonly body: Uint8Array;
+  readonly error?: boolean;
+}
+
+export type RequestHandler = (delivery: Delivery) => ReplyValue | void | Promise<ReplyValue | void>;
+export type TopicHandler = (delivery: Delivery) => void;
+
+export interface RequestOptions {
+  /** Default: the bus option requestTimeoutMs (5 s). */
+  timeoutMs?: number;
+}
+
+/** Roles, topics and published topics a module declares; goes into its registry record. */
+export interface Declaration {
+  roles?: readonly RoleEntry[];
+  topics?: readonly string[];
+  publishes?: readonly string[];
+}
+
+export type { ReplyMessage, ModuleRecord, RegistryChange, RoleEntry, ModuleStateName };
+
+type Frames = (Buffer | Uint8Array | string)[];
+
+interface OutboxEntry {
+  readonly kind: MessageKind;
+  readonly target: string;
+  readonly type: string;
+  readonly batch: BatchWriter;
+}
+
+/** One peer module and the DEALER that reaches its ROUTER. */
+class PeerLink {
+  readonly outbox = new Map<string, OutboxEntry>();
+  lastSeen = Date.now();
+  state: 'alive' | 'evasive' = 'alive';
+  record?: ModuleRecord;
+  pubEndpoint?: string;
+  dirty = false;
+
+  constructor(
+    readonly id: string,
+    readonly endpoint: string,
+    readonly dealer: Dealer,
+    readonly writer: SocketWriter,
+  ) {}
+}
+
+const FLUSH_BYTES = 256 * 1024;
+const BATCH_START_BYTES = 4096;
+const BUS_ERROR_TYPE = 'gridlink.bus.BusError';
+const TOPIC_END = '\u0000';
+
+/**
+ * One bus node: the peer of a module process in the brokerless mesh.
+ *
+ * Sockets (the ZRE/Zyre layout): a ROUTER for all direct traffic in, an
+ * XPUB for publications out, one SUB connected to every peer's publisher, a
+ * DEALER per peer for direct traffic out, and a UDP socket for beacons.
+ * Every peer holds a replica of the registry; each record has one writer.
+ */
+export class Bus {
+  readonly id = newModuleId();
+  readonly incarnation = newIncarnation();
+  readonly registry = new Registry();
+  readonly stats = new BusStats();
+  readonly proxies = new ProxyChains();
+  readonly options: BusOptions;
+  readonly log: Logger;
+
+  private readonly router = new Router();
+  private readonly publisher = new XPublisher();
+  private readonly subscriber = new Subscriber();
+  private readonly peers = new Map<string, PeerLink>();
+  private readonly seedLinks = new Map<string, PeerLink>();
+  private readonly pending = new PendingRequests();
+  private readonly encoder: EnvelopeEncoder;
+  private readonly control: ControlCodec;
+  private readonly handlers = new Map<string, RequestHandler>();
+  private readonly topicHandlers = new Map<string, Set<TopicHandler>>();
+  private readonly wildcardHandlers = new Map<string, Set<TopicHandler>>();
+  private readonly publishOutbox = new Map<string, OutboxEntry & { topicFrame: Buffer }>();
+  private readonly roundRobin = new Map<string, number>();
+  private readonly malformedLogged = new Set<string>();
+  private readonly topicFrames = new Map<string, Buffer>();
+  private publishWriter!: SocketWriter;
+  private discovery?: Discovery;
+  private zap?: ZapHandler;
+  private lan?: LanAddress;
+  private timer?: NodeJS.Timeout;
+  private flushScheduled = false;
+  private closed = false;
+  private own!: ModuleRecord;
+  private ports = { router: 0, pub: 0, lanRouter: 0, lanPub: 0 };
+  private ipcRouter = '';
+  private ipcPub = '';
+  private readonly hostKey = hostKey();
+  private errorHandler: (error: BusError) => void;
+
+  private constructor(options: BusOptions) {
+    this.options = options;
+    this.log = createLogger(options.name);
+    this.encoder = new EnvelopeEncoder(this.id);
+    this.control = new ControlCodec();
+    this.errorHandler = (error) => this.log.warn(error.message, { code: error.code });
+  }
+
+  /** Starts a bus node: binds its sockets, announces itself and begins discovery. */
+  static async start(input: BusOptionsInput, declaration: Declaration = {}): Promise<Bus> {
+    const bus = new Bus(resolveBusOptions(input));
+    await bus.open(declaration);
+    return bus;
+  }
+
+  // ---------------------------------------------------------------- public API
+
+  /** Replaces the handler of failures nobody else catches (failed sends, dropped requests). */
+  setDefaultErrorHandler(handler: (error: BusError) => void): void {
+    this.errorHandler = handler;
+  }
+
+  /** Reports a failure to the default error handler. */
+  reportError(error: BusError): void {
+    try {
+      this.errorHandler(error);
+    } catch (handlerError) {
+      this.log.error('default error handler threw', { error: String(handlerError) });
+    }
+  }
+
+  get record(): ModuleRecord {
+    return this.own;
+  }
+
+  get changes(): Observable<RegistryChange> {
+    return this.registry.changes;
+  }
+
+  /** Publishes a typed message to every subscriber of the topic. */
+  publish<T>(topic: string, type: MessageType<T>, value: T): void {
+    this.publishRaw(topic, type.name, type.encode(value));
+  }
+
+  /**
+   * Publishes encoded bytes. The bytes are copied into the next batch, so the
+   * caller may reuse its buffer at once. Best effort: beyond the publisher's
+   * high-water mark publications are dropped and counted.
+   */
+  publishRaw(topic: string, type: string, body: Uint8Array): void {
+    if (this.closed) throw new BusClosedError(topic, type);
+    if (this.proxies.hasOutbound) {
+      const message = this.intercept('publish', topic, type, body);
+      if (!message) return;
+      topic = message.target;
+      type = message.type;
+      body = message.body;
+    }
+    if (this.hasLocalSubscriber(topic)) this.deliverLocalPublish(topic, type, body);
+    const key = `${topic}${TOPIC_END}${type}`;
+    let entry = this.publishOutbox.get(key);
+    if (entry === undefined) {
+      entry = { kind: MessageKind.Publish, target: topic, type, batch: new BatchWriter(BATCH_START_BYTES), topicFrame: this.topicFrame(topic) };
+      this.publishOutbox.set(key, entry);
+    }
+    entry.batch.append(body, 0);
+    this.stats.published++;
+    if (entry.batch.length >= FLUSH_BYTES) this.flushPublication(entry);
+    else this.scheduleFlush();
+  }
+
+  /** Sends a typed message to one live holder of the role (round-robin). Throws NoHandlersError at once. */
+  send<T>(role: string, type: MessageType<T>, value: T): void {
+    this.sendRaw(role, type.name, type.encode(value));
+  }
+
+  sendRaw(role: string, type: string, body: Uint8Array): void {
+    if (this.closed) throw new BusClosedError(role, type);
+    if (this.proxies.hasOutbound) {
+      const message = this.intercept('send', role, type, body);
+      if (!message) return;
+      role = message.target;
+      type = message.type;
+      body = message.body;
+    }
+    const target = this.pickHolder(role, type);
+    if (target === 'local') {
+      const copy = new Uint8Array(body);
+      queueMicrotask(() => void this.dispatchDirect('send', role, type, copy, this.id, Date.now(), 0));
+      this.stats.sent++;
+      return;
+    }
+    this.enqueue(target, MessageKind.Send, role, type, body, 0, 0);
+    this.stats.sent++;
+  }
+
+  /** A typed request; resolves with the decoded reply, rejects with a BusError. */
+  async request<T, R>(role: string, type: MessageType<T>, value: T, replyType: MessageType<R>, options: RequestOptions = {}): Promise<R> {
+    const reply = await this.requestRaw(role, type.name, type.encode(value), options);
+    if (reply.type !== replyType.name) {
+      throw new RecipientFailureError(role, type.name, reply.type, reply.body, `expected a ${replyType.name} reply, got ${reply.type}`);
+    }
+    return replyType.decode(reply.body);
+  }
+
+  /**
+   * Sends a request to one live holder of the role and waits for its reply.
+   * Fails at once with NoHandlers when nobody holds the role, with PeerGone
+   * when the chosen peer leaves, disconnects or expires meanwhile, with
+   * Timeout after `timeoutMs`, and with RecipientFailure on an error reply.
+   */
+  requestRaw(role: string, type: string, body: Uint8Array, options: RequestOptions = {}): Promise<ReplyMessage> {
+    if (this.closed) return Promise.reject(new BusClosedError(role, type));
+    const timeoutMs = options.timeoutMs ?? this.options.requestTimeoutMs;
+    if (this.proxies.hasOutbound) {
+      const message = this.intercept('request', role, type, body);
+      if (!message) {
+        // A dropped request behaves like a lost one: it times out.
+        return new Promise((_, reject) => setTimeout(() => reject(new RecipientFailureError(role, type, BUS_ERROR_TYPE, new Uint8Array(), 'dropped by a proxy')), timeoutMs));
+      }
+      role = message.target;
+      type = message.type;
+      body = message.body;
+    }
+    let target: PeerLink | 'local';
+    try {
+      target = this.pickHolder(role, type);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    this.stats.requests++;
+    const peerId = target === 'local' ? this.id : target.id;
+    const { id, promise } = this.pending.add(peerId, role, type, timeoutMs);
+    if (target === 'local') {
+      const copy = new Uint8Array(body);
+      queueMicrotask(() => void this.dispatchDirect('request', role, type, copy, this.id, Date.now(), id));
+    } else {
+      this.enqueue(target, MessageKind.Request, role, type, body, id, Date.now() + timeoutMs);
+    }
+    return promise;
+  }
+
+  /** Handles a message type (request or send) on this module's roles. One handler per type. */
+  handle(type: string, handler: RequestHandler): void {
+    this.handlers.set(type, handler);
+  }
+
+  /**
+   * Subscribes to a topic. A topic ending in "*" is a prefix ("grid/*" takes
+   * "grid/meter/1"). Returns the function that ends the subscription.
+   */
+  subscribe(topic: string, handler: TopicHandler): () => void {
+    const wildcard = topic.endsWith('*');
+    const key = wildcard ? topic.slice(0, -1) : topic;
+    const map = wildcard ? this.wildcardHandlers : this.topicHandlers;
+    let set = map.get(key);
+    const first = !set;
+    if (!set) map.set(key, (set = new Set()));
+    set.add(handler);
+    if (first) {
+      this.subscriber.subscribe(wildcard ? key : key + TOPIC_END);
+      if (!this.own.topics.includes(topic)) this.declare({ topics: [...this.own.topics, topic] });
+    }
+    return () => {
+      const current = map.get(key);
+      if (!current?.delete(handler) || current.size > 0) return;
+      map.delete(key);
+      this.subscriber.unsubscribe(wildcard ? key : key + TOPIC_END);
+      this.declare({ topics: this.own.topics.filter((t) => t !== topic) });
+    };
+  }
+
+  /** Changes this module's roles, topics or state; every replica gets the delta. */
+  declare(change: Declaration & { state?: ModuleStateName }): void {
+    const roles = change.roles ?? this.own.roles;
+    const topics = change.topics ?? this.own.topics;
+    this.own = {
+      ...this.own,
+      roles,
+      topics,
+      publishes: change.publishes ?? this.own.publishes,
+      state: change.state ?? this.own.state,
+      seq: this.own.seq + 1,
+    };
+    this.registry.upsert({ ...this.own });
+    const delta = this.control.encode({
+      kind: 'delta',
+      id: this.id,
+      incarnation: this.incarnation,
+      seq: this.own.seq,
+      state: change.state,
+      roles: change.roles,
+      topics: change.topics,
+    });
+    for (const peer of this.peers.values()) this.enqueueControl(peer, delta);
+  }
+
+  /** Replaces the proxy chains at run time; in-flight messages are not affected. */
+  setProxies(outbound: readonly Proxy[], inbound: readonly Proxy[]): void {
+    this.proxies.replace(outbound, inbound);
+    this.log.info('proxies replaced', this.proxies.describe());
+  }
+
+  /** Leaves the mesh: tells every peer, fails pending requests, closes every socket. */
+  async close(reason = 'closed'): Promise<void> {
+    if (this.closed) return;
+    this.flush();
+    const leave = this.control.encode({ kind: 'leave', id: this.id, incarnation: this.incarnation, reason });
+    for (const peer of this.peers.values()) this.enqueueControl(peer, leave);
+    this.flush();
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.discovery?.stop();
+    // Give the writers a moment to hand the Leave to libzmq (linger sends it).
+    await waitFor(() => [...this.peers.values()].every((p) => p.writer.pending === 0), 200);
+    this.pending.failAll((p) => new BusClosedError(p.role, p.type));
+    for (const peer of [...this.peers.values(), ...this.seedLinks.values()]) {
+      peer.writer.close();
+      peer.dealer.linger = 100;
+      peer.dealer.close();
+    }
+    this.peers.clear();
+    this.seedLinks.clear();
+    this.publishWriter.close();
+    this.publisher.linger = 0;
+    this.router.linger = 0;
+    this.subscriber.linger = 0;
+    this.publisher.close();
+    this.router.close();
+    this.subscriber.close();
+    this.zap?.close();
+    this.registry.close();
+  }
+
+  /** Counters for tools and tests: malformed input, drops, traffic. */
+  snapshotStats(): Record<string, number> {
+    return { ...this.stats.snapshot(), peers: this.peers.size, pendingRequests: this.pending.size, proxyVersion: this.proxies.version };
+  }
+
+  // ---------------------------------------------------------------- start-up
+
+  private async open(declaration: Declaration): Promise<void> {
+    const { options } = this;
+    mkdirSync(options.runtimeDir, { recursive: true, mode: 0o700 });
+    if (options.discovery.interface) this.lan = lanAddress(options.discovery.interface);
+    if (options.keyring) {
+      this.zap = new ZapHandler(options.keyring, (address, key) =>
+        this.logMalformedOnce(`zap:${key}`, `refused a peer whose key is not in the keyring`, { address, key }),
+      );
+      await this.zap.start();
+      configureCurveServer(this.router, options.keyring);
+      configureCurveServer(this.publisher, options.keyring);
+    }
+    this.router.receiveHighWaterMark = options.highWaterMark;
+    this.router.sendHighWaterMark = options.highWaterMark;
+    this.publisher.sendHighWaterMark = options.highWaterMark;
+    this.subscriber.receiveHighWaterMark = options.highWaterMark;
+    this.router.mandatory = false;
+    this.router.handover = true;
+    // Publications never block the module: a full subscriber pipe fails the
+    // send at once (noDrop + sendTimeout 0) and the batch is counted as dropped.
+    this.publisher.noDrop = true;
+    this.publisher.sendTimeout = 0;
+    this.publisher.verbosity = 'allSubs';
+    this.ipcRouter = `ipc://${join(options.runtimeDir, `${this.id}.router`)}`;
+    this.ipcPub = `ipc://${join(options.runtimeDir, `${this.id}.pub`)}`;
+    await this.router.bind(this.ipcRouter);
+    await this.publisher.bind(this.ipcPub);
+    await this.router.bind('tcp://127.0.0.1:0');
+    await this.publisher.bind('tcp://127.0.0.1:0');
+    this.ports.router = portOf(this.router.lastEndpoint);
+    this.ports.pub = portOf(this.publisher.lastEndpoint);
+    const routerEndpoints = [this.ipcRouter, `tcp://127.0.0.1:${this.ports.router}`];
+    const pubEndpoints = [this.ipcPub, `tcp://127.0.0.1:${this.ports.pub}`];
+    if (this.lan) {
+      await this.router.bind(`tcp://${this.lan.address}:0`);
+      await this.publisher.bind(`tcp://${this.lan.address}:0`);
+      this.ports.lanRouter = portOf(this.router.lastEndpoint);
+      this.ports.lanPub = portOf(this.publisher.lastEndpoint);
+      routerEndpoints.push(`tcp://${this.lan.address}:${this.ports.lanRouter}`);
+      pubEndpoints.push(`tcp://${this.lan.address}:${this.ports.lanPub}`);
+    }
+    this.publishWriter = new SocketWriter(this.publisher, options.maxQueuedBatches, (frames) => {
+      this.stats.droppedPublications += batchCountOf(frames);
+    });
+    this.own = {
+      id: this.id,
+      incarnation: this.incarnation,
+      name: options.name,
+      version: options.version,
+      host: hostname(),
+      hostKey: this.hostKey,
+      pid: process.pid,
+      routerEndpoints,
+      pubEndpoints,
+      roles: declaration.roles ?? [],
+      topics: declaration.topics ?? [],
+      publishes: declaration.publishes ?? [],
+      state: 'running',
+      seq: 1,
+      curvePublicKey: options.keyring?.publicKey ?? '',
+    };
+    this.registry.upsert({ ...this.own });
+    for (const topic of this.own.topics) {
+      this.subscriber.subscribe(topic.endsWith('*') ? topic.slice(0, -1) : topic + TOPIC_END);
+    }
+    void this.receiveDirect();
+    void this.receivePublications();
+    void this.receiveSubscriptions();
+    this.discovery = new Discovery(
+      options.discovery,
+      this.lan,
+      () => ({
+        id: this.id,
+        incarnation: this.incarnation,
+        seq: this.own.seq,
+        curvePublicKey: this.own.curvePublicKey,
+        ipcRouter: this.ipcRouter,
+        ipcPub: this.ipcPub,
+        loopbackPorts: { router: this.ports.router, pub: this.ports.pub },
+        lanPorts: this.lan ? { router: this.ports.lanRouter, pub: this.ports.lanPub } : undefined,
+      }),
+      (beacon) => this.onBeacon(beacon),
+      (address, why) => {
+        this.stats.malformed++;
+        this.logMalformedOnce(`udp:${address}`, why, { address });
+      },
+    );
+    await this.discovery.start();
+    const tick = Math.max(50, Math.min(options.heartbeat.intervalMs, options.heartbeat.evasiveMs / 3));
+    let sinceHeartbeat = 0;
+    this.timer = setInterval(() => {
+      sinceHeartbeat += tick;
+      const beat = sinceHeartbeat >= options.heartbeat.intervalMs;
+      if (beat) sinceHeartbeat = 0;
+      this.checkPeers(beat);
+    }, tick);
+    this.timer.unref();
+    this.contactSeeds();
+    this.log.info('bus started', { id: this.id, router: routerEndpoints.join(' '), discovery: `${options.discovery.cluster}@udp:${options.discovery.port}` });
+  }
+
+  // ---------------------------------------------------------------- discovery and links
+
+  private onBeacon(beacon: BeaconInfo): void {
+    if (beacon.id === this.id) return;
+    const known = this.peers.get(beacon.id);
+    if (beacon.leaving) {
+      if (known) this.dropPeer(known, 'left (beacon)');
+      return;
+    }
+    if (this.options.keyring && !this.zap?.isAllowed(beacon.curvePublicKey)) {
+      this.logMalformedOnce(`beacon-key:${beacon.id}`, 'ignoring a module whose key is not in the keyring', { id: beacon.id, address: beacon.address });
+      return;
+    }
+    if (known) {
+      known.lastSeen = Date.now();
+      if (known.record && beacon.seq > known.record.seq) this.enqueueControl(known, this.control.encode({ kind: 'resync', id: beacon.id, haveSeq: known.record.seq }));
+      return;
+    }
+    const endpoint = beacon.sameHost ? beacon.ipcRouter : `tcp://${beacon.address}:${beacon.routerPort}`;
+    const peer = this.connectPeer(beacon.id, endpoint, beacon.curvePublicKey);
+    this.enqueueControl(peer, this.helloFrame(true));
+  }
+
+  private connectPeer(id: string, endpoint: string, curveKey: string): PeerLink {
+    const existing = this.peers.get(id);
+    if (existing) return existing;
+    const dealer = new Dealer({ routingId: this.id });
+    dealer.sendHighWaterMark = this.options.highWaterMark;
+    dealer.immediate = false;
+    dealer.linger = 0;
+    if (this.options.keyring) configureCurveClient(dealer, this.options.keyring, curveKey);
+    dealer.connect(endpoint);
+    const writer = new SocketWriter(dealer, this.options.maxQueuedBatches, (frames, error) => {
+      if (!this.closed) this.log.debug('direct message not sent', { peer: id, error: String(error), items: batchCountOf(frames) });
+    });
+    const peer = new PeerLink(id, endpoint, dealer, writer);
+    dealer.events.on('disconnect', () => {
+      if (this.closed || this.peers.get(id) !== peer) return;
+      peer.state = 'evasive';
+      const failed = this.pending.failPeer(id, 'disconnected');
+      if (failed > 0) this.log.info('peer disconnected; pending requests failed', { peer: id, failed });
+    });
+    dealer.events.on('handshake', () => {
+      peer.state = 'alive';
+    });
+    dealer.events.on('connect', () => {
+      if (!this.options.keyring) peer.state = 'alive';
+    });
+    this.peers.set(id, peer);
+    return peer;
+  }
+
+  private contactSeeds(): void {
+    for (const seed of this.options.discovery.seeds) {
+      if (this.seedLinks.has(seed.endpoint)) continue;
+      if ([...this.peers.values()].some((p) => p.endpoint === seed.endpoint)) continue;
+      const dealer = new Dealer({ routingId: this.id });
+      dealer.linger = 0;
+      if (this.options.keyring) configureCurveClient(dealer, this.options.keyring, seed.publicKey ?? '');
+      dealer.connect(seed.endpoint);
+      const writer = new SocketWriter(dealer, 16, () => undefined);
+      const link = new PeerLink(`seed:${seed.endpoint}`, seed.endpoint, dealer, writer);
+      this.seedLinks.set(seed.endpoint, link);
+      this.enqueueControl(link, this.helloFrame(true));
+    }
+  }
+
+  private helloFrame(replyWanted: boolean): Uint8Array {
+    return this.control.encode({ kind: 'hello', record: this.own, replyWanted });
+  }
+
+  /** Picks where to reach a module we learnt of by its Hello. */
+  private chooseEndpoint(record: ModuleRecord): string | undefined {
+    const seeded = record.routerEndpoints.find((e) => this.seedLinks.has(e));
+    if (seeded) return seeded;
+    if (record.hostKey === this.hostKey) return record.routerEndpoints.find((e) => e.startsWith('ipc://')) ?? record.routerEndpoints[0];
+    const remote = record.routerEndpoints.filter((e) => e.startsWith('tcp://') && !e.startsWith('tcp://127.'));
+    if (this.lan) {
+      const prefix = this.lan.address.split('.').slice(0, 3).join('.') + '.';
+      const near = remote.find((e) => e.startsWith(`tcp://${prefix}`));
+      if (near) return near;
+    }
+    return remote[0];
+  }
+
+  private choosePubEndpoint(record: ModuleRecord, routerEndpoint: string): string | undefined {
+    if (routerEndpoint.startsWith('ipc://')) return record.pubEndpoints.find((e) => e.startsWith('ipc://'));
+    const host = routerEndpoint.slice(0, routerEndpoint.lastIndexOf(':'));
+    return record.pubEndpoints.find((e) => e.startsWith(host + ':'));
+  }
+
+  private onHello(record: ModuleRecord, replyWanted: boolean): void {
+    if (record.id === this.id) return;
+    let peer = this.peers.get(record.id);
+    if (!peer) {
+      const endpoint = this.chooseEndpoint(record);
+      if (!endpoint) {
+        this.logMalformedOnce(`noroute:${record.id}`, 'no reachable endpoint in a Hello', { id: record.id, endpoints: record.routerEndpoints.join(' ') });
+        return;
+      }
+      peer = this.connectPeer(record.id, endpoint, record.curvePublicKey);
+    }
+    for (const endpoint of record.routerEndpoints) {
+      const seed = this.seedLinks.get(endpoint);
+      if (seed) {
+        this.seedLinks.delete(endpoint);
+        seed.writer.close();
+        seed.dealer.close();
+      }
+    }
+    peer.lastSeen = Date.now();
+    const outcome = this.registry.upsert(record);
+    peer.record = this.registry.get(record.id);
+    if (outcome === 'join') {
+      this.log.info('module joined', { name: record.name, id: record.id, host: record.host });
+    }
+    if (!peer.pubEndpoint) {
+      const pub = this.choosePubEndpoint(record, peer.endpoint);
+      if (pub) {
+        if (this.options.keyring) this.subscriber.curveServerKey = record.curvePublicKey;
+        this.subscriber.connect(pub);
+        peer.pubEndpoint = pub;
+      }
+    }
+    if (replyWanted) this.enqueueControl(peer, this.helloFrame(false));
+  }
+
+  private dropPeer(peer: PeerLink, why: string): void {
+    if (this.peers.get(peer.id) !== peer) return;
+    this.peers.delete(peer.id);
+    const failed = this.pending.failPeer(peer.id, why);
+    const record = this.registry.remove(peer.id, why);
+    if (peer.pubEndpoint) {
+      try {
+        this.subscriber.disconnect(peer.pubEndpoint);
+      } catch {
+        // Already gone with the peer.
+      }
+    }
+    peer.writer.close();
+    peer.dealer.close();
+    this.log.info('module left', { name: record?.name ?? '?', id: peer.id, why, failedRequests: failed });
+  }
+
+  private checkPeers(heartbeat: boolean): void {
+    const now = Date.now();
+    const { evasiveMs, expiredMs } = this.options.heartbeat;
+    const beat = heartbeat ? this.control.encode({ kind: 'heartbeat', id: this.id, incarnation: this.incarnation, seq: this.own.seq }) : undefined;
+    for (const peer of [...this.peers.values()]) {
+      const silent = now - peer.lastSeen;
+      if (silent > expiredMs) {
+        this.dropPeer(peer, `expired after ${silent} ms of silence`);
+        continue;
+      }
+      if (silent > evasiveMs && peer.state === 'alive') {
+        peer.state = 'evasive';
+        this.log.debug('peer evasive', { id: peer.id, silentMs: silent });
+      }
+      if (beat) this.enqueueControl(peer, beat);
+    }
+    if (heartbeat) this.contactSeeds();
+  }
+
+  // ---------------------------------------------------------------- routing out
+
+  private pickHolder(role: string, type: string): PeerLink | 'local' {
+    if (handlesType(this.own, role, type) && this.handlers.has(type)) return 'local';
+    const holders = this.registry.holders(role);
+    let alive: PeerLink[] | undefined;
+    let evasive: PeerLink | undefined;
+    for (const record of holders) {
+      if (record.id === this.id || record.state !== 'running' || !handlesType(record, role, type)) continue;
+      const peer = this.peers.get(record.id);
+      if (!peer) continue;
+      if (peer.state === 'alive') (alive ??= []).push(peer);
+      else evasive ??= peer;
+    }
+    if (alive) {
+      const cursor = this.roundRobin.get(role) ?? 0;
+      this.roundRobin.set(role, cursor + 1);
+      return alive[cursor % alive.length];
+    }
+    if (evasive) return evasive;
+    throw new NoHandlersError(role, type);
+  }
+
+  private enqueue(peer: PeerLink, kind: MessageKind, target: string, type: string, body: Uint8Array, correlationId: number, deadlineMs: number): void {
+    const key = `${kind}${TOPIC_END}${target}${TOPIC_END}${type}`;
+    let entry = peer.outbox.get(key);
+    if (entry === undefined) {
+      entry = { kind, target, type, batch: new BatchWriter(BATCH_START_BYTES) };
+      peer.outbox.set(key, entry);
+    }
+    entry.batch.append(body, correlationId);
+    if (deadlineMs > entry.batch.deadlineMs) entry.batch.deadlineMs = deadlineMs;
+    if (entry.batch.length >= FLUSH_BYTES) this.flushEntry(peer, entry);
+    else {
+      peer.dirty = true;
+      this.scheduleFlush();
+    }
+  }
+
+  private enqueueControl(peer: PeerLink, body: Uint8Array): void {
+    this.enqueue(peer, MessageKind.Control, '', this.control.typeName, body, 0, 0);
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => this.flush());
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    for (const entry of this.publishOutbox.values()) {
+      if (entry.batch.count > 0) this.flushPublication(entry);
+    }
+    for (const peer of this.peers.values()) {
+      if (!peer.dirty) continue;
+      peer.dirty = false;
+      for (const entry of peer.outbox.values()) if (entry.batch.count > 0) this.flushEntry(peer, entry);
+    }
+    for (const link of this.seedLinks.values()) {
+      for (const entry of link.outbox.values()) if (entry.batch.count > 0) this.flushEntry(link, entry);
+    }
+  }
+
+  private flushEntry(peer: PeerLink, entry: OutboxEntry): void {
+    const count = entry.batch.count;
+    const deadline = entry.batch.deadlineMs;
+    const envelope = this.encoder.encode(entry.kind, entry.target, entry.type, 0, deadline, count);
+    const frame = entry.batch.take(BATCH_START_BYTES);
+    if (!peer.writer.push([envelope, frame])) {
+      this.stats.backpressure += count;
+      this.reportError(new BackpressureError(entry.target, entry.type, peer.id));
+    }
+  }
+
+  private flushPublication(entry: OutboxEntry & { topicFrame: Buffer }): void {
+    const count = entry.batch.count;
+    const envelope = this.encoder.encode(MessageKind.Publish, entry.target, entry.type, 0, 0, count);
+    const frame = entry.batch.take(BATCH_START_BYTES);
+    if (!this.publishWriter.push([entry.topicFrame, envelope, frame])) this.stats.droppedPublications += count;
+  }
+
+  private topicFrame(topic: string): Buffer {
+    let frame = this.topicFrames.get(topic);
+    if (!frame) {
+      frame = Buffer.from(topic + TOPIC_END);
+      if (this.topicFrames.size > 10_000) this.topicFrames.clear();
+      this.topicFrames.set(topic, frame);
+    }
+    return frame;
+  }
+
+  private intercept(kind: ProxyMessageKind, target: string, type: string, body: Uint8Array): ProxyMessage | undefined {
+    const message: ProxyMessage = { kind, target, type, body, sender: this.id };
+    if (this.proxies.outbound(message)) return message;
+    this.stats.proxyDropped++;
+    return undefined;
+  }
+
+  // ---------------------------------------------------------------- routing in
+
+  private async receiveDirect(): Promise<void> {
+    const envelope = emptyEnvelope();
+    try {
+      for await (const frames of this.router as AsyncIterable<Buffer[]>) {
+        try {
+          this.onDirect(frames, envelope);
+        } catch (error) {
+          this.stats.malformed++;
+          const from = frames[0] ? Buffer.from(frames[0]).toString('latin1').slice(0, 32).replace(/[^ -~]/g, '?') : '?';
+          this.logMalformedOnce(`router:${from}`, `dropped a malformed message: ${(error as Error).message}`, { from });
+        }
+      }
+    } catch (error) {
+      if (!this.closed) this.log.error('direct receive loop ended', { error: String(error) });
+    }
+  }
+
+  private onDirect(frames: Buffer[], envelope: EnvelopeFields): void {
+    if (frames.length !== 3) throw new MalformedFrameError(`expected 3 frames (identity, envelope, body), got ${frames.length}`);
+    const [identity, head, body] = frames;
+    readEnvelope(head, envelope);
+    if (identity.byteLength !== 32 || identity.toString('latin1') !== envelope.sender) {
+      throw new MalformedFrameError('sender does not match the connection identity');
+    }
+    const peer = this.peers.get(envelope.sender);
+    if (peer) {
+      peer.lastSeen = Date.now();
+      if (peer.state === 'evasive') peer.state = 'alive';
+    }
+    const kind = envelope.kind;
+    const count = envelope.batchCount;
+    if (count === 0) throw new MalformedFrameError('direct message without items');
+    const sender = envelope.sender;
+    const target = envelope.target;
+    const type = envelope.type;
+    const timestampMs = envelope.timestampMs;
+    switch (kind) {
+      case MessageKind.Control:
+        forEachItem(body, count, (item) => this.onControl(sender, item));
+        return;
+      case MessageKind.Send:
+      case MessageKind.Request:
+        if (!peer) throw new MalformedFrameError(`${type} from unknown module ${sender} (no Hello yet)`);
+        forEachItem(body, count, (item, correlationId) => {
+          void this.dispatchDirect(kind === MessageKind.Send ? 'send' : 'request', target, type, item, sender, timestampMs, correlationId);
+        });
+        this.stats.received += count;
+        return;
+      case MessageKind.Reply:
+      case MessageKind.ErrorReply:
+        forEachItem(body, count, (item, correlationId) => this.onReply(kind, type, item, sender, correlationId));
+        return;
+      default:
+        throw new MalformedFrameError(`message kind ${kind} on the direct socket`);
+    }
+  }
+
+  private onControl(sender: string, item: Uint8Array): void {
+    const message: ControlMessage = this.control.decode(item);
+    switch (message.kind) {
+      case 'hello':
+        if (message.record.id !== sender) throw new MalformedFrameError('Hello for another module');
+        this.onHello(message.record, message.replyWanted);
+        return;
+      case 'delta': {
+        if (message.id !== sender) throw new MalformedFrameError('registry delta for another module');
+        const outcome = this.registry.applyDelta(message.id, message.incarnation, message.seq, message);
+        const peer = this.peers.get(sender);
+        if (peer) peer.record = this.registry.get(sender);
+        if ((outcome === 'gap' || outcome === 'unknown') && peer) {
+          this.stats.resyncs++;
+          this.enqueueControl(peer, this.control.encode({ kind: 'resync', id: sender, haveSeq: peer.record?.seq ?? 0 }));
+        }
+        return;
+      }
+      case 'resync': {
+        const peer = this.peers.get(sender);
+        if (peer) this.enqueueControl(peer, this.helloFrame(false));
+        return;
+      }
+      case 'heartbeat': {
+        const peer = this.peers.get(sender);
+        if (peer?.record && message.seq > peer.record.seq) {
+          this.stats.resyncs++;
+          this.enqueueControl(peer, this.control.encode({ kind: 'resync', id: sender, haveSeq: peer.record.seq }));
+        }
+        return;
+      }
+      case 'leave': {
+        const peer = this.peers.get(message.id);
+        if (peer && (peer.record === undefined || peer.record.incarnation === message.incarnation)) this.dropPeer(peer, `left: ${message.reason}`);
+        return;
+      }
+    }
+  }
+
+  private onReply(kind: MessageKind, type: string, body: Uint8Array, sender: string, correlationId: number): void {
+    const copy = body;
+    if (kind === MessageKind.Reply) {
+      if (!this.pending.resolve(correlationId, { type, body: copy, sender })) this.stats.lateReplies++;
+      return;
+    }
+    const detail = type === BUS_ERROR_TYPE ? this.control.describeBusError(body) : `${type} error reply`;
+    if (!this.pending.reject(correlationId, (p) => new RecipientFailureError(p.role, p.type, type, copy, detail))) this.stats.lateReplies++;
+  }
+
+  private async dispatchDirect(kind: 'send' | 'request', target: string, type: string, body: Uint8Array, sender: string, timestampMs: number, correlationId: number): Promise<void> {
+    let message: ProxyMessage | undefined;
+    if (this.proxies.hasInbound) {
+      message = { kind, target, type, body, sender };
+      if (!this.proxies.inbound(message)) {
+        this.stats.proxyDropped++;
+        return;
+      }
+      type = message.type;
+      body = message.body;
+    }
+    const handler = this.handlers.get(type);
+    const holdsRole = this.own.roles.some((r) => r.name === target) || target === '';
+    let reply: ReplyValue | void;
+    if (!handler || !holdsRole) {
+      reply = this.busError('UnknownType', `${this.own.name} has no handler for ${type} on role "${target}"`);
+    } else {
+      try {
+        reply = await handler({ kind, type, body, sender, target, timestampMs });
+      } catch (error) {
+        this.log.warn('handler failed', { type, error: error instanceof Error ? error.message : String(error) });
+        reply = this.busError('RecipientFailure', error instanceof Error ? error.message : String(error));
+      }
+    }
+    if (kind !== 'request') return;
+    this.reply(sender, correlationId, reply ?? this.busError('RecipientFailure', `handler of ${type} gave no reply`));
+  }
+
+  private busError(code: 'UnknownType' | 'RecipientFailure', message: string): ReplyValue {
+    return { type: BUS_ERROR_TYPE, body: this.control.encodeBusError(code, message, this.own.name), error: true };
+  }
+
+  private reply(requester: string, correlationId: number, reply: ReplyValue): void {
+    let { type, body } = reply;
+    const kind = reply.error ? MessageKind.ErrorReply : MessageKind.Reply;
+    if (this.proxies.hasOutbound) {
+      const message = this.intercept(reply.error ? 'error' : 'reply', requester, type, body);
+      if (!message) return;
+      type = message.type;
+      body = message.body;
+    }
+    if (requester === this.id) {
+      if (kind === MessageKind.Reply) this.pending.resolve(correlationId, { type, body, sender: this.id });
+      else this.onReply(kind, type, body, this.id, correlationId);
+      return;
+    }
+    const peer = this.peers.get(requester);
+    if (!peer) {
+      this.stats.unroutableReplies++;
+      return;
+    }
+    this.enqueue(peer, kind, requester, type, body, correlationId, 0);
+  }
+
+  private async receivePublications(): Promise<void> {
+    const envelope = emptyEnvelope();
+    try {
+      for await (const frames of this.subscriber as AsyncIterable<Buffer[]>) {
+        try {
+          this.onPublication(frames, envelope);
+        } catch (error) {
+          this.stats.malformed++;
+          this.logMalformedOnce(`sub:${envelope.sender || '?'}`, `dropped a malformed publication: ${(error as Error).message}`);
+        }
+      }
+    } catch (error) {
+      if (!this.closed) this.log.error('subscription loop ended', { error: String(error) });
+    }
+  }
+
+  private onPublication(frames: Buffer[], envelope: EnvelopeFields): void {
+    if (frames.length !== 3) throw new MalformedFrameError(`expected 3 frames (topic, envelope, body), got ${frames.length}`);
+    const [, head, body] = frames;
+    readEnvelope(head, envelope);
+    if (envelope.kind !== MessageKind.Publish || envelope.batchCount === 0) throw new MalformedFrameError('not a publication');
+    const peer = this.peers.get(envelope.sender);
+    if (peer) peer.lastSeen = Date.now();
+    const topic = envelope.target;
+    const type = envelope.type;
+    const sender = envelope.sender;
+    const timestampMs = envelope.timestampMs;
+    const exact = this.topicHandlers.get(topic);
+    const inbound = this.proxies.hasInbound;
+    forEachItem(body, envelope.batchCount, (item) => {
+      this.stats.receivedPublications++;
+      let itemType = type;
+      let itemBody = item;
+      if (inbound) {
+        const message: ProxyMessage = { kind: 'publish', target: topic, type, body: item, sender };
+        if (!this.proxies.inbound(message)) {
+          this.stats.proxyDropped++;
+          return;
+        }
+        itemType = message.type;
+        itemBody = message.body;
+      }
+      const delivery: Delivery = { kind: 'publish', type: itemType, body: itemBody, sender, target: topic, timestampMs };
+      if (exact) for (const handler of exact) this.callTopicHandler(handler, delivery);
+      if (this.wildcardHandlers.size > 0) {
+        for (const [prefix, handlers] of this.wildcardHandlers) {
+          if (topic.startsWith(prefix)) for (const handler of handlers) this.callTopicHandler(handler, delivery);
+        }
+      }
+    });
+  }
+
+  private callTopicHandler(handler: TopicHandler, delivery: Delivery): void {
+    try {
+      handler(delivery);
+    } catch (error) {
+      this.log.warn('topic handler failed', { topic: delivery.target, type: delivery.type, error: String(error) });
+    }
+  }
+
+  private hasLocalSubscriber(topic: string): boolean {
+    if (this.topicHandlers.has(topic)) return true;
+    for (const prefix of this.wildcardHandlers.keys()) if (topic.startsWith(prefix)) return true;
+    return false;
+  }
+
+  private deliverLocalPublish(topic: string, type: string, body: Uint8Array): void {
+    const copy = new Uint8Array(body);
+    const timestampMs = Date.now();
+    queueMicrotask(() => {
+      const delivery: Delivery = { kind: 'publish', type, body: copy, sender: this.id, target: topic, timestampMs };
+      for (const handler of this.topicHandlers.get(topic) ?? []) this.callTopicHandler(handler, delivery);
+      for (const [prefix, handlers] of this.wildcardHandlers) {
+        if (topic.startsWith(prefix)) for (const handler of handlers) this.callTopicHandler(handler, delivery);
+      }
+    });
+  }
+
+  /** XPUB hands us subscription messages; we only count them (visibility of subscribers). */
+  private async receiveSubscriptions(): Promise<void> {
+    try {
+      for await (const [frame] of this.publisher) {
+        if (frame && frame.byteLength > 0) this.stats.subscriptionEvents++;
+      }
+    } catch {
+      // Closed.
+    }
+  }
+
+  private logMalformedOnce(key: string, message: string, fields?: Record<string, unknown>): void {
+    if (this.malformedLogged.has(key)) return;
+    if (this.malformedLogged.size > 10_000) this.malformedLogged.clear();
+    this.malformedLogged.add(key);
+    this.log.warn(`${message} (further ones from this source are counted, not logged)`, fields);
+  }
+}
+
+function portOf(endpoint: string | null): number {
+  const port = Number(endpoint?.slice(endpoint.lastIndexOf(':') + 1));
+  if (!Number.isInteger(port) || port <= 0) throw new Error(`bus: could not read the port of ${endpoint}`);
+  return port;
+}
+
+function batchCountOf(frames: Frames): number {
+  const envelope = frames[frames.length - 2];
+  if (!(envelope instanceof Uint8Array)) return 1;
+  try {
+    return readEnvelope(envelope, emptyEnvelope()).batchCount || 1;
+  } catch {
+    return 1;
+  }
+}
+
+async function waitFor(condition: () => boolean, maxMs: number): Promise<void> {
+  const until = Date.now() + maxMs;
+  while (!condition() && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 5));
+}
