@@ -8,5 +8,7 @@ export default defineConfig({
     fileParallelism: false,
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    // Buses inside the test process log warnings only; child processes log at info (spec/support/processes.ts).
+    env: { GRIDLINK_LOG: 'warn' },
   },
 });

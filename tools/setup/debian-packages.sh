@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Gridlink's tests and benchmarks use (run as root):
+#   flatbuffers-compiler  the pinned flatc 2.0.8 (`npm run schemas`, the stale-code test)
+#   nats-server           the NATS peer of `npm run bench:bus`
+#   iproute2              `ip netns` for the tests that put modules on separate hosts
+set -euo pipefail
+packages=(flatbuffers-compiler nats-server iproute2)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "debian-packages: all present (${packages[*]})"
+  exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+  echo "debian-packages: missing ${missing[*]}; run this script as root (sudo $0)" >&2
+  exit 1
+fi
+echo "debian-packages: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}"
