@@ -295,6 +295,10 @@ function resolve(files: readonly Loaded[]): ResolvedSchemas {
   };
 }
 
+function before(a: SourcePos, b: SourcePos): boolean {
+  return a.line < b.line || (a.line === b.line && a.column < b.column);
+}
+
 function where(pos: SourcePos): string {
   return `${pos.file}:${pos.line}`;
 }
@@ -646,6 +650,9 @@ function resolveFieldType(
       return { kind: 'enum', name: target.fqn };
     }
     case 'union':
+      if (target.file === entry.file && before(t.pos, target.decl.pos)) {
+        throw new FbsError(t.pos, `union ${t.name} must be declared before the field that uses it (flatc requires this)`);
+      }
       return { kind: 'union', name: target.fqn };
     case 'struct':
       return { kind: 'struct', name: target.fqn };
