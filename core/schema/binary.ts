@@ -87,6 +87,23 @@ export function encodeRoot(table: TableInfo, value: unknown): Uint8Array {
   }
 }
 
+/** Scratch space for short ASCII strings: TextEncoder costs more than the copy for them. */
+const asciiScratch = new Uint8Array(256);
+
+function createString(b: Builder, s: string): number {
+  const n = s.length;
+  if (n <= asciiScratch.length) {
+    let i = 0;
+    for (; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) break;
+      asciiScratch[i] = c;
+    }
+    if (i === n) return b.createString(asciiScratch.subarray(0, n));
+  }
+  return b.createString(s);
+}
+
 function expectObject(value: unknown): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value) || value instanceof Uint8Array) {
     throw new PathFault(`expected an object, got ${describeValue(value)}`);
@@ -281,7 +298,7 @@ function encodeReference(b: Builder, type: TypeInfo, x: unknown, depth: number):
   switch (type.kind) {
     case K_STRING:
       if (typeof x !== 'string') throw new PathFault(`expected a string, got ${describeValue(x)}`);
-      return b.createString(x);
+      return createString(b, x);
     case K_BYTES:
       if (!(x instanceof Uint8Array)) throw new PathFault(`expected a Uint8Array, got ${describeValue(x)}`);
       return b.createByteVector(x);
@@ -315,7 +332,7 @@ function encodeVector(b: Builder, el: TypeInfo, x: unknown, depth: number): numb
           const item: unknown = x[i];
           if (el.kind === K_STRING) {
             if (typeof item !== 'string') throw new PathFault(`expected a string, got ${describeValue(item)}`);
-            offsets[i] = b.createString(item);
+            offsets[i] = createString(b, item);
           } else {
             offsets[i] = encodeTable(b, el.tableInfo!, item, depth + 1);
           }
@@ -641,7 +658,8 @@ function readBytes(r: Reader, at: number): Uint8Array {
   const n = r.view.getUint32(at, true);
   if (n > len - at - 4) throw new PathFault(`vector of ${n} bytes at byte ${at} runs past the end of the buffer`);
   charge(r, 16 + n);
-  return r.bytes.slice(at + 4, at + 4 + n);
+  // A copy in a plain Uint8Array (Buffer#slice would share the input's memory).
+  return new Uint8Array(r.bytes.subarray(at + 4, at + 4 + n));
 }
 
 function readVector(r: Reader, el: TypeInfo, at: number, depth: number): unknown[] {

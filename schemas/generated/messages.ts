@@ -586,6 +586,7 @@ export type TagUpdateMode = 'Add' | 'Remove' | 'Replace';
 export interface Entry {
   /** Measurement time, ms since the Unix epoch. */
   timestampMs: number;
+  /** The measured value, in the data point's unit. */
   value: number;
 }
 
@@ -594,7 +595,9 @@ export interface Entry {
  * mean +- z * std_deviation / sqrt(count)).
  */
 export interface ConfidenceInterval {
+  /** Lower bound. */
   low: number;
+  /** Upper bound. */
   high: number;
 }
 
@@ -628,6 +631,7 @@ export const SuccessReply: MessageType<SuccessReply> = schema.message<SuccessRep
 
 /** Negative answer to any storage request. */
 export interface ErrorReply {
+  /** The kind of failure; callers branch on this, not on the message. */
   code: StorageErrorCode;
   /** What went wrong, for people and logs. */
   message?: string;
@@ -649,6 +653,7 @@ export interface CreateDataPoint {
   tags?: string[];
   /** Physical unit, e.g. "V". */
   unit?: string;
+  /** Free text for people. */
   description?: string;
   /** Succeed (message "already existed") instead of failing when the data point exists. */
   existOk: boolean;
@@ -661,13 +666,16 @@ export const CreateDataPoint: RequestType<CreateDataPoint, SuccessReply> = schem
  * A request; its reply is {@link ExistsDataPointReply}.
  */
 export interface ExistsDataPoint {
+  /** The name to look up. */
   dataPoint: string;
 }
 export const ExistsDataPoint: RequestType<ExistsDataPoint, ExistsDataPointReply> = schema.request<ExistsDataPoint, ExistsDataPointReply>('gridlink.storage.ExistsDataPoint');
 
 /** Answer to ExistsDataPoint. */
 export interface ExistsDataPointReply {
+  /** The name asked about. */
   dataPoint: string;
+  /** Whether a data point of that name exists. */
   exists: boolean;
 }
 export const ExistsDataPointReply: MessageType<ExistsDataPointReply> = schema.message<ExistsDataPointReply>('gridlink.storage.ExistsDataPointReply');
@@ -679,13 +687,16 @@ export const ExistsDataPointReply: MessageType<ExistsDataPointReply> = schema.me
  * A request; its reply is {@link DataPointsReply}.
  */
 export interface GetDataPoints {
+  /** Tags to filter by. */
   tags?: string[];
+  /** Whether a data point needs any or all of the tags. */
   match: TagMatch;
 }
 export const GetDataPoints: RequestType<GetDataPoints, DataPointsReply> = schema.request<GetDataPoints, DataPointsReply>('gridlink.storage.GetDataPoints');
 
 /** Answer to GetDataPoints: the matching data points, sorted by name. */
 export interface DataPointsReply {
+  /** The matching data points with their metadata. */
   dataPoints?: DataPointInfo[];
 }
 export const DataPointsReply: MessageType<DataPointsReply> = schema.message<DataPointsReply>('gridlink.storage.DataPointsReply');
@@ -697,6 +708,7 @@ export const DataPointsReply: MessageType<DataPointsReply> = schema.message<Data
  * A request; its reply is {@link TagsReply}.
  */
 export interface GetTags {
+  /** The data point; absent: the whole store. */
   dataPoint?: string;
 }
 export const GetTags: RequestType<GetTags, TagsReply> = schema.request<GetTags, TagsReply>('gridlink.storage.GetTags');
@@ -708,8 +720,11 @@ export const GetTags: RequestType<GetTags, TagsReply> = schema.request<GetTags, 
  * A request; its reply is {@link TagsReply}.
  */
 export interface UpdateTags {
+  /** The data point whose tags change. */
   dataPoint: string;
+  /** The tags to add, remove, or set. */
   tags?: string[];
+  /** What to do with the tags. */
   mode: TagUpdateMode;
 }
 export const UpdateTags: RequestType<UpdateTags, TagsReply> = schema.request<UpdateTags, TagsReply>('gridlink.storage.UpdateTags');
@@ -718,6 +733,7 @@ export const UpdateTags: RequestType<UpdateTags, TagsReply> = schema.request<Upd
 export interface TagsReply {
   /** The data point asked about; absent for the store-wide tag list. */
   dataPoint?: string;
+  /** The tags, sorted, without duplicates. */
   tags?: string[];
 }
 export const TagsReply: MessageType<TagsReply> = schema.message<TagsReply>('gridlink.storage.TagsReply');
@@ -730,9 +746,11 @@ export const TagsReply: MessageType<TagsReply> = schema.message<TagsReply>('grid
  * A request; its reply is {@link SuccessReply}.
  */
 export interface AddEntry {
+  /** The data point the measurement belongs to; it must exist. */
   dataPoint: string;
   /** Measurement time, ms since the Unix epoch. */
   timestampMs: number;
+  /** The measured value. */
   value: number;
 }
 export const AddEntry: RequestType<AddEntry, SuccessReply> = schema.request<AddEntry, SuccessReply>('gridlink.storage.AddEntry');
@@ -743,12 +761,14 @@ export const AddEntry: RequestType<AddEntry, SuccessReply> = schema.request<AddE
  * A request; its reply is {@link MostRecentEntryReply}.
  */
 export interface GetMostRecentEntry {
+  /** The data point asked about. */
   dataPoint: string;
 }
 export const GetMostRecentEntry: RequestType<GetMostRecentEntry, MostRecentEntryReply> = schema.request<GetMostRecentEntry, MostRecentEntryReply>('gridlink.storage.GetMostRecentEntry');
 
 /** Answer to GetMostRecentEntry. */
 export interface MostRecentEntryReply {
+  /** The data point asked about. */
   dataPoint: string;
   /** Absent when the data point has no entries yet. */
   entry?: Entry;
@@ -761,6 +781,7 @@ export const MostRecentEntryReply: MessageType<MostRecentEntryReply> = schema.me
  * A request; its reply is {@link EntriesReply}.
  */
 export interface GetEntriesOfTimeSpan {
+  /** The data point asked about. */
   dataPoint: string;
   /** Inclusive lower bound; absent: from the first entry. */
   fromMs?: number;
@@ -773,6 +794,7 @@ export const GetEntriesOfTimeSpan: RequestType<GetEntriesOfTimeSpan, EntriesRepl
 
 /** Answer to GetEntriesOfTimeSpan. */
 export interface EntriesReply {
+  /** The data point asked about. */
   dataPoint: string;
   /** Oldest first. */
   entries?: Entry[];
@@ -792,8 +814,11 @@ export const EntriesReply: MessageType<EntriesReply> = schema.message<EntriesRep
  * A request; its reply is {@link StatisticsReply}.
  */
 export interface GetStatistics {
+  /** The data point asked about. */
   dataPoint: string;
+  /** Inclusive lower bound of the span; absent: from the first entry. */
   fromMs?: number;
+  /** Exclusive upper bound of the span; absent: up to the last entry. */
   toMs?: number;
   /**
    * Number of equal-width histogram bins (1 to 10000).
@@ -830,16 +855,21 @@ export const Histogram: MessageType<Histogram> = schema.message<Histogram>('grid
  * intervals, update frequency) are absent.
  */
 export interface StatisticsReply {
+  /** The data point asked about. */
   dataPoint: string;
   /** Number of entries the statistics cover. */
   count: bigint;
+  /** Smallest value. */
   min?: number;
+  /** Largest value. */
   max?: number;
+  /** Arithmetic mean. */
   mean?: number;
   /** Sample variance (divided by count - 1). */
   variance?: number;
   /** Square root of the sample variance. */
   stdDeviation?: number;
+  /** Distribution of the values over the requested bins; absent when count is 0. */
   histogram?: Histogram;
   /** 95 % confidence interval of the mean. */
   confidence95?: ConfidenceInterval;
@@ -852,7 +882,9 @@ export interface StatisticsReply {
    * Covers only entries that arrived while the store was running.
    */
   delayMeanMs?: number;
+  /** Smallest delay between timestamp and arrival, ms. */
   delayMinMs?: number;
+  /** Largest delay between timestamp and arrival, ms. */
   delayMaxMs?: number;
 }
 export const StatisticsReply: MessageType<StatisticsReply> = schema.message<StatisticsReply>('gridlink.storage.StatisticsReply');
@@ -868,12 +900,14 @@ export interface GetTopology {
    * empty or absent: every data point.
    */
   tags?: string[];
+  /** Whether a data point needs any or all of the tags. */
   match: TagMatch;
 }
 export const GetTopology: RequestType<GetTopology, TopologyReply> = schema.request<GetTopology, TopologyReply>('gridlink.storage.GetTopology');
 
 /** The data points of one tag. */
 export interface TagGroup {
+  /** The tag shared by the group. */
   tag: string;
   /** Sorted by name. */
   dataPoints?: string[];
@@ -887,6 +921,7 @@ export const TagGroup: MessageType<TagGroup> = schema.message<TagGroup>('gridlin
  * several tags appears in several groups.
  */
 export interface TopologyReply {
+  /** One group per tag, sorted by tag. */
   groups?: TagGroup[];
   /** Matching data points without any tag, sorted. */
   untagged?: string[];
@@ -903,7 +938,9 @@ export const TopologyReply: MessageType<TopologyReply> = schema.message<Topology
 export interface SaveDataPointsCSV {
   /** The data points to export; empty or absent: every data point. */
   dataPoints?: string[];
+  /** Inclusive lower bound of the span; absent: from the first entry. */
   fromMs?: number;
+  /** Exclusive upper bound of the span; absent: up to the last entry. */
   toMs?: number;
   /**
    * Target file, relative to the storage module's export folder; paths that
@@ -930,26 +967,37 @@ export const SaveDataPointsCSVReply: MessageType<SaveDataPointsCSVReply> = schem
  * if it were an AddEntry; publishing gets no acknowledgement.
  */
 export interface MeasurementEvent {
+  /** The data point the measurement belongs to. */
   dataPoint: string;
+  /** Measurement time, ms since the Unix epoch. */
   timestampMs: number;
+  /** The measured value. */
   value: number;
 }
 export const MeasurementEvent: MessageType<MeasurementEvent> = schema.message<MeasurementEvent>('gridlink.storage.MeasurementEvent');
 
 /** Published by the storage module when a data point was created. */
 export interface DataPointCreated {
+  /** Name of the new data point. */
   dataPoint: string;
+  /** Its initial tags, sorted. */
   tags?: string[];
+  /** Physical unit, when given. */
   unit?: string;
+  /** Free text for people, when given. */
   description?: string;
+  /** When it was created, ms since the Unix epoch. */
   createdMs: number;
 }
 export const DataPointCreated: MessageType<DataPointCreated> = schema.message<DataPointCreated>('gridlink.storage.DataPointCreated');
 
 /** Published on the data point's observer topic when an entry was stored. */
 export interface EntryAdded {
+  /** The data point that got the entry. */
   dataPoint: string;
+  /** Measurement time, ms since the Unix epoch. */
   timestampMs: number;
+  /** The stored value. */
   value: number;
   /** When the entry reached the store, ms since the Unix epoch. */
   arrivalMs: number;
@@ -958,6 +1006,7 @@ export const EntryAdded: MessageType<EntryAdded> = schema.message<EntryAdded>('g
 
 /** Published when the tag set of a data point changed. */
 export interface TagsChanged {
+  /** The data point whose tags changed. */
   dataPoint: string;
   /** The new tag set, sorted. */
   tags?: string[];

@@ -92,6 +92,17 @@ describe('codec on every feature', () => {
     expect(Object.is(optional['optD'], -0)).toBe(true);
   });
 
+  it('copies byte vectors out of the input, also when it is a Node Buffer', () => {
+    const input = Buffer.from(Everything.encode({ bytes: new Uint8Array([1, 2, 3]) }));
+    const value = Everything.decode(input);
+    input.fill(0);
+    expect(value['bytes']).toEqual(new Uint8Array([1, 2, 3]));
+    expect((value['bytes'] as Uint8Array).constructor).toBe(Uint8Array);
+    expect(Everything.toJson(value)).toMatchObject({ bytes: 'AQID' });
+    expect(() => Everything.fromJson({ bytes: 'AQI' })).toThrowError('test.features.Everything.bytes: expected base64 (RFC 4648, padded), got "AQI"');
+    expect(() => Everything.fromJson({ bytes: [1, 256] })).toThrowError('test.features.Everything.bytes[1]: expected an integer from 0 to 255, got 256');
+  });
+
   it('limits nesting both ways and survives a cyclic value', () => {
     let deep: Record<string, unknown> = { label: 'leaf' };
     for (let i = 0; i < 62; i++) deep = { children: [deep] };

@@ -315,6 +315,14 @@ describe('generated message types', () => {
     expect(messages.Control.decode(messages.Control.encode({}))).toEqual({});
   });
 
+  it('decode Node Buffers (as zeromq delivers them) into plain, independent values', () => {
+    const bytes = messages.ConfigChanged.encode({ module: 'm', configJson: '{}', revision: 3 });
+    const pooled = Buffer.concat([Buffer.from([1, 2, 3]), Buffer.from(bytes)]).subarray(3);
+    expect(messages.ConfigChanged.decode(pooled)).toEqual({ module: 'm', configJson: '{}', revision: 3 });
+    const beacon = { id: 'b', incarnation: 1n, routerPort: 1, pubPort: 2, seq: 0, leaving: false };
+    expect(messages.Beacon.decode(Buffer.from(messages.Beacon.encode(beacon)))).toEqual(beacon);
+  });
+
   it('give every decoded value its own memory', () => {
     const bytes = messages.GetTags.encode({ dataPoint: 'a.b' });
     const before = messages.GetTags.decode(bytes);

@@ -25,6 +25,9 @@ static getSizePrefixedRootAsAddEntry(bb:flatbuffers.ByteBuffer, obj?:AddEntry):A
   return (obj || new AddEntry()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
 }
 
+/**
+ * The data point the measurement belongs to; it must exist.
+ */
 dataPoint():string|null
 dataPoint(optionalEncoding:flatbuffers.Encoding):string|Uint8Array|null
 dataPoint(optionalEncoding?:any):string|Uint8Array|null {
@@ -40,6 +43,9 @@ timestampMs():number {
   return offset ? this.bb!.readFloat64(this.bb_pos + offset) : 0.0;
 }
 
+/**
+ * The measured value.
+ */
 value():number {
   const offset = this.bb!.__offset(this.bb_pos, 8);
   return offset ? this.bb!.readFloat64(this.bb_pos + offset) : 0.0;

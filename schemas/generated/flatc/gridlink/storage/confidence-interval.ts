@@ -15,10 +15,16 @@ export class ConfidenceInterval {
   return this;
 }
 
+/**
+ * Lower bound.
+ */
 low():number {
   return this.bb!.readFloat64(this.bb_pos);
 }
 
+/**
+ * Upper bound.
+ */
 high():number {
   return this.bb!.readFloat64(this.bb_pos + 8);
 }

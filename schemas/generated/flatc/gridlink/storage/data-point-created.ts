@@ -23,6 +23,9 @@ static getSizePrefixedRootAsDataPointCreated(bb:flatbuffers.ByteBuffer, obj?:Dat
   return (obj || new DataPointCreated()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
 }
 
+/**
+ * Name of the new data point.
+ */
 dataPoint():string|null
 dataPoint(optionalEncoding:flatbuffers.Encoding):string|Uint8Array|null
 dataPoint(optionalEncoding?:any):string|Uint8Array|null {
@@ -30,6 +33,9 @@ dataPoint(optionalEncoding?:any):string|Uint8Array|null {
   return offset ? this.bb!.__string(this.bb_pos + offset, optionalEncoding) : null;
 }
 
+/**
+ * Its initial tags, sorted.
+ */
 tags(index: number):string
 tags(index: number,optionalEncoding:flatbuffers.Encoding):string|Uint8Array
 tags(index: number,optionalEncoding?:any):string|Uint8Array|null {
@@ -42,6 +48,9 @@ tagsLength():number {
   return offset ? this.bb!.__vector_len(this.bb_pos + offset) : 0;
 }
 
+/**
+ * Physical unit, when given.
+ */
 unit():string|null
 unit(optionalEncoding:flatbuffers.Encoding):string|Uint8Array|null
 unit(optionalEncoding?:any):string|Uint8Array|null {
@@ -49,6 +58,9 @@ unit(optionalEncoding?:any):string|Uint8Array|null {
   return offset ? this.bb!.__string(this.bb_pos + offset, optionalEncoding) : null;
 }
 
+/**
+ * Free text for people, when given.
+ */
 description():string|null
 description(optionalEncoding:flatbuffers.Encoding):string|Uint8Array|null
 description(optionalEncoding?:any):string|Uint8Array|null {
@@ -56,6 +68,9 @@ description(optionalEncoding?:any):string|Uint8Array|null {
   return offset ? this.bb!.__string(this.bb_pos + offset, optionalEncoding) : null;
 }
 
+/**
+ * When it was created, ms since the Unix epoch.
+ */
 createdMs():number {
   const offset = this.bb!.__offset(this.bb_pos, 12);
   return offset ? this.bb!.readFloat64(this.bb_pos + offset) : 0.0;

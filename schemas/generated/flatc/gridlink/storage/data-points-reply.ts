@@ -26,6 +26,9 @@ static getSizePrefixedRootAsDataPointsReply(bb:flatbuffers.ByteBuffer, obj?:Data
   return (obj || new DataPointsReply()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
 }
 
+/**
+ * The matching data points with their metadata.
+ */
 dataPoints(index: number, obj?:DataPointInfo):DataPointInfo|null {
   const offset = this.bb!.__offset(this.bb_pos, 4);
   return offset ? (obj || new DataPointInfo()).__init(this.bb!.__indirect(this.bb!.__vector(this.bb_pos + offset) + index * 4), this.bb!) : null;

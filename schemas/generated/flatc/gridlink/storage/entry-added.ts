@@ -23,6 +23,9 @@ static getSizePrefixedRootAsEntryAdded(bb:flatbuffers.ByteBuffer, obj?:EntryAdde
   return (obj || new EntryAdded()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
 }
 
+/**
+ * The data point that got the entry.
+ */
 dataPoint():string|null
 dataPoint(optionalEncoding:flatbuffers.Encoding):string|Uint8Array|null
 dataPoint(optionalEncoding?:any):string|Uint8Array|null {
@@ -30,11 +33,17 @@ dataPoint(optionalEncoding?:any):string|Uint8Array|null {
   return offset ? this.bb!.__string(this.bb_pos + offset, optionalEncoding) : null;
 }
 
+/**
+ * Measurement time, ms since the Unix epoch.
+ */
 timestampMs():number {
   const offset = this.bb!.__offset(this.bb_pos, 6);
   return offset ? this.bb!.readFloat64(this.bb_pos + offset) : 0.0;
 }
 
+/**
+ * The stored value.
+ */
 value():number {
   const offset = this.bb!.__offset(this.bb_pos, 8);
   return offset ? this.bb!.readFloat64(this.bb_pos + offset) : 0.0;

@@ -21,6 +21,9 @@ timestampMs():number {
   return this.bb!.readFloat64(this.bb_pos);
 }
 
+/**
+ * The measured value, in the data point's unit.
+ */
 value():number {
   return this.bb!.readFloat64(this.bb_pos + 8);
 }

@@ -26,6 +26,9 @@ static getSizePrefixedRootAsErrorReply(bb:flatbuffers.ByteBuffer, obj?:ErrorRepl
   return (obj || new ErrorReply()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
 }
 
+/**
+ * The kind of failure; callers branch on this, not on the message.
+ */
 code():StorageErrorCode {
   const offset = this.bb!.__offset(this.bb_pos, 4);
   return offset ? this.bb!.readUint16(this.bb_pos + offset) : StorageErrorCode.Unknown;

@@ -23,6 +23,9 @@ static getSizePrefixedRootAsExistsDataPointReply(bb:flatbuffers.ByteBuffer, obj?
   return (obj || new ExistsDataPointReply()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
 }
 
+/**
+ * The name asked about.
+ */
 dataPoint():string|null
 dataPoint(optionalEncoding:flatbuffers.Encoding):string|Uint8Array|null
 dataPoint(optionalEncoding?:any):string|Uint8Array|null {
@@ -30,6 +33,9 @@ dataPoint(optionalEncoding?:any):string|Uint8Array|null {
   return offset ? this.bb!.__string(this.bb_pos + offset, optionalEncoding) : null;
 }
 
+/**
+ * Whether a data point of that name exists.
+ */
 exists():boolean {
   const offset = this.bb!.__offset(this.bb_pos, 6);
   return offset ? !!this.bb!.readInt8(this.bb_pos + offset) : false;

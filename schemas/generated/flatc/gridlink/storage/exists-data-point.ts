@@ -23,6 +23,9 @@ static getSizePrefixedRootAsExistsDataPoint(bb:flatbuffers.ByteBuffer, obj?:Exis
   return (obj || new ExistsDataPoint()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
 }
 
+/**
+ * The name to look up.
+ */
 dataPoint():string|null
 dataPoint(optionalEncoding:flatbuffers.Encoding):string|Uint8Array|null
 dataPoint(optionalEncoding?:any):string|Uint8Array|null {

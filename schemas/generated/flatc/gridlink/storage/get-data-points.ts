@@ -27,6 +27,9 @@ static getSizePrefixedRootAsGetDataPoints(bb:flatbuffers.ByteBuffer, obj?:GetDat
   return (obj || new GetDataPoints()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
 }
 
+/**
+ * Tags to filter by.
+ */
 tags(index: number):string
 tags(index: number,optionalEncoding:flatbuffers.Encoding):string|Uint8Array
 tags(index: number,optionalEncoding?:any):string|Uint8Array|null {
@@ -39,6 +42,9 @@ tagsLength():number {
   return offset ? this.bb!.__vector_len(this.bb_pos + offset) : 0;
 }
 
+/**
+ * Whether a data point needs any or all of the tags.
+ */
 match():TagMatch {
   const offset = this.bb!.__offset(this.bb_pos, 6);
   return offset ? this.bb!.readUint8(this.bb_pos + offset) : TagMatch.Any;

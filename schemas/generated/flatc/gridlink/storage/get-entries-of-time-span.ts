@@ -23,6 +23,9 @@ static getSizePrefixedRootAsGetEntriesOfTimeSpan(bb:flatbuffers.ByteBuffer, obj?
   return (obj || new GetEntriesOfTimeSpan()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
 }
 
+/**
+ * The data point asked about.
+ */
 dataPoint():string|null
 dataPoint(optionalEncoding:flatbuffers.Encoding):string|Uint8Array|null
 dataPoint(optionalEncoding?:any):string|Uint8Array|null {

@@ -23,6 +23,9 @@ static getSizePrefixedRootAsGetMostRecentEntry(bb:flatbuffers.ByteBuffer, obj?:G
   return (obj || new GetMostRecentEntry()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
 }
 
+/**
+ * The data point asked about.
+ */
 dataPoint():string|null
 dataPoint(optionalEncoding:flatbuffers.Encoding):string|Uint8Array|null
 dataPoint(optionalEncoding?:any):string|Uint8Array|null {

@@ -25,6 +25,9 @@ static getSizePrefixedRootAsGetStatistics(bb:flatbuffers.ByteBuffer, obj?:GetSta
   return (obj || new GetStatistics()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
 }
 
+/**
+ * The data point asked about.
+ */
 dataPoint():string|null
 dataPoint(optionalEncoding:flatbuffers.Encoding):string|Uint8Array|null
 dataPoint(optionalEncoding?:any):string|Uint8Array|null {
@@ -32,11 +35,17 @@ dataPoint(optionalEncoding?:any):string|Uint8Array|null {
   return offset ? this.bb!.__string(this.bb_pos + offset, optionalEncoding) : null;
 }
 
+/**
+ * Inclusive lower bound of the span; absent: from the first entry.
+ */
 fromMs():number|null {
   const offset = this.bb!.__offset(this.bb_pos, 6);
   return offset ? this.bb!.readFloat64(this.bb_pos + offset) : null;
 }
 
+/**
+ * Exclusive upper bound of the span; absent: up to the last entry.
+ */
 toMs():number|null {
   const offset = this.bb!.__offset(this.bb_pos, 8);
   return offset ? this.bb!.readFloat64(this.bb_pos + offset) : null;

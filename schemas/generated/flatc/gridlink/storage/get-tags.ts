@@ -24,6 +24,9 @@ static getSizePrefixedRootAsGetTags(bb:flatbuffers.ByteBuffer, obj?:GetTags):Get
   return (obj || new GetTags()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
 }
 
+/**
+ * The data point; absent: the whole store.
+ */
 dataPoint():string|null
 dataPoint(optionalEncoding:flatbuffers.Encoding):string|Uint8Array|null
 dataPoint(optionalEncoding?:any):string|Uint8Array|null {

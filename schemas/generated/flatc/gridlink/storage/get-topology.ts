@@ -42,6 +42,9 @@ tagsLength():number {
   return offset ? this.bb!.__vector_len(this.bb_pos + offset) : 0;
 }
 
+/**
+ * Whether a data point needs any or all of the tags.
+ */
 match():TagMatch {
   const offset = this.bb!.__offset(this.bb_pos, 6);
   return offset ? this.bb!.readUint8(this.bb_pos + offset) : TagMatch.Any;

@@ -25,6 +25,9 @@ static getSizePrefixedRootAsMeasurementEvent(bb:flatbuffers.ByteBuffer, obj?:Mea
   return (obj || new MeasurementEvent()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
 }
 
+/**
+ * The data point the measurement belongs to.
+ */
 dataPoint():string|null
 dataPoint(optionalEncoding:flatbuffers.Encoding):string|Uint8Array|null
 dataPoint(optionalEncoding?:any):string|Uint8Array|null {
@@ -32,11 +35,17 @@ dataPoint(optionalEncoding?:any):string|Uint8Array|null {
   return offset ? this.bb!.__string(this.bb_pos + offset, optionalEncoding) : null;
 }
 
+/**
+ * Measurement time, ms since the Unix epoch.
+ */
 timestampMs():number {
   const offset = this.bb!.__offset(this.bb_pos, 6);
   return offset ? this.bb!.readFloat64(this.bb_pos + offset) : 0.0;
 }
 
+/**
+ * The measured value.
+ */
 value():number {
   const offset = this.bb!.__offset(this.bb_pos, 8);
   return offset ? this.bb!.readFloat64(this.bb_pos + offset) : 0.0;

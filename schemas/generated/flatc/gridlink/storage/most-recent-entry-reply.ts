@@ -26,6 +26,9 @@ static getSizePrefixedRootAsMostRecentEntryReply(bb:flatbuffers.ByteBuffer, obj?
   return (obj || new MostRecentEntryReply()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
 }
 
+/**
+ * The data point asked about.
+ */
 dataPoint():string|null
 dataPoint(optionalEncoding:flatbuffers.Encoding):string|Uint8Array|null
 dataPoint(optionalEncoding?:any):string|Uint8Array|null {

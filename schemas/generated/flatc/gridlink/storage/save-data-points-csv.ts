@@ -40,11 +40,17 @@ dataPointsLength():number {
   return offset ? this.bb!.__vector_len(this.bb_pos + offset) : 0;
 }
 
+/**
+ * Inclusive lower bound of the span; absent: from the first entry.
+ */
 fromMs():number|null {
   const offset = this.bb!.__offset(this.bb_pos, 6);
   return offset ? this.bb!.readFloat64(this.bb_pos + offset) : null;
 }
 
+/**
+ * Exclusive upper bound of the span; absent: up to the last entry.
+ */
 toMs():number|null {
   const offset = this.bb!.__offset(this.bb_pos, 8);
   return offset ? this.bb!.readFloat64(this.bb_pos + offset) : null;

@@ -29,6 +29,9 @@ static getSizePrefixedRootAsStatisticsReply(bb:flatbuffers.ByteBuffer, obj?:Stat
   return (obj || new StatisticsReply()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
 }
 
+/**
+ * The data point asked about.
+ */
 dataPoint():string|null
 dataPoint(optionalEncoding:flatbuffers.Encoding):string|Uint8Array|null
 dataPoint(optionalEncoding?:any):string|Uint8Array|null {
@@ -44,16 +47,25 @@ count():bigint {
   return offset ? this.bb!.readUint64(this.bb_pos + offset) : BigInt('0');
 }
 
+/**
+ * Smallest value.
+ */
 min():number|null {
   const offset = this.bb!.__offset(this.bb_pos, 8);
   return offset ? this.bb!.readFloat64(this.bb_pos + offset) : null;
 }
 
+/**
+ * Largest value.
+ */
 max():number|null {
   const offset = this.bb!.__offset(this.bb_pos, 10);
   return offset ? this.bb!.readFloat64(this.bb_pos + offset) : null;
 }
 
+/**
+ * Arithmetic mean.
+ */
 mean():number|null {
   const offset = this.bb!.__offset(this.bb_pos, 12);
   return offset ? this.bb!.readFloat64(this.bb_pos + offset) : null;
@@ -75,6 +87,9 @@ stdDeviation():number|null {
   return offset ? this.bb!.readFloat64(this.bb_pos + offset) : null;
 }
 
+/**
+ * Distribution of the values over the requested bins; absent when count is 0.
+ */
 histogram(obj?:Histogram):Histogram|null {
   const offset = this.bb!.__offset(this.bb_pos, 18);
   return offset ? (obj || new Histogram()).__init(this.bb!.__indirect(this.bb_pos + offset), this.bb!) : null;
@@ -113,11 +128,17 @@ delayMeanMs():number|null {
   return offset ? this.bb!.readFloat64(this.bb_pos + offset) : null;
 }
 
+/**
+ * Smallest delay between timestamp and arrival, ms.
+ */
 delayMinMs():number|null {
   const offset = this.bb!.__offset(this.bb_pos, 28);
   return offset ? this.bb!.readFloat64(this.bb_pos + offset) : null;
 }
 
+/**
+ * Largest delay between timestamp and arrival, ms.
+ */
 delayMaxMs():number|null {
   const offset = this.bb!.__offset(this.bb_pos, 30);
   return offset ? this.bb!.readFloat64(this.bb_pos + offset) : null;

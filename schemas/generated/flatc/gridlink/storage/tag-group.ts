@@ -23,6 +23,9 @@ static getSizePrefixedRootAsTagGroup(bb:flatbuffers.ByteBuffer, obj?:TagGroup):T
   return (obj || new TagGroup()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
 }
 
+/**
+ * The tag shared by the group.
+ */
 tag():string|null
 tag(optionalEncoding:flatbuffers.Encoding):string|Uint8Array|null
 tag(optionalEncoding?:any):string|Uint8Array|null {

@@ -23,6 +23,9 @@ static getSizePrefixedRootAsTagsChanged(bb:flatbuffers.ByteBuffer, obj?:TagsChan
   return (obj || new TagsChanged()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
 }
 
+/**
+ * The data point whose tags changed.
+ */
 dataPoint():string|null
 dataPoint(optionalEncoding:flatbuffers.Encoding):string|Uint8Array|null
 dataPoint(optionalEncoding?:any):string|Uint8Array|null {

@@ -33,6 +33,9 @@ dataPoint(optionalEncoding?:any):string|Uint8Array|null {
   return offset ? this.bb!.__string(this.bb_pos + offset, optionalEncoding) : null;
 }
 
+/**
+ * The tags, sorted, without duplicates.
+ */
 tags(index: number):string
 tags(index: number,optionalEncoding:flatbuffers.Encoding):string|Uint8Array
 tags(index: number,optionalEncoding?:any):string|Uint8Array|null {

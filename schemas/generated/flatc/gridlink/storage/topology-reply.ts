@@ -29,6 +29,9 @@ static getSizePrefixedRootAsTopologyReply(bb:flatbuffers.ByteBuffer, obj?:Topolo
   return (obj || new TopologyReply()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
 }
 
+/**
+ * One group per tag, sorted by tag.
+ */
 groups(index: number, obj?:TagGroup):TagGroup|null {
   const offset = this.bb!.__offset(this.bb_pos, 4);
   return offset ? (obj || new TagGroup()).__init(this.bb!.__indirect(this.bb!.__vector(this.bb_pos + offset) + index * 4), this.bb!) : null;

@@ -27,6 +27,9 @@ static getSizePrefixedRootAsUpdateTags(bb:flatbuffers.ByteBuffer, obj?:UpdateTag
   return (obj || new UpdateTags()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
 }
 
+/**
+ * The data point whose tags change.
+ */
 dataPoint():string|null
 dataPoint(optionalEncoding:flatbuffers.Encoding):string|Uint8Array|null
 dataPoint(optionalEncoding?:any):string|Uint8Array|null {
@@ -34,6 +37,9 @@ dataPoint(optionalEncoding?:any):string|Uint8Array|null {
   return offset ? this.bb!.__string(this.bb_pos + offset, optionalEncoding) : null;
 }
 
+/**
+ * The tags to add, remove, or set.
+ */
 tags(index: number):string
 tags(index: number,optionalEncoding:flatbuffers.Encoding):string|Uint8Array
 tags(index: number,optionalEncoding?:any):string|Uint8Array|null {
@@ -46,6 +52,9 @@ tagsLength():number {
   return offset ? this.bb!.__vector_len(this.bb_pos + offset) : 0;
 }
 
+/**
+ * What to do with the tags.
+ */
 mode():TagUpdateMode {
   const offset = this.bb!.__offset(this.bb_pos, 8);
   return offset ? this.bb!.readUint8(this.bb_pos + offset) : TagUpdateMode.Add;
