@@ -119,6 +119,8 @@ export class Bus {
   private readonly roundRobin = new Map<string, number>();
   private readonly malformedLogged = new Set<string>();
   private readonly topicFrames = new Map<string, Buffer>();
+  /** Names of this module's roles, for the per-message check of a direct message's target. */
+  private ownRoles = new Set<string>();
   private publishWriter!: SocketWriter;
   private discovery?: Discovery;
   private zap?: ZapHandler;
@@ -218,10 +220,12 @@ export class Bus {
       type = message.type;
       body = message.body;
     }
-    const target = this.pickHolder(role, type);
+    const picked = this.pickHolder(role, type);
+    const target = picked.target;
+    role = picked.role;
     if (target === 'local') {
       const copy = new Uint8Array(body);
-      queueMicrotask(() => void this.dispatchDirect('send', role, type, copy, this.id, Date.now(), 0));
+      queueMicrotask(() => this.dispatchDirect('send', role, type, copy, this.id, Date.now(), 0));
       this.stats.sent++;
       return;
     }
@@ -259,7 +263,9 @@ export class Bus {
     }
     let target: PeerLink | 'local';
     try {
-      target = this.pickHolder(role, type);
+      const picked = this.pickHolder(role, type);
+      target = picked.target;
+      role = picked.role;
     } catch (error) {
       return Promise.reject(error);
     }
@@ -268,7 +274,7 @@ export class Bus {
     const { id, promise } = this.pending.add(peerId, role, type, timeoutMs);
     if (target === 'local') {
       const copy = new Uint8Array(body);
-      queueMicrotask(() => void this.dispatchDirect('request', role, type, copy, this.id, Date.now(), id));
+      queueMicrotask(() => this.dispatchDirect('request', role, type, copy, this.id, Date.now(), id));
     } else {
       this.enqueue(target, MessageKind.Request, role, type, body, id, Date.now() + timeoutMs);
     }
@@ -317,6 +323,7 @@ export class Bus {
       state: change.state ?? this.own.state,
       seq: this.own.seq + 1,
     };
+    this.ownRoles = new Set(roles.map((r) => r.name));
     this.registry.upsert({ ...this.own });
     const delta = this.control.encode({
       kind: 'delta',
@@ -435,6 +442,7 @@ export class Bus {
       seq: 1,
       curvePublicKey: options.keyring?.publicKey ?? '',
     };
+    this.ownRoles = new Set(this.own.roles.map((r) => r.name));
     this.registry.upsert({ ...this.own });
     for (const topic of this.own.topics) {
       this.subscriber.subscribe(topic.endsWith('*') ? topic.slice(0, -1) : topic + TOPIC_END);
@@ -494,7 +502,14 @@ export class Bus {
       return;
     }
     const endpoint = beacon.sameHost ? beacon.ipcRouter : `tcp://${beacon.address}:${beacon.routerPort}`;
-    const peer = this.connectPeer(beacon.id, endpoint, beacon.curvePublicKey);
+    let peer: PeerLink;
+    try {
+      peer = this.connectPeer(beacon.id, endpoint, beacon.curvePublicKey);
+    } catch (error) {
+      // A bad endpoint in a beacon, or a failing connect: try again at its next beacon.
+      this.logMalformedOnce(`connect:${beacon.id}`, 'cannot connect to a discovered module', { id: beacon.id, endpoint, error: String(error) });
+      return;
+    }
     this.enqueueControl(peer, this.helloFrame(true));
   }
 
@@ -506,7 +521,12 @@ export class Bus {
     dealer.immediate = false;
     dealer.linger = 0;
     if (this.options.keyring) configureCurveClient(dealer, this.options.keyring, curveKey);
-    dealer.connect(endpoint);
+    try {
+      connectRetrying(dealer, endpoint);
+    } catch (error) {
+      dealer.close();
+      throw error;
+    }
     const writer = new SocketWriter(dealer, this.options.maxQueuedBatches, (frames, error) => {
       if (!this.closed) this.log.debug('direct message not sent', { peer: id, error: String(error), items: batchCountOf(frames) });
     });
@@ -534,7 +554,13 @@ export class Bus {
       const dealer = new Dealer({ routingId: this.id });
       dealer.linger = 0;
       if (this.options.keyring) configureCurveClient(dealer, this.options.keyring, seed.publicKey ?? '');
-      dealer.connect(seed.endpoint);
+      try {
+        connectRetrying(dealer, seed.endpoint);
+      } catch (error) {
+        this.logMalformedOnce(`seed:${seed.endpoint}`, 'cannot connect to a seed', { endpoint: seed.endpoint, error: String(error) });
+        dealer.close();
+        continue;
+      }
       const writer = new SocketWriter(dealer, 16, () => undefined);
       const link = new PeerLink(`seed:${seed.endpoint}`, seed.endpoint, dealer, writer);
       this.seedLinks.set(seed.endpoint, link);
@@ -575,7 +601,12 @@ export class Bus {
         this.logMalformedOnce(`noroute:${record.id}`, 'no reachable endpoint in a Hello', { id: record.id, endpoints: record.routerEndpoints.join(' ') });
         return;
       }
-      peer = this.connectPeer(record.id, endpoint, record.curvePublicKey);
+      try {
+        peer = this.connectPeer(record.id, endpoint, record.curvePublicKey);
+      } catch (error) {
+        this.logMalformedOnce(`connect:${record.id}`, 'cannot connect to a module that said Hello', { id: record.id, endpoint, error: String(error) });
+        return;
+      }
     }
     for (const endpoint of record.routerEndpoints) {
       const seed = this.seedLinks.get(endpoint);
@@ -595,7 +626,7 @@ export class Bus {
       const pub = this.choosePubEndpoint(record, peer.endpoint);
       if (pub) {
         if (this.options.keyring) this.subscriber.curveServerKey = record.curvePublicKey;
-        this.subscriber.connect(pub);
+        connectRetrying(this.subscriber, pub);
         peer.pubEndpoint = pub;
       }
     }
@@ -640,25 +671,35 @@ export class Bus {
 
   // ---------------------------------------------------------------- routing out
 
-  private pickHolder(role: string, type: string): PeerLink | 'local' {
-    if (handlesType(this.own, role, type) && this.handlers.has(type)) return 'local';
+  /**
+   * Chooses the module that gets a send or request: this process when it
+   * holds the role itself, else round-robin over the live holders that handle
+   * the type (evasive ones only when no other is left). "role@x" narrows the
+   * choice to the module whose id or name is x.
+   */
+  private pickHolder(address: string, type: string): { target: PeerLink | 'local'; role: string } {
+    const at = address.indexOf('@');
+    const role = at > 0 ? address.slice(0, at) : address;
+    const only = at > 0 ? address.slice(at + 1) : undefined;
+    const matches = (record: ModuleRecord): boolean => only === undefined || record.id === only || record.name === only;
+    if (matches(this.own) && handlesType(this.own, role, type) && this.handlers.has(type)) return { target: 'local', role };
     const holders = this.registry.holders(role);
     let alive: PeerLink[] | undefined;
     let evasive: PeerLink | undefined;
     for (const record of holders) {
-      if (record.id === this.id || record.state !== 'running' || !handlesType(record, role, type)) continue;
+      if (record.id === this.id || record.state !== 'running' || !matches(record) || !handlesType(record, role, type)) continue;
       const peer = this.peers.get(record.id);
       if (!peer) continue;
       if (peer.state === 'alive') (alive ??= []).push(peer);
       else evasive ??= peer;
     }
     if (alive) {
-      const cursor = this.roundRobin.get(role) ?? 0;
-      this.roundRobin.set(role, cursor + 1);
-      return alive[cursor % alive.length];
+      const cursor = this.roundRobin.get(address) ?? 0;
+      this.roundRobin.set(address, cursor + 1);
+      return { target: alive[cursor % alive.length], role };
     }
-    if (evasive) return evasive;
-    throw new NoHandlersError(role, type);
+    if (evasive) return { target: evasive, role };
+    throw new NoHandlersError(address, type);
   }
 
   private enqueue(peer: PeerLink, kind: MessageKind, target: string, type: string, body: Uint8Array, correlationId: number, deadlineMs: number): void {
@@ -681,11 +722,19 @@ export class Bus {
     this.enqueue(peer, MessageKind.Control, '', this.control.typeName, body, 0, 0);
   }
 
+  /**
+   * Batches are sent at the end of the current turn of the event loop (a
+   * microtask): a lone request leaves at once, while everything a turn
+   * produces (a publishing loop, the continuations of a hundred awaited
+   * replies) leaves together in one message per (peer, kind, target, type).
+   */
   private scheduleFlush(): void {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
-    setImmediate(() => this.flush());
+    queueMicrotask(this.flushTask);
   }
+
+  private readonly flushTask = (): void => this.flush();
 
   private flush(): void {
     this.flushScheduled = false;
@@ -783,7 +832,7 @@ export class Bus {
       case MessageKind.Request:
         if (!peer) throw new MalformedFrameError(`${type} from unknown module ${sender} (no Hello yet)`);
         forEachItem(body, count, (item, correlationId) => {
-          void this.dispatchDirect(kind === MessageKind.Send ? 'send' : 'request', target, type, item, sender, timestampMs, correlationId);
+          this.dispatchDirect(kind === MessageKind.Send ? 'send' : 'request', target, type, item, sender, timestampMs, correlationId);
         });
         this.stats.received += count;
         return;
@@ -845,10 +894,13 @@ export class Bus {
     if (!this.pending.reject(correlationId, (p) => new RecipientFailureError(p.role, p.type, type, copy, detail))) this.stats.lateReplies++;
   }
 
-  private async dispatchDirect(kind: 'send' | 'request', target: string, type: string, body: Uint8Array, sender: string, timestampMs: number, correlationId: number): Promise<void> {
-    let message: ProxyMessage | undefined;
+  /**
+   * Runs the handler of a send or request. Synchronous when the handler is:
+   * no promise per message on the hot path, only for handlers that await.
+   */
+  private dispatchDirect(kind: 'send' | 'request', target: string, type: string, body: Uint8Array, sender: string, timestampMs: number, correlationId: number): void {
     if (this.proxies.hasInbound) {
-      message = { kind, target, type, body, sender };
+      const message: ProxyMessage = { kind, target, type, body, sender };
       if (!this.proxies.inbound(message)) {
         this.stats.proxyDropped++;
         return;
@@ -857,20 +909,34 @@ export class Bus {
       body = message.body;
     }
     const handler = this.handlers.get(type);
-    const holdsRole = this.own.roles.some((r) => r.name === target) || target === '';
-    let reply: ReplyValue | void;
-    if (!handler || !holdsRole) {
-      reply = this.busError('UnknownType', `${this.own.name} has no handler for ${type} on role "${target}"`);
-    } else {
-      try {
-        reply = await handler({ kind, type, body, sender, target, timestampMs });
-      } catch (error) {
-        this.log.warn('handler failed', { type, error: error instanceof Error ? error.message : String(error) });
-        reply = this.busError('RecipientFailure', error instanceof Error ? error.message : String(error));
-      }
+    if (!handler || !(target === '' || this.ownRoles.has(target))) {
+      if (kind === 'request') this.reply(sender, correlationId, this.busError('UnknownType', `${this.own.name} has no handler for ${type} on role "${target}"`));
+      else this.log.debug('send without a handler dropped', { type, target });
+      return;
     }
-    if (kind !== 'request') return;
-    this.reply(sender, correlationId, reply ?? this.busError('RecipientFailure', `handler of ${type} gave no reply`));
+    let result: ReplyValue | void | Promise<ReplyValue | void>;
+    try {
+      result = handler({ kind, type, body, sender, target, timestampMs });
+    } catch (error) {
+      this.handlerFailed(kind, type, sender, correlationId, error);
+      return;
+    }
+    if (result instanceof Promise) {
+      result.then(
+        (reply) => {
+          if (kind === 'request') this.reply(sender, correlationId, reply ?? this.busError('RecipientFailure', `handler of ${type} gave no reply`));
+        },
+        (error: unknown) => this.handlerFailed(kind, type, sender, correlationId, error),
+      );
+    } else if (kind === 'request') {
+      this.reply(sender, correlationId, result ?? this.busError('RecipientFailure', `handler of ${type} gave no reply`));
+    }
+  }
+
+  private handlerFailed(kind: 'send' | 'request', type: string, sender: string, correlationId: number, error: unknown): void {
+    const text = error instanceof Error ? error.message : String(error);
+    this.log.warn('handler failed', { type, error: text });
+    if (kind === 'request') this.reply(sender, correlationId, this.busError('RecipientFailure', text));
   }
 
   private busError(code: 'UnknownType' | 'RecipientFailure', message: string): ReplyValue {
@@ -993,6 +1059,21 @@ export class Bus {
     if (this.malformedLogged.size > 10_000) this.malformedLogged.clear();
     this.malformedLogged.add(key);
     this.log.warn(`${message} (further ones from this source are counted, not logged)`, fields);
+  }
+}
+
+/**
+ * connect() can fail with EINTR when a signal (a profiler's, a child's exit)
+ * lands in the system call; that is worth one more try, anything else is not.
+ */
+function connectRetrying(socket: { connect(endpoint: string): void }, endpoint: string): void {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      socket.connect(endpoint);
+      return;
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'EINTR' || attempt >= 3) throw error;
+    }
   }
 }
 

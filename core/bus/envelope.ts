@@ -47,9 +47,7 @@ export class EnvelopeEncoder {
   private readonly builder = new flatbuffers.Builder(256);
   private readonly templates = new Map<string, EnvelopeTemplate>();
 
-  constructor(private readonly sender: string) {
-    this.builder.forceDefaults(true);
-  }
+  constructor(private readonly sender: string) {}
 
   /** A fresh envelope buffer (the caller may hand it to a zero-copy send). */
   encode(kind: MessageKind, target: string, type: string, correlationId: number, deadlineMs: number, batchCount: number): Uint8Array {
@@ -72,6 +70,8 @@ export class EnvelopeEncoder {
   private build(kind: MessageKind, target: string, type: string): EnvelopeTemplate {
     const b = this.builder;
     b.clear();
+    // clear() resets this flag; every scalar must be present to be patched later.
+    b.forceDefaults(true);
     const senderOffset = b.createString(this.sender);
     const targetOffset = b.createString(target);
     const typeOffset = b.createString(type);
