@@ -10,17 +10,15 @@ import { MalformedFrameError } from './envelope.js';
  * correlation id (0 for publish and send), then the item's bytes.
  */
 export const ITEM_HEADER = 8;
+const FIRST_BYTES = 512;
+const EMPTY: Buffer = Buffer.alloc(0);
 
 export class BatchWriter {
   count = 0;
   length = 0;
   /** Latest deadline of any request in the batch (ms since epoch). */
   deadlineMs = 0;
-  private buffer: Buffer;
-
-  constructor(initialBytes: number) {
-    this.buffer = Buffer.allocUnsafe(initialBytes);
-  }
+  private buffer = EMPTY;
 
   append(body: Uint8Array, correlationId: number): void {
     const need = this.length + ITEM_HEADER + body.byteLength;
@@ -37,17 +35,21 @@ export class BatchWriter {
    * The finished frame. The writer then starts over on a new buffer: the old
    * one may still be read by a zero-copy send in libzmq's I/O thread.
    */
-  take(nextInitialBytes: number): Buffer {
+  take(): Buffer {
     const frame = this.buffer.subarray(0, this.length);
-    this.buffer = Buffer.allocUnsafe(nextInitialBytes);
+    this.buffer = EMPTY;
     this.count = 0;
     this.length = 0;
     this.deadlineMs = 0;
     return frame;
   }
 
+  /**
+   * Small batches come from Node's shared pool (allocUnsafe below 4 KiB is a
+   * pooled slice, no allocation of its own); large ones double as they fill.
+   */
   private grow(need: number): void {
-    let size = this.buffer.byteLength * 2;
+    let size = Math.max(this.buffer.byteLength * 2, FIRST_BYTES);
     while (size < need) size *= 2;
     const next = Buffer.allocUnsafe(size);
     this.buffer.copy(next, 0, 0, this.length);

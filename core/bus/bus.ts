@@ -10,7 +10,7 @@ import { resolveBusOptions, type BusOptions, type BusOptionsInput } from './conf
 import { ControlCodec, type ControlMessage } from './control.js';
 import { configureCurveClient, configureCurveServer, ZapHandler } from './curve.js';
 import { Discovery, lanAddress, type BeaconInfo, type LanAddress } from './discovery.js';
-import { EnvelopeEncoder, MalformedFrameError, MessageKind, emptyEnvelope, readEnvelope, type EnvelopeFields } from './envelope.js';
+import { EnvelopeEncoder, EnvelopeReader, MalformedFrameError, MessageKind, readEnvelope, type EnvelopeFields, type EnvelopeTemplate } from './envelope.js';
 import { BackpressureError, BusClosedError, NoHandlersError, RecipientFailureError, type BusError } from './errors.js';
 import { hostKey, newIncarnation, newModuleId } from './ids.js';
 import { PendingRequests, type ReplyMessage } from './pending-requests.js';
@@ -63,6 +63,7 @@ interface OutboxEntry {
   readonly target: string;
   readonly type: string;
   readonly batch: BatchWriter;
+  readonly template: EnvelopeTemplate;
 }
 
 /** One peer module and the DEALER that reaches its ROUTER. */
@@ -83,7 +84,6 @@ class PeerLink {
 }
 
 const FLUSH_BYTES = 256 * 1024;
-const BATCH_START_BYTES = 4096;
 const BUS_ERROR_TYPE = 'gridlink.bus.BusError';
 const TOPIC_END = '\u0000';
 
@@ -197,7 +197,14 @@ export class Bus {
     const key = `${topic}${TOPIC_END}${type}`;
     let entry = this.publishOutbox.get(key);
     if (entry === undefined) {
-      entry = { kind: MessageKind.Publish, target: topic, type, batch: new BatchWriter(BATCH_START_BYTES), topicFrame: this.topicFrame(topic) };
+      entry = {
+        kind: MessageKind.Publish,
+        target: topic,
+        type,
+        batch: new BatchWriter(),
+        template: this.encoder.template(MessageKind.Publish, topic, type),
+        topicFrame: this.topicFrame(topic),
+      };
       this.publishOutbox.set(key, entry);
     }
     entry.batch.append(body, 0);
@@ -706,7 +713,7 @@ export class Bus {
     const key = `${kind}${TOPIC_END}${target}${TOPIC_END}${type}`;
     let entry = peer.outbox.get(key);
     if (entry === undefined) {
-      entry = { kind, target, type, batch: new BatchWriter(BATCH_START_BYTES) };
+      entry = { kind, target, type, batch: new BatchWriter(), template: this.encoder.template(kind, target, type) };
       peer.outbox.set(key, entry);
     }
     entry.batch.append(body, correlationId);
@@ -754,8 +761,8 @@ export class Bus {
   private flushEntry(peer: PeerLink, entry: OutboxEntry): void {
     const count = entry.batch.count;
     const deadline = entry.batch.deadlineMs;
-    const envelope = this.encoder.encode(entry.kind, entry.target, entry.type, 0, deadline, count);
-    const frame = entry.batch.take(BATCH_START_BYTES);
+    const envelope = this.encoder.fill(entry.template, 0, deadline, count);
+    const frame = entry.batch.take();
     if (!peer.writer.push([envelope, frame])) {
       this.stats.backpressure += count;
       this.reportError(new BackpressureError(entry.target, entry.type, peer.id));
@@ -764,8 +771,8 @@ export class Bus {
 
   private flushPublication(entry: OutboxEntry & { topicFrame: Buffer }): void {
     const count = entry.batch.count;
-    const envelope = this.encoder.encode(MessageKind.Publish, entry.target, entry.type, 0, 0, count);
-    const frame = entry.batch.take(BATCH_START_BYTES);
+    const envelope = this.encoder.fill(entry.template, 0, 0, count);
+    const frame = entry.batch.take();
     if (!this.publishWriter.push([entry.topicFrame, envelope, frame])) this.stats.droppedPublications += count;
   }
 
@@ -789,11 +796,11 @@ export class Bus {
   // ---------------------------------------------------------------- routing in
 
   private async receiveDirect(): Promise<void> {
-    const envelope = emptyEnvelope();
+    const reader = new EnvelopeReader();
     try {
       for await (const frames of this.router as AsyncIterable<Buffer[]>) {
         try {
-          this.onDirect(frames, envelope);
+          this.onDirect(frames, reader);
         } catch (error) {
           this.stats.malformed++;
           const from = frames[0] ? Buffer.from(frames[0]).toString('latin1').slice(0, 32).replace(/[^ -~]/g, '?') : '?';
@@ -805,10 +812,10 @@ export class Bus {
     }
   }
 
-  private onDirect(frames: Buffer[], envelope: EnvelopeFields): void {
+  private onDirect(frames: Buffer[], reader: EnvelopeReader): void {
     if (frames.length !== 3) throw new MalformedFrameError(`expected 3 frames (identity, envelope, body), got ${frames.length}`);
     const [identity, head, body] = frames;
-    readEnvelope(head, envelope);
+    const envelope = reader.read(head);
     if (identity.byteLength !== 32 || identity.toString('latin1') !== envelope.sender) {
       throw new MalformedFrameError('sender does not match the connection identity');
     }
@@ -966,11 +973,12 @@ export class Bus {
   }
 
   private async receivePublications(): Promise<void> {
-    const envelope = emptyEnvelope();
+    const reader = new EnvelopeReader();
+    const envelope = reader.fields;
     try {
       for await (const frames of this.subscriber as AsyncIterable<Buffer[]>) {
         try {
-          this.onPublication(frames, envelope);
+          this.onPublication(frames, reader);
         } catch (error) {
           this.stats.malformed++;
           this.logMalformedOnce(`sub:${envelope.sender || '?'}`, `dropped a malformed publication: ${(error as Error).message}`);
@@ -981,10 +989,10 @@ export class Bus {
     }
   }
 
-  private onPublication(frames: Buffer[], envelope: EnvelopeFields): void {
+  private onPublication(frames: Buffer[], reader: EnvelopeReader): void {
     if (frames.length !== 3) throw new MalformedFrameError(`expected 3 frames (topic, envelope, body), got ${frames.length}`);
     const [, head, body] = frames;
-    readEnvelope(head, envelope);
+    const envelope = reader.read(head);
     if (envelope.kind !== MessageKind.Publish || envelope.batchCount === 0) throw new MalformedFrameError('not a publication');
     const peer = this.peers.get(envelope.sender);
     if (peer) peer.lastSeen = Date.now();
@@ -1087,7 +1095,7 @@ function batchCountOf(frames: Frames): number {
   const envelope = frames[frames.length - 2];
   if (!(envelope instanceof Uint8Array)) return 1;
   try {
-    return readEnvelope(envelope, emptyEnvelope()).batchCount || 1;
+    return readEnvelope(envelope).batchCount || 1;
   } catch {
     return 1;
   }

@@ -35,7 +35,7 @@ const MAX_STRING = 4096;
  * tens of nanoseconds, which is what a bus carrying a million messages a
  * second needs.
  */
-interface EnvelopeTemplate {
+export interface EnvelopeTemplate {
   bytes: Uint8Array;
   correlationAt: number;
   timestampAt: number;
@@ -49,8 +49,8 @@ export class EnvelopeEncoder {
 
   constructor(private readonly sender: string) {}
 
-  /** A fresh envelope buffer (the caller may hand it to a zero-copy send). */
-  encode(kind: MessageKind, target: string, type: string, correlationId: number, deadlineMs: number, batchCount: number): Uint8Array {
+  /** The template of (kind, target, type); callers that send often keep it (see fill). */
+  template(kind: MessageKind, target: string, type: string): EnvelopeTemplate {
     const key = `${kind}\u0000${target}\u0000${type}`;
     let template = this.templates.get(key);
     if (template === undefined) {
@@ -58,13 +58,22 @@ export class EnvelopeEncoder {
       if (this.templates.size > 4096) this.templates.clear();
       this.templates.set(key, template);
     }
-    const out = template.bytes.slice();
-    const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
-    view.setUint32(template.correlationAt, correlationId >>> 0, true);
-    view.setFloat64(template.timestampAt, Date.now(), true);
-    view.setFloat64(template.deadlineAt, deadlineMs, true);
-    view.setUint32(template.batchCountAt, batchCount >>> 0, true);
+    return template;
+  }
+
+  /** A fresh envelope from a template (a pooled slice: envelopes are small, so zeromq.js copies them). */
+  fill(template: EnvelopeTemplate, correlationId: number, deadlineMs: number, batchCount: number): Buffer {
+    const out = Buffer.allocUnsafe(template.bytes.byteLength);
+    out.set(template.bytes);
+    out.writeUInt32LE(correlationId >>> 0, template.correlationAt);
+    out.writeDoubleLE(Date.now(), template.timestampAt);
+    out.writeDoubleLE(deadlineMs, template.deadlineAt);
+    out.writeUInt32LE(batchCount >>> 0, template.batchCountAt);
     return out;
+  }
+
+  encode(kind: MessageKind, target: string, type: string, correlationId: number, deadlineMs: number, batchCount: number): Buffer {
+    return this.fill(this.template(kind, target, type), correlationId, deadlineMs, batchCount);
   }
 
   private build(kind: MessageKind, target: string, type: string): EnvelopeTemplate {
@@ -136,59 +145,103 @@ function locateFields(bytes: Uint8Array): TableLayout {
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
- * Reads and checks an envelope without trusting a single offset in it: a
- * malformed, truncated or hostile frame gives MalformedFrameError, never a
- * crash, a hang or a huge allocation. Fills `out` and returns it.
+ * The last bytes and text of one string field. Consecutive messages from a
+ * peer repeat their sender, target and type, so comparing a few bytes saves
+ * decoding (and allocating) the same strings again.
  */
-export function readEnvelope(bytes: Uint8Array, out: EnvelopeFields): EnvelopeFields {
-  const layout = locateFields(bytes);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const t = layout.table;
-  const u8 = (slot: number, dflt: number): number => {
-    const o = layout.fieldOffset(slot);
-    return o === 0 ? dflt : view.getUint8(t + o);
-  };
-  const u32 = (slot: number): number => {
-    const o = layout.fieldOffset(slot);
-    if (o === 0) return 0;
-    if (t + o + 4 > bytes.byteLength) throw new MalformedFrameError(`envelope scalar at slot ${slot} truncated`);
-    return view.getUint32(t + o, true);
-  };
-  const f64 = (slot: number): number => {
-    const o = layout.fieldOffset(slot);
-    if (o === 0) return 0;
-    if (t + o + 8 > bytes.byteLength) throw new MalformedFrameError(`envelope scalar at slot ${slot} truncated`);
-    return view.getFloat64(t + o, true);
-  };
-  const str = (slot: number, name: string): string => {
-    const o = layout.fieldOffset(slot);
-    if (o === 0) return '';
-    const at = t + o;
-    if (at + 4 > bytes.byteLength) throw new MalformedFrameError(`envelope ${name} offset truncated`);
-    const start = at + view.getUint32(at, true);
-    if (start + 4 > bytes.byteLength) throw new MalformedFrameError(`envelope ${name} outside the frame`);
-    const len = view.getUint32(start, true);
-    if (len > MAX_STRING || start + 4 + len > bytes.byteLength) throw new MalformedFrameError(`envelope ${name} of ${len} bytes outside the frame`);
+class StringCache {
+  private bytes: Buffer = Buffer.alloc(0);
+  private text = '';
+
+  read(frame: Buffer, table: number, fieldOffset: number, name: string): string {
+    if (fieldOffset === 0) return '';
+    const at = table + fieldOffset;
+    if (at + 4 > frame.byteLength) throw new MalformedFrameError(`envelope ${name} offset truncated`);
+    const start = at + frame.readUInt32LE(at);
+    if (start + 4 > frame.byteLength) throw new MalformedFrameError(`envelope ${name} outside the frame`);
+    const length = frame.readUInt32LE(start);
+    if (length > MAX_STRING || start + 4 + length > frame.byteLength) throw new MalformedFrameError(`envelope ${name} of ${length} bytes outside the frame`);
+    const bytes = frame.subarray(start + 4, start + 4 + length);
+    if (bytes.equals(this.bytes)) return this.text;
     try {
-      return utf8.decode(bytes.subarray(start + 4, start + 4 + len));
+      this.text = utf8.decode(bytes);
     } catch {
       throw new MalformedFrameError(`envelope ${name} is not UTF-8`);
     }
+    this.bytes = Buffer.from(bytes);
+    return this.text;
+  }
+}
+
+/**
+ * Reads envelopes without trusting a single offset in them: a malformed,
+ * truncated or hostile frame gives MalformedFrameError, never a crash, a hang
+ * or a huge allocation. One reader per receive loop; it fills and returns
+ * one reused EnvelopeFields.
+ */
+export class EnvelopeReader {
+  readonly fields: EnvelopeFields = emptyEnvelope();
+  private readonly sender = new StringCache();
+  private readonly target = new StringCache();
+  private readonly type = new StringCache();
+  private frame: Buffer = Buffer.alloc(0);
+  private vtable = 0;
+  private vtableSize = 0;
+  private tableSize = 0;
+
+  /** The offset of a field from the vtable (0: absent); a scalar must lie inside the table. */
+  private readonly field = (slot: number, size: number): number => {
+    if (slot >= this.vtableSize) return 0;
+    const offset = this.frame.readUInt16LE(this.vtable + slot);
+    if (offset !== 0 && offset + size > this.tableSize) throw new MalformedFrameError(`envelope field at slot ${slot} outside its table`);
+    return offset;
   };
-  const version = u8(SLOT.version, ENVELOPE_VERSION);
-  if (version !== ENVELOPE_VERSION) throw new MalformedFrameError(`envelope version ${version} (this bus speaks ${ENVELOPE_VERSION})`);
-  const kind = u8(SLOT.kind, 0);
-  if (kind > MessageKind.Control) throw new MalformedFrameError(`unknown message kind ${kind}`);
-  out.kind = kind as MessageKind;
-  out.sender = str(SLOT.sender, 'sender');
-  out.target = str(SLOT.target, 'target');
-  out.type = str(SLOT.type, 'type');
-  out.correlationId = u32(SLOT.correlationId);
-  out.timestampMs = f64(SLOT.timestampMs);
-  out.deadlineMs = f64(SLOT.deadlineMs);
-  out.batchCount = u32(SLOT.batchCount);
-  if (out.type === '') throw new MalformedFrameError('envelope without a message type');
-  return out;
+
+  read(frame: Buffer): EnvelopeFields {
+    const length = frame.byteLength;
+    if (length < 12) throw new MalformedFrameError(`envelope of ${length} bytes is too short`);
+    const table = frame.readUInt32LE(0);
+    if (table < 4 || table + 4 > length) throw new MalformedFrameError(`envelope root offset ${table} outside ${length} bytes`);
+    const vtable = table - frame.readInt32LE(table);
+    if (vtable < 0 || vtable + 4 > length) throw new MalformedFrameError(`envelope vtable at ${vtable} outside ${length} bytes`);
+    const vtableSize = frame.readUInt16LE(vtable);
+    const tableSize = frame.readUInt16LE(vtable + 2);
+    if (vtableSize < 4 || vtableSize % 2 !== 0 || vtable + vtableSize > length || table + tableSize > length) {
+      throw new MalformedFrameError('envelope vtable sizes out of bounds');
+    }
+    this.frame = frame;
+    this.vtable = vtable;
+    this.vtableSize = vtableSize;
+    this.tableSize = tableSize;
+    const field = this.field;
+    const out = this.fields;
+    let o = field(SLOT.version, 1);
+    const version = o === 0 ? ENVELOPE_VERSION : frame[table + o];
+    if (version !== ENVELOPE_VERSION) throw new MalformedFrameError(`envelope version ${version} (this bus speaks ${ENVELOPE_VERSION})`);
+    o = field(SLOT.kind, 1);
+    const kind = o === 0 ? 0 : frame[table + o];
+    if (kind > MessageKind.Control) throw new MalformedFrameError(`unknown message kind ${kind}`);
+    out.kind = kind as MessageKind;
+    out.sender = this.sender.read(frame, table, field(SLOT.sender, 4), 'sender');
+    out.target = this.target.read(frame, table, field(SLOT.target, 4), 'target');
+    out.type = this.type.read(frame, table, field(SLOT.type, 4), 'type');
+    o = field(SLOT.correlationId, 4);
+    out.correlationId = o === 0 ? 0 : frame.readUInt32LE(table + o);
+    o = field(SLOT.timestampMs, 8);
+    out.timestampMs = o === 0 ? 0 : frame.readDoubleLE(table + o);
+    o = field(SLOT.deadlineMs, 8);
+    out.deadlineMs = o === 0 ? 0 : frame.readDoubleLE(table + o);
+    o = field(SLOT.batchCount, 4);
+    out.batchCount = o === 0 ? 0 : frame.readUInt32LE(table + o);
+    if (out.type === '') throw new MalformedFrameError('envelope without a message type');
+    return out;
+  }
+}
+
+/** Reads one envelope (tools and tests; receive loops keep an EnvelopeReader). */
+export function readEnvelope(bytes: Uint8Array): EnvelopeFields {
+  const frame = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return { ...new EnvelopeReader().read(frame) };
 }
 
 export function emptyEnvelope(): EnvelopeFields {

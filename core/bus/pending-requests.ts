@@ -10,6 +10,7 @@ interface Pending {
   resolve(reply: ReplyMessage): void;
   reject(error: BusError): void;
   timer: NodeJS.Timeout;
+  timeoutMs: number;
   peer: string;
   role: string;
   type: string;
@@ -34,10 +35,9 @@ export class PendingRequests {
     while (this.byId.has(id) || id === 0) id = (id + 1) >>> 0;
     this.next = (id + 1) >>> 0;
     const promise = new Promise<ReplyMessage>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        if (this.take(id)) reject(new TimeoutError(role, type, timeoutMs, peer));
-      }, timeoutMs);
-      this.byId.set(id, { resolve, reject, timer, peer, role, type });
+      // The id travels as the timer's argument: no closure per request.
+      const timer = setTimeout(this.expire, timeoutMs, id);
+      this.byId.set(id, { resolve, reject, timer, timeoutMs, peer, role, type });
     });
     let set = this.byPeer.get(peer);
     if (!set) this.byPeer.set(peer, (set = new Set()));
@@ -74,6 +74,11 @@ export class PendingRequests {
   failAll(make: (p: { role: string; type: string; peer: string }) => BusError): void {
     for (const id of [...this.byId.keys()]) this.reject(id, make);
   }
+
+  private readonly expire = (id: number): void => {
+    const pending = this.take(id);
+    if (pending) pending.reject(new TimeoutError(pending.role, pending.type, pending.timeoutMs, pending.peer));
+  };
 
   private take(id: number): Pending | undefined {
     const pending = this.byId.get(id);

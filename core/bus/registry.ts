@@ -1,4 +1,15 @@
-import { BehaviorSubject, Subject, type Observable } from 'rxjs';
+import { createRequire } from 'node:module';
+import type { BehaviorSubject, Observable, Subject } from 'rxjs';
+
+/**
+ * RxJS is loaded the first time someone observes the registry: loading it
+ * costs about 12 MB of resident memory, which an idle module that never
+ * watches the registry (most of them) should not pay.
+ */
+const requireLazily = createRequire(import.meta.url);
+function rx(): { Subject: typeof Subject; BehaviorSubject: typeof BehaviorSubject } {
+  return requireLazily('rxjs') as { Subject: typeof Subject; BehaviorSubject: typeof BehaviorSubject };
+}
 
 export type ModuleStateName = 'unknown' | 'starting' | 'running' | 'stopping' | 'failed';
 
@@ -40,22 +51,30 @@ export type RegistryChange =
  */
 export class Registry {
   private readonly records = new Map<string, ModuleRecord>();
-  private readonly changeSubject = new Subject<RegistryChange>();
-  private readonly snapshotSubject = new BehaviorSubject<readonly ModuleRecord[]>([]);
+  private changeSubject?: Subject<RegistryChange>;
+  private snapshotSubject?: BehaviorSubject<readonly ModuleRecord[]>;
+  private snapshot: readonly ModuleRecord[] = [];
   /** role -> records holding it, rebuilt on change (reads are far more frequent than changes). */
   private roleIndex = new Map<string, ModuleRecord[]>();
 
   /** Joins, leaves and updates, as they happen. */
-  readonly changes: Observable<RegistryChange> = this.changeSubject.asObservable();
-  /** The whole registry after every change. */
-  readonly snapshots: Observable<readonly ModuleRecord[]> = this.snapshotSubject.asObservable();
+  get changes(): Observable<RegistryChange> {
+    this.changeSubject ??= new (rx().Subject)<RegistryChange>();
+    return this.changeSubject.asObservable();
+  }
+
+  /** The whole registry now and after every change. */
+  get snapshots(): Observable<readonly ModuleRecord[]> {
+    this.snapshotSubject ??= new (rx().BehaviorSubject)<readonly ModuleRecord[]>(this.snapshot);
+    return this.snapshotSubject.asObservable();
+  }
 
   get(id: string): ModuleRecord | undefined {
     return this.records.get(id);
   }
 
   list(): readonly ModuleRecord[] {
-    return this.snapshotSubject.value;
+    return this.snapshot;
   }
 
   /** Records holding a role, in join order. */
@@ -118,8 +137,8 @@ export class Registry {
   }
 
   close(): void {
-    this.changeSubject.complete();
-    this.snapshotSubject.complete();
+    this.changeSubject?.complete();
+    this.snapshotSubject?.complete();
   }
 
   private changed(change: RegistryChange): void {
@@ -132,8 +151,9 @@ export class Registry {
       }
     }
     this.roleIndex = index;
-    this.snapshotSubject.next([...this.records.values()]);
-    this.changeSubject.next(change);
+    this.snapshot = [...this.records.values()];
+    this.snapshotSubject?.next(this.snapshot);
+    this.changeSubject?.next(change);
   }
 }
 

@@ -25,6 +25,11 @@ export class SocketWriter {
     private readonly onDrop: (frames: Frames, error: unknown) => void,
   ) {}
 
+  /** No send under way and none queued. */
+  get idle(): boolean {
+    return !this.running && this.head === this.queue.length;
+  }
+
   get pending(): number {
     return this.queue.length - this.head;
   }
