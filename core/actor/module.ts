@@ -182,9 +182,26 @@ export abstract class Module<Config = Record<string, unknown>> {
     return this.context.bus().request(role, type, value, type.reply, { timeoutMs: options.timeoutMs });
   }
 
-  /** Calls `task` every `ms` milliseconds, inside the mailbox. Stopped at shutdown. */
+  /**
+   * Calls `task` every `ms` milliseconds, inside the mailbox. A tick that
+   * comes while the previous one still runs (say, awaiting a slow request) is
+   * skipped rather than queued, so a slow peer never piles up work. Stopped
+   * at shutdown; returns the function that stops it earlier.
+   */
   every(ms: number, task: () => void | Promise<void>): () => void {
-    const timer = setInterval(() => this.context.mailbox.post(task), ms);
+    let busy = false;
+    const tick = async (): Promise<void> => {
+      try {
+        await task();
+      } finally {
+        busy = false;
+      }
+    };
+    const timer = setInterval(() => {
+      if (busy) return;
+      busy = true;
+      this.context.mailbox.post(tick);
+    }, ms);
     this.timers.add(timer);
     return () => {
       clearInterval(timer);

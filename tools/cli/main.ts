@@ -11,10 +11,12 @@ import { registerPublishCommand } from './commands/publish.js';
 import { registerRegistryCommand } from './commands/registry.js';
 import { registerRequestCommand } from './commands/request.js';
 import { registerSubscribeCommand } from './commands/subscribe.js';
+import { registerRunCommand } from './commands/run.js';
 
 // Bus peers log joins and leaves at info level; a CLI prints its own output
 // on stdout and keeps stderr for problems. GRIDLINK_LOG=info shows the bus log.
-process.env.GRIDLINK_LOG ??= 'warn';
+// `run` is a module, not a tool: it logs at info unless told otherwise.
+if (process.argv[2] !== 'run') process.env.GRIDLINK_LOG ??= 'warn';
 
 const program = new Command('gridlink')
   .description('Gridlink: run, inspect and talk to the modules of a substation on the Gridlink bus.')
@@ -45,6 +47,7 @@ registerRegistryCommand(program);
 registerRequestCommand(program);
 registerPublishCommand(program);
 registerSubscribeCommand(program);
+registerRunCommand(program);
 // ------------------------------------------------------------ end subcommands
 
 let running = 'gridlink';

@@ -26,7 +26,7 @@ export function registerRequestCommand(program: Command): void {
     .command('request')
     .summary('send one request to a module holding a role; print the reply')
     .description('Send one request to a live module holding a role and print its reply as JSON: {"type", "sender", "senderName", "value"}.')
-    .argument('<role>', 'the role to address, e.g. storage')
+    .argument('<role>', 'the role to address, e.g. storage; role@name or role@id picks one module, e.g. shutdown@monitor')
     .argument('<type>', 'the request type, fully qualified (gridlink.storage.AddEntry) or short (AddEntry) when unique')
     .argument('[json]', 'the request as JSON; "-" reads it from stdin, "@file" from a file', '{}')
     .option('--timeout <ms>', 'how long to wait for the reply', parseMilliseconds, DEFAULT_TIMEOUT_MS);
@@ -64,15 +64,22 @@ JSON that is invalid or does not fit the type: the message says which field).`,
   });
 }
 
-async function waitForHolder(bus: Bus, role: string, type: AnyMessageType, options: BusCliOptions, signal: AbortSignal): Promise<void> {
-  const holders = () => otherModules(bus).filter((record) => record.roles.some((entry) => entry.name === role));
+async function waitForHolder(bus: Bus, address: string, type: AnyMessageType, options: BusCliOptions, signal: AbortSignal): Promise<void> {
+  // "role@x" addresses the module whose id or name is x.
+  const at = address.indexOf('@');
+  const role = at > 0 ? address.slice(0, at) : address;
+  const only = at > 0 ? address.slice(at + 1) : undefined;
+  const holders = () =>
+    otherModules(bus).filter(
+      (record) => (only === undefined || record.id === only || record.name === only) && record.roles.some((entry) => entry.name === role),
+    );
   const ready = () => holders().some((record) => record.state === 'running' && handlesType(record, role, type.name));
   if (await waitUntil(ready, options.discoverMs, signal)) return;
   const found = holders();
   if (found.length === 0) {
     const roles = [...new Set(otherModules(bus).flatMap((record) => record.roles.map((entry) => entry.name)))].sort();
     const known = roles.length > 0 ? `; roles held: ${roles.join(', ')}` : '; no modules found at all';
-    throw new CliError(`no module holds role "${role}" in ${describeWhere(options)} (waited ${options.discoverMs} ms)${known}`, EXIT_FAILURE);
+    throw new CliError(`no module holds role "${address}" in ${describeWhere(options)} (waited ${options.discoverMs} ms)${known}`, EXIT_FAILURE);
   }
   const what = found.map((record) => {
     const entry = record.roles.find((candidate) => candidate.name === role);
