@@ -49,7 +49,7 @@ export interface RequestCallOptions {
 /** Handlers of one role, declared in Module.declare(). */
 export interface RoleDeclaration {
   /** Answers a request type; the handler returns the reply value. */
-  on<T, R>(type: RequestType<T, R>, handler: (value: T, meta: MessageMeta) => R | Promise<R>): RoleDeclaration;
+  on<T, R>(type: RequestType<T, R>, handler: (value: T, meta: MessageMeta) => NoInfer<R> | Promise<NoInfer<R>>): RoleDeclaration;
   /** Takes a one-way message type (send). */
   onSend<T>(type: MessageType<T>, handler: (value: T, meta: MessageMeta) => void | Promise<void>): RoleDeclaration;
 }

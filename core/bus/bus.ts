@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Dealer, Subscriber, XPublisher, Router } from 'zeromq';
 import type { Observable } from 'rxjs';
 import type { MessageType } from '../schema/message-type.js';
+import { messageTypeByName, verifyMessage } from '../schema/registry.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { BatchWriter, forEachItem } from './batch.js';
 import { resolveBusOptions, type BusOptions, type BusOptionsInput } from './config.js';
@@ -346,8 +347,10 @@ export class Bus {
 
   /** Replaces the proxy chains at run time; in-flight messages are not affected. */
   setProxies(outbound: readonly Proxy[], inbound: readonly Proxy[]): void {
+    const before = this.proxies.describe();
     this.proxies.replace(outbound, inbound);
-    this.log.info('proxies replaced', this.proxies.describe());
+    const after = this.proxies.describe();
+    if (before.outbound.join() !== after.outbound.join() || before.inbound.join() !== after.inbound.join()) this.log.info('proxies replaced', after);
   }
 
   /** Leaves the mesh: tells every peer, fails pending requests, closes every socket. */
@@ -897,7 +900,7 @@ export class Bus {
       if (!this.pending.resolve(correlationId, { type, body: copy, sender })) this.stats.lateReplies++;
       return;
     }
-    const detail = type === BUS_ERROR_TYPE ? this.control.describeBusError(body) : `${type} error reply`;
+    const detail = type === BUS_ERROR_TYPE ? this.control.describeBusError(body) : describeReply(type, body);
     if (!this.pending.reject(correlationId, (p) => new RecipientFailureError(p.role, p.type, type, copy, detail))) this.stats.lateReplies++;
   }
 
@@ -1068,6 +1071,15 @@ export class Bus {
     this.malformedLogged.add(key);
     this.log.warn(`${message} (further ones from this source are counted, not logged)`, fields);
   }
+}
+
+/** An error reply of a schema type, as JSON text for logs ("gridlink.storage.ErrorReply {"code":"NotFound",...}"). */
+function describeReply(type: string, body: Uint8Array): string {
+  const messageType = messageTypeByName(type);
+  if (!messageType) return `${type} error reply (${body.byteLength} bytes)`;
+  const verified = verifyMessage(type, body);
+  if (!verified.ok) return `${type} error reply (unreadable: ${verified.error.message})`;
+  return `${type} ${JSON.stringify(messageType.toJson(verified.value))}`;
 }
 
 /**

@@ -14,8 +14,6 @@ export interface GeneratorSettings {
   nominalVolts: number;
 }
 
-const RETRY_MS = 5000;
-
 /**
  * The introductory use case of the Gridlink paper, part one: a meter that
  * makes sure its data point exists on role `storage` (asking again until a
@@ -35,7 +33,6 @@ export default class Generator extends Module<GeneratorSettings> {
   private created = false;
   private published = 0;
   private lastFailure = '';
-  private lastAttempt = 0;
 
   override declare(on: Declarations): void {
     on.publishes(this.config.topic);
@@ -44,7 +41,7 @@ export default class Generator extends Module<GeneratorSettings> {
   override start(): void {
     void this.ensureDataPoint();
     this.every(this.config.intervalMs, () => {
-      if (!this.created && Date.now() - this.lastAttempt >= RETRY_MS) void this.ensureDataPoint();
+      if (!this.created) void this.ensureDataPoint();
       this.measure();
     });
   }
@@ -70,11 +67,10 @@ export default class Generator extends Module<GeneratorSettings> {
       return;
     }
     this.lastFailure = error.code;
-    this.log.warn(`cannot create the data point yet (${error.code}); retrying every ${RETRY_MS / 1000} s`, { detail: error.message });
+    this.log.warn(`cannot create the data point yet (${error.code}); retrying at every measurement`, { detail: error.message });
   }
 
   private async ensureDataPoint(): Promise<void> {
-    this.lastAttempt = Date.now();
     const { dataPoint, tag } = this.config;
     const reply = await this.request('storage', CreateDataPoint, { dataPoint, tags: [tag], unit: 'V', existOk: true }, { timeoutMs: 5000 });
     if (reply && !this.created) {
