@@ -1,11 +1,14 @@
 import { readFileSync, watchFile, unwatchFile } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { loadKeyring, parseKeyring } from '../bus/keyring-file.js';
 import type { BusOptionsInput } from '../bus/config.js';
 import { parseProxyConfig, type ProxyConfig } from '../bus/proxies/from-config.js';
 
 /**
  * A module's configuration file (JSON):
  *   {
- *     "bus":      { "discovery": { "port": 5670, "cluster": "gridlink", "interface": "eth0" }, ... },
+ *     "bus":      { "discovery": { "port": 5670, "cluster": "gridlink", "interface": "eth0" },
+ *                   "keyring": "substation.keyring.json", ... },
  *     "proxies":  { "outbound": [...], "inbound": [...] },
  *     "stateDir": ".gridlink/state",
  *     "settings": { ...the module's own settings... }
@@ -50,8 +53,24 @@ export function parseModuleConfig(value: unknown, where: string): ModuleConfig {
   } catch (error) {
     throw new ConfigError(where, (error as Error).message);
   }
+  const bus = object('bus');
+  if (typeof bus.keyring === 'string') {
+    // A path, relative to the configuration file: keeps the secret key out of the configuration.
+    const path = resolve(dirname(where), bus.keyring);
+    try {
+      bus.keyring = loadKeyring(path);
+    } catch (error) {
+      throw new ConfigError(where, `bus.keyring: ${(error as Error).message}`);
+    }
+  } else if (bus.keyring !== undefined) {
+    try {
+      bus.keyring = parseKeyring(bus.keyring, 'bus.keyring');
+    } catch (error) {
+      throw new ConfigError(where, (error as Error).message);
+    }
+  }
   return {
-    bus: object('bus') as Omit<BusOptionsInput, 'name'>,
+    bus: bus as Omit<BusOptionsInput, 'name'>,
     proxies,
     stateDir: (raw.stateDir as string | undefined) ?? defaultStateDir,
     settings: object('settings'),

@@ -6,6 +6,7 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { Bus, type Declaration } from '../../core/bus/bus.js';
 import type { BusOptionsInput } from '../../core/bus/config.js';
+import { loadKeyring } from '../../core/bus/keyring-file.js';
 import type { ModuleRecord } from '../../core/bus/registry.js';
 import { CliError, EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_USAGE } from './cli-error.js';
 
@@ -21,6 +22,8 @@ export interface BusCliOptions {
   seeds: string[];
   /** How long to wait for the registry to fill before acting. */
   discoverMs: number;
+  /** CURVE keyring file, when the cluster uses CURVE. */
+  keyring?: string;
 }
 
 export const DEFAULT_DISCOVERY_PORT = 5670;
@@ -47,6 +50,7 @@ export function addBusOptions(command: Command): Command {
         .default([], 'none')
         .argParser(collectSeed),
     )
+    .addOption(new Option('--keyring <file>', 'CURVE keyring (JSON from `gridlink keygen`) for a cluster that uses CURVE').env('GRIDLINK_KEYRING'))
     .addOption(
       new Option('--discover-ms <ms>', 'how long to wait for modules to be discovered before acting')
         .default(DEFAULT_DISCOVER_MS)
@@ -58,7 +62,7 @@ export function addBusOptions(command: Command): Command {
 export function readBusOptions(command: Command): BusCliOptions {
   // Commander runs the parsers above on command-line and environment values alike.
   const values = command.opts<Record<string, unknown>>();
-  const { port, cluster, interface: lan, seed, discoverMs } = values;
+  const { port, cluster, interface: lan, seed, discoverMs, keyring } = values;
   if (typeof port !== 'number') throw new CliError(`--port: expected a UDP port, got ${String(port)}`, EXIT_USAGE);
   if (typeof cluster !== 'string' || cluster === '') throw new CliError('--cluster must not be empty', EXIT_USAGE);
   return {
@@ -67,13 +71,21 @@ export function readBusOptions(command: Command): BusCliOptions {
     interface: typeof lan === 'string' && lan !== '' ? lan : undefined,
     seeds: Array.isArray(seed) ? seed.filter((s): s is string => typeof s === 'string') : [],
     discoverMs: typeof discoverMs === 'number' ? discoverMs : DEFAULT_DISCOVER_MS,
+    keyring: typeof keyring === 'string' && keyring !== '' ? keyring : undefined,
   };
 }
 
 /** The options Bus.start takes for a CLI peer. */
 export function busInput(name: string, options: BusCliOptions): BusOptionsInput {
+  let keyring;
+  try {
+    keyring = options.keyring ? loadKeyring(options.keyring) : undefined;
+  } catch (error) {
+    throw new CliError(messageOf(error), EXIT_USAGE);
+  }
   return {
     name,
+    keyring,
     version: '0.0.0',
     discovery: {
       port: options.port,

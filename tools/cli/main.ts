@@ -12,6 +12,7 @@ import { registerRegistryCommand } from './commands/registry.js';
 import { registerRequestCommand } from './commands/request.js';
 import { registerSubscribeCommand } from './commands/subscribe.js';
 import { registerRunCommand } from './commands/run.js';
+import { registerKeygenCommand } from './commands/keygen.js';
 
 // Bus peers log joins and leaves at info level; a CLI prints its own output
 // on stdout and keeps stderr for problems. GRIDLINK_LOG=info shows the bus log.
@@ -48,6 +49,7 @@ registerRequestCommand(program);
 registerPublishCommand(program);
 registerSubscribeCommand(program);
 registerRunCommand(program);
+registerKeygenCommand(program);
 // ------------------------------------------------------------ end subcommands
 
 let running = 'gridlink';

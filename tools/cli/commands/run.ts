@@ -95,5 +95,7 @@ function flagsOnly(command: Command, overrides: Record<string, unknown>): Record
   if (given('cluster')) discovery.cluster = from.cluster;
   if (given('interface')) discovery.interface = from.interface;
   if (given('seed')) discovery.seeds = from.seeds;
-  return Object.keys(discovery).length ? { discovery } : {};
+  const result: Record<string, unknown> = Object.keys(discovery).length ? { discovery } : {};
+  if (given('keyring')) result.keyring = overrides.keyring;
+  return result;
 }
