@@ -5,6 +5,7 @@ import { Dealer, Subscriber, XPublisher, Router } from 'zeromq';
 import type { Observable } from 'rxjs';
 import type { MessageType } from '../schema/message-type.js';
 import { messageTypeByName, verifyMessage } from '../schema/registry.js';
+import { BusStatsReply, BusStatsRequest } from '../../schemas/generated/messages.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { BatchWriter, forEachItem } from './batch.js';
 import { resolveBusOptions, type BusOptions, type BusOptionsInput } from './config.js';
@@ -321,7 +322,7 @@ export class Bus {
 
   /** Changes this module's roles, topics or state; every replica gets the delta. */
   declare(change: Declaration & { state?: ModuleStateName }): void {
-    const roles = change.roles ?? this.own.roles;
+    const roles = change.roles ? withBusRole(change.roles) : this.own.roles;
     const topics = change.topics ?? this.own.topics;
     this.own = {
       ...this.own,
@@ -339,7 +340,7 @@ export class Bus {
       incarnation: this.incarnation,
       seq: this.own.seq,
       state: change.state,
-      roles: change.roles,
+      roles: change.roles ? roles : undefined,
       topics: change.topics,
     });
     for (const peer of this.peers.values()) this.enqueueControl(peer, delta);
@@ -382,6 +383,16 @@ export class Bus {
     this.subscriber.close();
     this.zap?.close();
     this.registry.close();
+  }
+
+  private statsReply(): BusStatsReply {
+    const chains = this.proxies.describe();
+    return {
+      module: this.own.name,
+      counters: Object.entries(this.snapshotStats()).map(([name, value]) => ({ name, value })),
+      outboundProxies: chains.outbound,
+      inboundProxies: chains.inbound,
+    };
   }
 
   /** Counters for tools and tests: malformed input, drops, traffic. */
@@ -445,7 +456,7 @@ export class Bus {
       pid: process.pid,
       routerEndpoints,
       pubEndpoints,
-      roles: declaration.roles ?? [],
+      roles: withBusRole(declaration.roles ?? []),
       topics: declaration.topics ?? [],
       publishes: declaration.publishes ?? [],
       state: 'running',
@@ -454,6 +465,7 @@ export class Bus {
     };
     this.ownRoles = new Set(this.own.roles.map((r) => r.name));
     this.registry.upsert({ ...this.own });
+    this.handlers.set(BusStatsRequest.name, () => ({ type: BusStatsReply.name, body: BusStatsReply.encode(this.statsReply()) }));
     for (const topic of this.own.topics) {
       this.subscriber.subscribe(topic.endsWith('*') ? topic.slice(0, -1) : topic + TOPIC_END);
     }
@@ -543,6 +555,13 @@ export class Bus {
     const peer = new PeerLink(id, endpoint, dealer, writer);
     dealer.events.on('disconnect', () => {
       if (this.closed || this.peers.get(id) !== peer) return;
+      // On this host, a dropped connection whose process is gone is a death,
+      // not a hiccup: remove it now rather than at heartbeat expiry.
+      const record = peer.record;
+      if (record && record.hostKey === this.hostKey && !processAlive(record.pid)) {
+        this.dropPeer(peer, `process ${record.pid} is gone`);
+        return;
+      }
       peer.state = 'evasive';
       const failed = this.pending.failPeer(id, 'disconnected');
       if (failed > 0) this.log.info('peer disconnected; pending requests failed', { peer: id, failed });
@@ -1095,6 +1114,23 @@ function connectRetrying(socket: { connect(endpoint: string): void }, endpoint: 
       if ((error as { code?: string }).code !== 'EINTR' || attempt >= 3) throw error;
     }
   }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists but belongs to someone else.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Every node answers BusStatsRequest on role "bus" ("bus@<module>" picks one). */
+export const BUS_ROLE = 'bus';
+
+function withBusRole(roles: readonly RoleEntry[]): RoleEntry[] {
+  return [...roles.filter((r) => r.name !== BUS_ROLE), { name: BUS_ROLE, requestTypes: [BusStatsRequest.name] }];
 }
 
 function portOf(endpoint: string | null): number {

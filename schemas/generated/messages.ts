@@ -175,6 +175,18 @@ export const schema = defineSchema({
       { name: 'applied', id: 1, type: { kind: 'scalar', scalar: 'bool' } },
       { name: 'message', id: 2, type: { kind: 'string' } },
     ] },
+    { name: 'gridlink.bus.BusStatsRequest', reply: 'gridlink.bus.BusStatsReply', fields: [
+    ] },
+    { name: 'gridlink.bus.Counter', fields: [
+      { name: 'name', id: 0, type: { kind: 'string' } },
+      { name: 'value', id: 1, type: { kind: 'scalar', scalar: 'float64' } },
+    ] },
+    { name: 'gridlink.bus.BusStatsReply', fields: [
+      { name: 'module', id: 0, type: { kind: 'string' } },
+      { name: 'counters', id: 1, type: { kind: 'vector', element: { kind: 'table', name: 'gridlink.bus.Counter' } } },
+      { name: 'outbound_proxies', id: 2, type: { kind: 'vector', element: { kind: 'string' } } },
+      { name: 'inbound_proxies', id: 3, type: { kind: 'vector', element: { kind: 'string' } } },
+    ] },
     { name: 'gridlink.bus.Control', fields: [
       { name: 'body', id: 1, type: { kind: 'union', name: 'gridlink.bus.ControlBody' } },
     ] },
@@ -534,6 +546,31 @@ export interface ConfigApplied {
   message?: string;
 }
 export const ConfigApplied: MessageType<ConfigApplied> = schema.message<ConfigApplied>('gridlink.bus.ConfigApplied');
+
+/**
+ * Asks a module's bus node for its counters (role "bus", e.g. "bus@generator").
+ *
+ * A request; its reply is {@link BusStatsReply}.
+ */
+export interface BusStatsRequest {
+}
+export const BusStatsRequest: RequestType<BusStatsRequest, BusStatsReply> = schema.request<BusStatsRequest, BusStatsReply>('gridlink.bus.BusStatsRequest');
+
+export interface Counter {
+  name?: string;
+  value: number;
+}
+export const Counter: MessageType<Counter> = schema.message<Counter>('gridlink.bus.Counter');
+
+/** The counters of one bus node: traffic, malformed input, dropped publications, backpressure... */
+export interface BusStatsReply {
+  module?: string;
+  counters?: Counter[];
+  /** The proxy chains now in force, by name. */
+  outboundProxies?: string[];
+  inboundProxies?: string[];
+}
+export const BusStatsReply: MessageType<BusStatsReply> = schema.message<BusStatsReply>('gridlink.bus.BusStatsReply');
 
 /** Bus control traffic between two peers, carried in Control envelopes. */
 export type ControlBody =
@@ -1023,9 +1060,12 @@ export const TagsChanged: MessageType<TagsChanged> = schema.message<TagsChanged>
 export const allMessageTypes: ReadonlyMap<string, MessageType<unknown>> = new Map<string, MessageType<unknown>>([
   ['gridlink.bus.Beacon', Beacon],
   ['gridlink.bus.BusError', BusError],
+  ['gridlink.bus.BusStatsReply', BusStatsReply],
+  ['gridlink.bus.BusStatsRequest', BusStatsRequest],
   ['gridlink.bus.ConfigApplied', ConfigApplied],
   ['gridlink.bus.ConfigChanged', ConfigChanged],
   ['gridlink.bus.Control', Control],
+  ['gridlink.bus.Counter', Counter],
   ['gridlink.bus.Envelope', Envelope],
   ['gridlink.bus.Header', Header],
   ['gridlink.bus.Heartbeat', Heartbeat],

@@ -67,3 +67,54 @@ describe('proxies swapped at run time', () => {
     expect(receiver.stderr.some((line) => line.includes('failed authentication'))).toBe(true);
   });
 });
+
+describe('the other built-in proxies', () => {
+  it('reroute sends a role\'s requests to another role; drop with rate 1 loses every publication; rename maps data point names', async () => {
+    const port = await freeUdpPort();
+    const cluster = uniqueCluster('proxy-more');
+    const target = await startPeer({
+      bus: { name: 'new-echo', discovery: { port, cluster } },
+      declaration: { roles: [{ name: 'echo-v2', requestTypes: ['gridlink.test.Echo'] }], topics: ['values'] },
+    });
+    const caller = await startPeer({
+      bus: { name: 'caller', discovery: { port, cluster } },
+      declaration: {},
+      proxies: { outbound: [{ kind: 'reroute', from: 'echo', to: 'echo-v2' }] },
+    });
+    await caller.waitFor((e) => e.event === 'join' && e.name === 'new-echo', 5000, 'join');
+    const reply = caller.next((e) => e.event === 'reply' || e.event === 'request-failed', 5000, 'reply');
+    caller.command({ cmd: 'request', role: 'echo', type: 'gridlink.test.Echo', body: Buffer.from('rerouted').toString('base64'), tag: 1 });
+    const answer = await reply;
+    expect(answer.event).toBe('reply');
+    expect(Buffer.from(String(answer.body), 'base64').toString()).toBe('rerouted');
+
+    // drop: rate 1 on the caller's publications of one type; another type still passes.
+    const swapped = caller.next((e) => e.event === 'proxies', 5000, 'swap');
+    caller.command({ cmd: 'proxies', config: { outbound: [{ kind: 'drop', rate: 1, types: ['gridlink.test.Lost'] }] } });
+    await swapped;
+    await new Promise((r) => setTimeout(r, 300));
+    caller.command({ cmd: 'publish', topic: 'values', type: 'gridlink.test.Lost', body: Buffer.from('x').toString('base64'), count: 20 });
+    caller.command({ cmd: 'publish', topic: 'values', type: 'gridlink.test.Kept', body: Buffer.from('y').toString('base64') });
+    await target.waitFor((e) => e.event === 'publication' && e.type === 'gridlink.test.Kept', 5000, 'kept publication');
+    expect(target.events.filter((e) => e.event === 'publication' && e.type === 'gridlink.test.Lost')).toHaveLength(0);
+  });
+
+  it('rename maps data point names inside schema messages on the way out', async () => {
+    const { MeasurementEvent } = await import('../../schemas/generated/messages.js');
+    const port = await freeUdpPort();
+    const cluster = uniqueCluster('rename');
+    const receiver = await startPeer({ bus: { name: 'receiver', discovery: { port, cluster } }, declaration: { topics: ['measurements'] } });
+    const sender = await startPeer({
+      bus: { name: 'vendor-gateway', discovery: { port, cluster } },
+      declaration: {},
+      proxies: { outbound: [{ kind: 'rename', map: { U_L1: 'meterA.u1' } }] },
+    });
+    await sender.waitFor((e) => e.event === 'join' && e.name === 'receiver', 5000, 'join');
+    await new Promise((r) => setTimeout(r, 300));
+    const body = Buffer.from(MeasurementEvent.encode({ dataPoint: 'U_L1', timestampMs: 1_700_000_000_000, value: 231.5 }));
+    sender.command({ cmd: 'publish', topic: 'measurements', type: MeasurementEvent.name, body: body.toString('base64') });
+    const event = await receiver.waitFor((e) => e.event === 'publication', 5000, 'publication');
+    const value = MeasurementEvent.decode(Buffer.from(String(event.body), 'base64'));
+    expect(value).toEqual({ dataPoint: 'meterA.u1', timestampMs: 1_700_000_000_000, value: 231.5 });
+  });
+});

@@ -2,10 +2,13 @@
 
 export * from './gridlink/bus/beacon.js';
 export * from './gridlink/bus/bus-error.js';
+export * from './gridlink/bus/bus-stats-reply.js';
+export * from './gridlink/bus/bus-stats-request.js';
 export * from './gridlink/bus/config-applied.js';
 export * from './gridlink/bus/config-changed.js';
 export * from './gridlink/bus/control-body.js';
 export * from './gridlink/bus/control.js';
+export * from './gridlink/bus/counter.js';
 export * from './gridlink/bus/envelope-flag.js';
 export * from './gridlink/bus/envelope.js';
 export * from './gridlink/bus/error-code.js';
