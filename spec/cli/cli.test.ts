@@ -103,7 +103,11 @@ describe('gridlink registry', () => {
     expect(records.map((record) => record.name).sort()).toEqual(['cli-spec-listener', 'cli-spec-storage']);
     const holder = records.find((record) => record.name === 'cli-spec-storage')!;
     expect(holder).toMatchObject({ id: storage.id, version: '1.2.3', pid: process.pid, state: 'running' });
-    expect(holder.roles).toEqual([{ name: ROLE, requestTypes: [AddEntry.name, GetTags.name, GetMostRecentEntry.name] }]);
+    // Its own role, then the role every bus node holds for its counters.
+    expect(holder.roles).toEqual([
+      { name: ROLE, requestTypes: [AddEntry.name, GetTags.name, GetMostRecentEntry.name] },
+      { name: 'bus', requestTypes: ['gridlink.bus.BusStatsRequest'] },
+    ]);
     expect(records.find((record) => record.name === 'cli-spec-listener')!.topics).toEqual(['measurements/*']);
   });
 
@@ -145,7 +149,7 @@ describe('gridlink registry', () => {
       ['join', 'cli-spec-storage'],
     ]);
     const lateEvents = events.filter((e) => e.module.name === 'cli-spec-late');
-    expect(lateEvents[0]).toMatchObject({ event: 'join', module: { roles: [{ name: 'late', requestTypes: [] }] } });
+    expect(lateEvents[0]).toMatchObject({ event: 'join', module: { roles: [{ name: 'late', requestTypes: [] }, { name: 'bus' }] } });
     expect(lateEvents.at(-1)).toMatchObject({ event: 'leave' });
     // The Leave message or the leaving beacon, whichever comes first.
     expect(lateEvents.at(-1)!.reason).toMatch(/^left/);
@@ -188,7 +192,7 @@ describe('gridlink request', () => {
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
     expect(result.stderr).toContain('no module holds role "nobody-here"');
-    expect(result.stderr).toContain(`roles held: ${ROLE}`);
+    expect(result.stderr).toContain(`roles held: bus, ${ROLE}`);
   });
 
   it('fails with exit 1 when the holders of the role do not handle the type', async () => {
