@@ -17,8 +17,8 @@ export async function startPeer(spec: PeerSpec, options: { wrap?: string[] } = {
 }
 
 /** Asks a peer for its stats and registry. */
-export async function peerStats(peer: LineProcess): Promise<{ stats: Record<string, number>; registry: { id: string; name: string }[] }> {
+export async function peerStats(peer: LineProcess): Promise<{ stats: Record<string, number>; registry: { id: string; name: string; seq: number; state: string; roles: string[] }[] }> {
   const reply = peer.next((e) => e.event === 'stats', 5000, 'stats');
   peer.command({ cmd: 'stats' });
-  return (await reply) as unknown as { stats: Record<string, number>; registry: { id: string; name: string }[] };
+  return (await reply) as unknown as { stats: Record<string, number>; registry: { id: string; name: string; seq: number; state: string; roles: string[] }[] };
 }
