@@ -128,7 +128,16 @@ export class ModuleRuntime<Config = Record<string, unknown>> {
     this.log.info('module running', { id: this.bus.id, version: info.version, roles: roleEntries.map((r) => r.name).join(',') });
   }
 
-  private declarations(): Declarations {
+  /**
+   * How handlers run: module handlers in the mailbox, one at a time. The
+   * implicit lifecycle roles are urgent: when a task is under way (say, awaiting
+   * a slow request for seconds), they do not queue behind it but run at once,
+   * at that task's await point, so an administrator's ShutdownRequest or
+   * ConfigChanged is answered promptly. With an idle mailbox they run in it.
+   */
+  private declarations(urgent = false): Declarations {
+    const run = <T>(task: () => T | Promise<T>): Promise<T> =>
+      urgent && this.mailbox.depth > 0 ? Promise.resolve().then(task) : this.mailbox.call(task);
     const add = (role: string, type: MessageType<unknown>, handle: Handler): void => {
       const existing = this.handlers.get(type.name);
       if (existing && existing.handle !== handle) throw new Error(`${type.name} has two handlers; one handler per message type`);
@@ -140,7 +149,7 @@ export class ModuleRuntime<Config = Record<string, unknown>> {
       const declaration: RoleDeclaration = {
         on: (type, handler) => {
           add(name, type as MessageType<unknown>, (body, meta) =>
-            this.mailbox.call(async (): Promise<ReplyValue> => {
+            run(async (): Promise<ReplyValue> => {
               try {
                 const reply = await handler(type.decode(body), meta);
                 return { type: type.reply.name, body: type.reply.encode(reply) };
@@ -153,7 +162,7 @@ export class ModuleRuntime<Config = Record<string, unknown>> {
           return declaration;
         },
         onSend: (type, handler) => {
-          add(name, type as MessageType<unknown>, (body, meta) => this.mailbox.call(() => handler(type.decode(body), meta)));
+          add(name, type as MessageType<unknown>, (body, meta) => run(() => handler(type.decode(body), meta)));
           return declaration;
         },
       };
@@ -188,7 +197,7 @@ export class ModuleRuntime<Config = Record<string, unknown>> {
 
   /** The implicit roles: shutdown and config, each addressable per instance. */
   private declareLifecycle(): void {
-    const role = this.declarations().role;
+    const role = this.declarations(true).role;
     role(SHUTDOWN_ROLE).on(ShutdownRequest, async (ask) => {
       const force = ask.force ?? false;
       const decision = await this.module.shutdown({ reason: ask.reason ?? '', force });
@@ -204,9 +213,15 @@ export class ModuleRuntime<Config = Record<string, unknown>> {
     });
     void ShutdownReply;
     role(CONFIG_ROLE).on(ConfigChanged, async (change) => {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(change.configJson ?? '{}');
+      } catch (error) {
+        return { revision: change.revision, applied: false, message: `ConfigChanged.configJson: not valid JSON: ${describe(error)}` };
+      }
       let next: ModuleConfig;
       try {
-        next = parseModuleConfig(JSON.parse(change.configJson ?? '{}'), 'ConfigChanged.configJson');
+        next = parseModuleConfig(parsed, 'ConfigChanged.configJson');
       } catch (error) {
         return { revision: change.revision, applied: false, message: describe(error) };
       }

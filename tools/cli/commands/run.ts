@@ -37,7 +37,13 @@ export function resolveModule(spec: string): string {
 }
 
 export async function loadModuleClass(path: string): Promise<ModuleClass> {
-  const loaded = (await import(pathToFileURL(path).href)) as { default?: unknown };
+  let loaded: { default?: unknown };
+  try {
+    loaded = (await import(pathToFileURL(path).href)) as { default?: unknown };
+  } catch (error) {
+    // A syntax error, a file that is not a module, or code that throws while loading.
+    throw new CliError(`cannot load ${path}: ${(error as Error).message ?? String(error)}`, 2);
+  }
   const candidate = loaded.default;
   if (typeof candidate !== 'function' || !(candidate.prototype instanceof Module)) {
     throw new CliError(`${relative(process.cwd(), path)} does not export a Module subclass as its default export`, 2);
