@@ -1,4 +1,8 @@
-import nact from 'nact';
+import { createRequire } from 'node:module';
+import type * as Nact from 'nact';
+
+// require(), not import: nact is CommonJS (see core/bus/zeromq.ts for why that matters).
+const nact = createRequire(import.meta.url)('nact') as typeof Nact;
 
 /**
  * The mailbox of a module (or child actor): tasks run one at a time, in

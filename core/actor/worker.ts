@@ -1,12 +1,13 @@
 import { Worker, parentPort, type MessagePort } from 'node:worker_threads';
-import comlink from 'comlink';
-import nodeAdapter from 'comlink/dist/umd/node-adapter.js';
+import { createRequire } from 'node:module';
+import type * as Comlink from 'comlink';
+import type { NodeEndpoint } from 'comlink/dist/umd/node-adapter.js';
 
-// The adapter ships as UMD: Node hands us the function itself as the default
-// export, while its typings describe a module whose `default` is the function.
-type NodeEndpoint = typeof nodeAdapter.default;
-const nodeEndpoint: NodeEndpoint =
-  typeof nodeAdapter === 'function' ? (nodeAdapter as unknown as NodeEndpoint) : nodeAdapter.default;
+// comlink ships UMD (CommonJS to Node): required, not imported (see core/bus/zeromq.ts).
+// The adapter's module.exports is the function itself, whatever its typings say.
+const require = createRequire(import.meta.url);
+const comlink = require('comlink') as typeof Comlink;
+const nodeEndpoint = require('comlink/dist/umd/node-adapter.js') as (endpoint: NodeEndpoint) => Comlink.Endpoint;
 
 /**
  * CPU-heavy work in worker threads, so a module's mailbox stays responsive.
@@ -15,7 +16,7 @@ const nodeEndpoint: NodeEndpoint =
  * issue #692: a collected transient proxy can hang an in-flight call) and
  * releases it on terminate.
  */
-export type Remote<T> = comlink.Remote<T>;
+export type Remote<T> = Comlink.Remote<T>;
 
 export interface WorkerHandle<T> {
   readonly api: Remote<T>;

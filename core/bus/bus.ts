@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { Dealer, Subscriber, XPublisher, Router } from 'zeromq';
+import { Dealer, Router, Subscriber, XPublisher } from './zeromq.js';
 import type { Observable } from 'rxjs';
 import type { MessageType } from '../schema/message-type.js';
 import { messageTypeByName, verifyMessage } from '../schema/registry.js';

@@ -1,4 +1,4 @@
-import * as flatbuffers from 'flatbuffers';
+import * as flatbuffers from 'flatbuffers/mjs/flatbuffers.js';
 import { BusError as BusErrorTable } from '../../schemas/generated/flatc/gridlink/bus/bus-error.js';
 import { ControlBody } from '../../schemas/generated/flatc/gridlink/bus/control-body.js';
 import { Control } from '../../schemas/generated/flatc/gridlink/bus/control.js';

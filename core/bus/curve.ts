@@ -1,4 +1,4 @@
-import { Router, curveKeyPair, type Socket } from 'zeromq';
+import { Router, curveKeyPair, type Socket } from './zeromq.js';
 import type { Keyring } from './config.js';
 
 /** Z85 text of a 32-byte CURVE public key as ZAP hands it over in binary. */

@@ -1,6 +1,6 @@
 import dgram from 'node:dgram';
 import { networkInterfaces } from 'node:os';
-import * as flatbuffers from 'flatbuffers';
+import * as flatbuffers from 'flatbuffers/mjs/flatbuffers.js';
 import { Beacon } from '../../schemas/generated/flatc/gridlink/bus/beacon.js';
 import type { DiscoveryOptions } from './config.js';
 

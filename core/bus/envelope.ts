@@ -1,4 +1,4 @@
-import * as flatbuffers from 'flatbuffers';
+import * as flatbuffers from 'flatbuffers/mjs/flatbuffers.js';
 import { Envelope } from '../../schemas/generated/flatc/gridlink/bus/envelope.js';
 import { MessageKind } from '../../schemas/generated/flatc/gridlink/bus/message-kind.js';
 

@@ -1,4 +1,4 @@
-import type { Writable } from 'zeromq';
+import type { Writable } from './zeromq.js';
 
 type Frames = (Buffer | Uint8Array | string)[];
 

@@ -14,7 +14,7 @@
  * turns into MalformedMessageError with the field path.
  * @internal
  */
-import { Builder } from 'flatbuffers';
+import { Builder } from 'flatbuffers/mjs/flatbuffers.js';
 import { PathFault, describeValue } from './errors.js';
 import {
   EnumInfo,

@@ -3,7 +3,7 @@
  * short-lived bus peer that always leaves the mesh cleanly, and waiting for
  * the registry to show what a command needs.
  */
-import { InvalidArgumentError, Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from './commander.js';
 import { Bus, type Declaration } from '../../core/bus/bus.js';
 import type { BusOptionsInput } from '../../core/bus/config.js';
 import { loadKeyring } from '../../core/bus/keyring-file.js';

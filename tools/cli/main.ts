@@ -5,7 +5,7 @@
  * place that wires them in.
  */
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError } from './commander.js';
 import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './cli-error.js';
 import { registerPublishCommand } from './commands/publish.js';
 import { registerRegistryCommand } from './commands/registry.js';

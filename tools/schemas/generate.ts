@@ -142,11 +142,18 @@ export function generateSchemas(options: GenerateOptions): GenerateResult {
   return { files, schemas };
 }
 
-/** Makes every relative import and re-export specifier end in ".js". */
+/**
+ * Makes every relative import and re-export specifier end in ".js", and
+ * points the flatbuffers runtime at its ES module build: the package's main
+ * entry is CommonJS, and importing CommonJS from an ES module makes Node load
+ * its CommonJS export scanner, megabytes of resident memory in every module.
+ */
 export function withJsImports(text: string): string {
-  return text.replace(/(\bfrom\s+)(['"])(\.{1,2}\/[^'"]*?)(['"])/g, (whole, from: string, q1: string, spec: string, q2: string) =>
-    spec.endsWith('.js') ? whole : `${from}${q1}${spec}.js${q2}`,
-  );
+  return text
+    .replace(/(\bfrom\s+)(['"])(\.{1,2}\/[^'"]*?)(['"])/g, (whole, from: string, q1: string, spec: string, q2: string) =>
+      spec.endsWith('.js') ? whole : `${from}${q1}${spec}.js${q2}`,
+    )
+    .replace(/(\bfrom\s+)(['"])flatbuffers(['"])/g, '$1$2flatbuffers/mjs/flatbuffers.js$3');
 }
 
 /** Files under dir (recursively), relative, with forward slashes, sorted. */

@@ -1,6 +1,6 @@
 /** `gridlink keygen`: a new CURVE keyring for a module or a tool. */
 import { writeFileSync } from 'node:fs';
-import type { Command } from 'commander';
+import type { Command } from '../commander.js';
 import { generateKeyPair } from '../../../core/bus/curve.js';
 import { parseKeyring } from '../../../core/bus/keyring-file.js';
 import { CliError, EXIT_USAGE } from '../cli-error.js';

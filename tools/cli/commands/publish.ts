@@ -1,5 +1,5 @@
 /** `gridlink publish <topic> <Type> '<json>'`: one publication, printed as sent. */
-import type { Command } from 'commander';
+import type { Command } from '../commander.js';
 import type { Bus, ModuleRecord } from '../../../core/bus/bus.js';
 import { addBusOptions, describeWhere, otherModules, pause, readBusOptions, waitUntil, withBus } from '../bus-options.js';
 import { resolveMessageType, valueFromJsonArgument } from '../messages.js';

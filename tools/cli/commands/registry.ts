@@ -1,5 +1,5 @@
 /** `gridlink registry`: the live modules of the bus, once or as a stream of changes. */
-import type { Command } from 'commander';
+import type { Command } from '../commander.js';
 import type { Bus, ModuleRecord, RegistryChange } from '../../../core/bus/bus.js';
 import { shortName } from '../../../core/schema/index.js';
 import { addBusOptions, describeWhere, otherModules, pause, readBusOptions, withBus, type BusCliOptions } from '../bus-options.js';

@@ -1,5 +1,5 @@
 /** `gridlink request <role> <Type> '<json>'`: one request, its reply printed as JSON. */
-import type { Command } from 'commander';
+import type { Command } from '../commander.js';
 import type { Bus, ReplyMessage } from '../../../core/bus/bus.js';
 import { BusError, RecipientFailureError } from '../../../core/bus/errors.js';
 import { handlesType } from '../../../core/bus/registry.js';

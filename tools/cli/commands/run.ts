@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { Command } from 'commander';
+import type { Command } from '../commander.js';
 import { Module, ModuleRuntime, type ModuleClass } from '../../../core/actor/index.js';
 import { addBusOptions, busInput, readBusOptions } from '../bus-options.js';
 import { CliError } from '../cli-error.js';

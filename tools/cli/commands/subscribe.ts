@@ -1,5 +1,5 @@
 /** `gridlink subscribe <topic>`: every publication on a topic as a JSON line. */
-import { InvalidArgumentError, type Command } from 'commander';
+import { InvalidArgumentError, type Command } from '../commander.js';
 import type { Bus, Delivery } from '../../../core/bus/bus.js';
 import { addBusOptions, readBusOptions, withBus } from '../bus-options.js';
 import { decodeBody } from '../messages.js';

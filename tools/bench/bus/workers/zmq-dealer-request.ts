@@ -10,7 +10,7 @@
  *
  * args: --endpoint=tcp://... --warmup=N --requests=N --in-flight=N --payload=BYTES --hwm=N
  */
-import { Dealer } from 'zeromq';
+import { Dealer } from '../../../../core/bus/zeromq.js';
 import { nowNs } from '../../stats.js';
 import { intArg, nextGo, runWorker, sendReady, sendResult, stopRequested, stringArg } from '../../worker.js';
 import { makePayload, requestFigures } from './common.js';

@@ -6,7 +6,7 @@
  *
  * args: --endpoint=tcp://... --messages=N --payload=BYTES --hwm=N
  */
-import { Dealer } from 'zeromq';
+import { Dealer } from '../../../../core/bus/zeromq.js';
 import { nowNs } from '../../stats.js';
 import { intArg, nextGo, runWorker, sendReady, sendResult, stopRequested, stringArg } from '../../worker.js';
 import { makePayload } from './common.js';

@@ -8,7 +8,7 @@
  * send one hello over the DEALER, report result {hello: true} once the
  * other's hello has arrived on the ROUTER; then sit idle until stopped.
  */
-import { Dealer, Publisher, Router, Subscriber } from 'zeromq';
+import { Dealer, Publisher, Router, Subscriber } from '../../../../core/bus/zeromq.js';
 import { nextGo, runWorker, sendReady, sendResult, stopRequested } from '../../worker.js';
 import { stringField } from '../../wire.js';
 

@@ -6,7 +6,7 @@
  * messages [topic, payload] (one awaited send at a time, as zeromq.js
  * requires), report {sent, seconds}, then send end markers until stopped.
  */
-import { Publisher } from 'zeromq';
+import { Publisher } from '../../../../core/bus/zeromq.js';
 import { nowNs, sleep } from '../../stats.js';
 import { intArg, isStopping, nextGo, runWorker, sendReady, sendResult, stopRequested } from '../../worker.js';
 import { makePayload } from './common.js';

@@ -4,7 +4,7 @@
  *
  * args: --hwm=N
  */
-import { Router } from 'zeromq';
+import { Router } from '../../../../core/bus/zeromq.js';
 import { intArg, runWorker, sendReady, stopRequested } from '../../worker.js';
 
 runWorker(async () => {

@@ -5,7 +5,7 @@
  *
  * args: --messages=N --hwm=N
  */
-import { Router } from 'zeromq';
+import { Router } from '../../../../core/bus/zeromq.js';
 import { intArg, runWorker, sendReady, sendResult, stopRequested } from '../../worker.js';
 import { ThroughputCounter } from './common.js';
 

@@ -6,7 +6,7 @@
  *
  * args: --endpoint=tcp://... --hwm=N
  */
-import { Subscriber } from 'zeromq';
+import { Subscriber } from '../../../../core/bus/zeromq.js';
 import { intArg, runWorker, sendReady, sendResult, stopRequested, stringArg } from '../../worker.js';
 import { ThroughputCounter } from './common.js';
 import { DATA_TOPIC, END_TOPIC, SYNC_TOPIC, TOPIC_PREFIX } from './zmq-topics.js';
