@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Builder } from 'flatbuffers';
+import { Builder } from 'flatbuffers/mjs/flatbuffers.js';
 import { defineSchema } from '../../core/schema/schema.js';
 import { MalformedMessageError, SchemaError } from '../../core/schema/errors.js';
 import type { SchemaSource } from '../../core/schema/descriptor.js';

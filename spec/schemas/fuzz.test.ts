@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Builder } from 'flatbuffers';
+import { Builder } from 'flatbuffers/mjs/flatbuffers.js';
 import { MalformedMessageError } from '../../core/schema/errors.js';
 import type { MessageType } from '../../core/schema/message-type.js';
 import { allMessageTypes, schema } from '../../schemas/generated/messages.js';

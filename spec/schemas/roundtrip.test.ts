@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ByteBuffer, Builder } from 'flatbuffers';
+import { ByteBuffer, Builder } from 'flatbuffers/mjs/flatbuffers.js';
 import { fieldPropertyName, shortName } from '../../core/schema/descriptor.js';
 import type { TypeDescriptor } from '../../core/schema/descriptor.js';
 import { isRequestType, tableDescriptorOf } from '../../core/schema/schema.js';

@@ -74,8 +74,8 @@ describe('generated code', () => {
       const text = readFileSync(path.join(dir, f), 'utf8');
       for (const m of text.matchAll(/from '(\.[^']*)'/g)) expect(m[1], f).toMatch(/\.js$/);
     }
-    expect(withJsImports("import { A } from '../../x/a';\nexport { B } from \"./b.js\";\nimport * as f from 'flatbuffers';")).toBe(
-      "import { A } from '../../x/a.js';\nexport { B } from \"./b.js\";\nimport * as f from 'flatbuffers';",
+    expect(withJsImports("import { A } from '../../x/a';\nexport { B } from \"./b.js\";\nimport * as f from 'flatbuffers/mjs/flatbuffers.js';")).toBe(
+      "import { A } from '../../x/a.js';\nexport { B } from \"./b.js\";\nimport * as f from 'flatbuffers/mjs/flatbuffers.js';",
     );
   });
 });
