@@ -7,14 +7,17 @@ import type { MessageType } from '../schema/message-type.js';
 import { messageTypeByName, verifyMessage } from '../schema/registry.js';
 import { BusStatsReply, BusStatsRequest } from '../../schemas/generated/messages.js';
 import { createLogger, type Logger } from '../log/logger.js';
-import { BatchWriter, forEachItem } from './batch.js';
+import { forEachItem } from './batch.js';
 import { resolveBusOptions, type BusOptions, type BusOptionsInput } from './config.js';
 import { ControlCodec, type ControlMessage } from './control.js';
 import { configureCurveClient, configureCurveServer, ZapHandler } from './curve.js';
 import { Discovery, lanAddress, type BeaconInfo, type LanAddress } from './discovery.js';
-import { EnvelopeEncoder, EnvelopeReader, MalformedFrameError, MessageKind, readEnvelope, type EnvelopeFields, type EnvelopeTemplate } from './envelope.js';
+import { chooseRouterEndpoint, choosePubEndpoint } from './endpoints.js';
+import { EnvelopeEncoder, EnvelopeReader, MalformedFrameError, MessageKind, readEnvelope } from './envelope.js';
 import { BackpressureError, BusClosedError, NoHandlersError, RecipientFailureError, type BusError } from './errors.js';
 import { hostKey, newIncarnation, newModuleId } from './ids.js';
+import { FLUSH_BYTES, Outbox, type OutboxEntry } from './outbox.js';
+import { PeerLink } from './peer-link.js';
 import { PendingRequests, type ReplyMessage } from './pending-requests.js';
 import { ProxyChains } from './proxies/chain.js';
 import type { Proxy, ProxyMessage, ProxyMessageKind } from './proxies/proxy.js';
@@ -60,32 +63,6 @@ export type { ReplyMessage, ModuleRecord, RegistryChange, RoleEntry, ModuleState
 
 type Frames = (Buffer | Uint8Array | string)[];
 
-interface OutboxEntry {
-  readonly kind: MessageKind;
-  readonly target: string;
-  readonly type: string;
-  readonly batch: BatchWriter;
-  readonly template: EnvelopeTemplate;
-}
-
-/** One peer module and the DEALER that reaches its ROUTER. */
-class PeerLink {
-  readonly outbox = new Map<string, OutboxEntry>();
-  lastSeen = Date.now();
-  state: 'alive' | 'evasive' = 'alive';
-  record?: ModuleRecord;
-  pubEndpoint?: string;
-  dirty = false;
-
-  constructor(
-    readonly id: string,
-    readonly endpoint: string,
-    readonly dealer: Dealer,
-    readonly writer: SocketWriter,
-  ) {}
-}
-
-const FLUSH_BYTES = 256 * 1024;
 const BUS_ERROR_TYPE = 'gridlink.bus.BusError';
 const TOPIC_END = '\u0000';
 
@@ -117,7 +94,7 @@ export class Bus {
   private readonly handlers = new Map<string, RequestHandler>();
   private readonly topicHandlers = new Map<string, Set<TopicHandler>>();
   private readonly wildcardHandlers = new Map<string, Set<TopicHandler>>();
-  private readonly publishOutbox = new Map<string, OutboxEntry & { topicFrame: Buffer }>();
+  private readonly publications: Outbox;
   private readonly roundRobin = new Map<string, number>();
   private readonly malformedLogged = new Set<string>();
   private readonly topicFrames = new Map<string, Buffer>();
@@ -141,6 +118,7 @@ export class Bus {
     this.options = options;
     this.log = createLogger(options.name);
     this.encoder = new EnvelopeEncoder(this.id);
+    this.publications = new Outbox(this.encoder, (topic) => this.topicFrame(topic));
     this.control = new ControlCodec();
     this.errorHandler = (error) => this.log.warn(error.message, { code: error.code });
   }
@@ -196,20 +174,7 @@ export class Bus {
       body = message.body;
     }
     if (this.hasLocalSubscriber(topic)) this.deliverLocalPublish(topic, type, body);
-    const key = `${topic}${TOPIC_END}${type}`;
-    let entry = this.publishOutbox.get(key);
-    if (entry === undefined) {
-      entry = {
-        kind: MessageKind.Publish,
-        target: topic,
-        type,
-        batch: new BatchWriter(),
-        template: this.encoder.template(MessageKind.Publish, topic, type),
-        topicFrame: this.topicFrame(topic),
-      };
-      this.publishOutbox.set(key, entry);
-    }
-    entry.batch.append(body, 0);
+    const entry = this.publications.append(MessageKind.Publish, topic, type, body, 0, 0);
     this.stats.published++;
     if (entry.batch.length >= FLUSH_BYTES) this.flushPublication(entry);
     else this.scheduleFlush();
@@ -552,7 +517,7 @@ export class Bus {
     const writer = new SocketWriter(dealer, this.options.maxQueuedBatches, (frames, error) => {
       if (!this.closed) this.log.debug('direct message not sent', { peer: id, error: String(error), items: batchCountOf(frames) });
     });
-    const peer = new PeerLink(id, endpoint, dealer, writer);
+    const peer = new PeerLink(id, endpoint, dealer, writer, new Outbox(this.encoder));
     dealer.events.on('disconnect', () => {
       if (this.closed || this.peers.get(id) !== peer) return;
       // On this host, a dropped connection whose process is gone is a death,
@@ -591,7 +556,7 @@ export class Bus {
         continue;
       }
       const writer = new SocketWriter(dealer, 16, () => undefined);
-      const link = new PeerLink(`seed:${seed.endpoint}`, seed.endpoint, dealer, writer);
+      const link = new PeerLink(`seed:${seed.endpoint}`, seed.endpoint, dealer, writer, new Outbox(this.encoder));
       this.seedLinks.set(seed.endpoint, link);
       this.enqueueControl(link, this.helloFrame(true));
     }
@@ -601,31 +566,11 @@ export class Bus {
     return this.control.encode({ kind: 'hello', record: this.own, replyWanted });
   }
 
-  /** Picks where to reach a module we learnt of by its Hello. */
-  private chooseEndpoint(record: ModuleRecord): string | undefined {
-    const seeded = record.routerEndpoints.find((e) => this.seedLinks.has(e));
-    if (seeded) return seeded;
-    if (record.hostKey === this.hostKey) return record.routerEndpoints.find((e) => e.startsWith('ipc://')) ?? record.routerEndpoints[0];
-    const remote = record.routerEndpoints.filter((e) => e.startsWith('tcp://') && !e.startsWith('tcp://127.'));
-    if (this.lan) {
-      const prefix = this.lan.address.split('.').slice(0, 3).join('.') + '.';
-      const near = remote.find((e) => e.startsWith(`tcp://${prefix}`));
-      if (near) return near;
-    }
-    return remote[0];
-  }
-
-  private choosePubEndpoint(record: ModuleRecord, routerEndpoint: string): string | undefined {
-    if (routerEndpoint.startsWith('ipc://')) return record.pubEndpoints.find((e) => e.startsWith('ipc://'));
-    const host = routerEndpoint.slice(0, routerEndpoint.lastIndexOf(':'));
-    return record.pubEndpoints.find((e) => e.startsWith(host + ':'));
-  }
-
   private onHello(record: ModuleRecord, replyWanted: boolean): void {
     if (record.id === this.id) return;
     let peer = this.peers.get(record.id);
     if (!peer) {
-      const endpoint = this.chooseEndpoint(record);
+      const endpoint = chooseRouterEndpoint(record, this.hostKey, this.lan?.address, (e) => this.seedLinks.has(e));
       if (!endpoint) {
         this.logMalformedOnce(`noroute:${record.id}`, 'no reachable endpoint in a Hello', { id: record.id, endpoints: record.routerEndpoints.join(' ') });
         return;
@@ -652,7 +597,7 @@ export class Bus {
       this.log.info('module joined', { name: record.name, id: record.id, host: record.host });
     }
     if (!peer.pubEndpoint) {
-      const pub = this.choosePubEndpoint(record, peer.endpoint);
+      const pub = choosePubEndpoint(record, peer.endpoint);
       if (pub) {
         if (this.options.keyring) this.subscriber.curveServerKey = record.curvePublicKey;
         connectRetrying(this.subscriber, pub);
@@ -732,19 +677,9 @@ export class Bus {
   }
 
   private enqueue(peer: PeerLink, kind: MessageKind, target: string, type: string, body: Uint8Array, correlationId: number, deadlineMs: number): void {
-    const key = `${kind}${TOPIC_END}${target}${TOPIC_END}${type}`;
-    let entry = peer.outbox.get(key);
-    if (entry === undefined) {
-      entry = { kind, target, type, batch: new BatchWriter(), template: this.encoder.template(kind, target, type) };
-      peer.outbox.set(key, entry);
-    }
-    entry.batch.append(body, correlationId);
-    if (deadlineMs > entry.batch.deadlineMs) entry.batch.deadlineMs = deadlineMs;
+    const entry = peer.outbox.append(kind, target, type, body, correlationId, deadlineMs);
     if (entry.batch.length >= FLUSH_BYTES) this.flushEntry(peer, entry);
-    else {
-      peer.dirty = true;
-      this.scheduleFlush();
-    }
+    else this.scheduleFlush();
   }
 
   private enqueueControl(peer: PeerLink, body: Uint8Array): void {
@@ -767,35 +702,34 @@ export class Bus {
 
   private flush(): void {
     this.flushScheduled = false;
-    for (const entry of this.publishOutbox.values()) {
-      if (entry.batch.count > 0) this.flushPublication(entry);
-    }
+    if (this.publications.dirty) this.publications.drain((_, frames, count) => this.sendPublication(frames, count));
     for (const peer of this.peers.values()) {
-      if (!peer.dirty) continue;
-      peer.dirty = false;
-      for (const entry of peer.outbox.values()) if (entry.batch.count > 0) this.flushEntry(peer, entry);
+      if (peer.outbox.dirty) peer.outbox.drain((entry, frames, count) => this.sendDirect(peer, entry, frames, count));
     }
     for (const link of this.seedLinks.values()) {
-      for (const entry of link.outbox.values()) if (entry.batch.count > 0) this.flushEntry(link, entry);
+      if (link.outbox.dirty) link.outbox.drain((entry, frames, count) => this.sendDirect(link, entry, frames, count));
     }
   }
 
   private flushEntry(peer: PeerLink, entry: OutboxEntry): void {
-    const count = entry.batch.count;
-    const deadline = entry.batch.deadlineMs;
-    const envelope = this.encoder.fill(entry.template, 0, deadline, count);
-    const frame = entry.batch.take();
-    if (!peer.writer.push([envelope, frame])) {
+    const taken = peer.outbox.take(entry);
+    if (taken) this.sendDirect(peer, entry, taken.frames, taken.count);
+  }
+
+  private flushPublication(entry: OutboxEntry): void {
+    const taken = this.publications.take(entry);
+    if (taken) this.sendPublication(taken.frames, taken.count);
+  }
+
+  private sendDirect(peer: PeerLink, entry: OutboxEntry, frames: (Buffer | Uint8Array)[], count: number): void {
+    if (!peer.writer.push(frames)) {
       this.stats.backpressure += count;
       this.reportError(new BackpressureError(entry.target, entry.type, peer.id));
     }
   }
 
-  private flushPublication(entry: OutboxEntry & { topicFrame: Buffer }): void {
-    const count = entry.batch.count;
-    const envelope = this.encoder.fill(entry.template, 0, 0, count);
-    const frame = entry.batch.take();
-    if (!this.publishWriter.push([entry.topicFrame, envelope, frame])) this.stats.droppedPublications += count;
+  private sendPublication(frames: (Buffer | Uint8Array)[], count: number): void {
+    if (!this.publishWriter.push(frames)) this.stats.droppedPublications += count;
   }
 
   private topicFrame(topic: string): Buffer {
