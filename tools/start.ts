@@ -41,11 +41,12 @@ for (const name of modules) {
   child.on('exit', (code, signal) => {
     children.delete(name);
     if (!stopping) {
-      process.stderr.write(`gridlink: ${name} ended (${signal ?? `exit code ${code}`}); stopping the others\n`);
-      stop(code === 0 ? 0 : 1);
-    } else if (children.size === 0) {
-      process.exit(process.exitCode ?? 0);
+      // No supervisor restarts it yet (the host agent comes with issue 3): say so, keep the others.
+      const how = code === 0 ? 'stopped (exit code 0)' : `ended abnormally (${signal ?? `exit code ${code}`}); it is not restarted`;
+      process.stderr.write(`gridlink: ${name} ${how}; ${children.size} module(s) still running\n`);
+      if (code !== 0) process.exitCode = 1;
     }
+    if (children.size === 0) process.exit(process.exitCode ?? 0);
   });
 }
 
