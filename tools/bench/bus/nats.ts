@@ -4,20 +4,10 @@
  * client in two worker processes (scripts in ./workers/nats-*.ts). Every
  * message goes client → server → client, as NATS always does.
  */
-import {
-  canConnect,
-  findExecutable,
-  freeLoopbackPort,
-  startProgram,
-  startWorker,
-  type ProgramProcess,
-  type WorkerProcess,
-} from '../harness.js';
+import { canConnect, findExecutable, freeLoopbackPort, startProgram, type ProgramProcess } from '../harness.js';
 import { basename, dirname, resolve } from 'node:path';
-import { requestResult, throughputResult } from './results.js';
+import { oneWay, requestRun } from './runs.js';
 import type { RequestParams, RequestResult, ThroughputParams, ThroughputResult } from './types.js';
-
-const script = (name: string): URL => new URL(`./workers/${name}.js`, import.meta.url);
 
 /** Where nats-server is looked for besides PATH (Debian installs it in /usr/sbin). */
 const EXTRA_DIRS = ['/usr/sbin', '/usr/local/sbin', '/usr/local/bin', '/usr/bin'];
@@ -77,55 +67,25 @@ export async function stopNatsServer(): Promise<void> {
   await running?.process.stop();
 }
 
-async function stopAll(workers: readonly (WorkerProcess | undefined)[]): Promise<void> {
-  await Promise.all(workers.map((w) => w?.stop()));
-}
-
 /** Core NATS publish → subscribe on one subject, counted at the subscriber from first to last. */
 export async function publishThroughput(params: ThroughputParams): Promise<ThroughputResult> {
   const url = await startNatsServer();
   const subject = 'bench.pub';
-  let sub: WorkerProcess | undefined;
-  let pub: WorkerProcess | undefined;
-  try {
-    sub = await startWorker({ script: script('nats-sub'), label: 'nats-sub', args: { url, subject } });
-    pub = await startWorker({
-      script: script('nats-pub'),
-      label: 'nats-pub',
-      args: { url, subject, messages: params.messages, payload: params.payloadBytes },
-    });
-    pub.go();
-    const sent = await pub.result(params.timeoutMs);
-    const received = await sub.result(params.timeoutMs);
-    return throughputResult(sent, received, 'nats-sub');
-  } finally {
-    await stopAll([pub, sub]);
-  }
+  // The subscriber connects first; NATS has no slow-joiner window once it is subscribed.
+  return oneWay(params, { script: 'nats-sub', label: 'nats-sub', args: { url, subject } }, () => ({
+    script: 'nats-pub',
+    label: 'nats-pub',
+    args: { url, subject, messages: params.messages, payload: params.payloadBytes },
+  }));
 }
 
 /** nc.request → a replier that echoes the payload, `inFlight` outstanding, timed at the requester. */
 export async function requestReply(params: RequestParams): Promise<RequestResult> {
   const url = await startNatsServer();
   const subject = 'bench.echo';
-  let replier: WorkerProcess | undefined;
-  let requester: WorkerProcess | undefined;
-  try {
-    replier = await startWorker({ script: script('nats-reply'), label: 'nats-reply', args: { url, subject } });
-    requester = await startWorker({
-      script: script('nats-request'),
-      label: 'nats-request',
-      args: {
-        url,
-        subject,
-        warmup: params.warmup,
-        requests: params.requests,
-        'in-flight': params.inFlight,
-        payload: params.payloadBytes,
-      },
-    });
-    requester.go();
-    return requestResult(await requester.result(params.timeoutMs), 'nats-request');
-  } finally {
-    await stopAll([requester, replier]);
-  }
+  return requestRun(params, { script: 'nats-reply', label: 'nats-reply', args: { url, subject } }, () => ({
+    script: 'nats-request',
+    label: 'nats-request',
+    args: { url, subject, warmup: params.warmup, requests: params.requests, 'in-flight': params.inFlight, payload: params.payloadBytes },
+  }));
 }
