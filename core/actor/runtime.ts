@@ -47,6 +47,8 @@ export class ModuleRuntime<Config = Record<string, unknown>> {
   private stopWatching?: () => void;
   private stopping?: Promise<void>;
   private revision = 0;
+  /** Senders (and types) of publications that did not decode as their declared type: each is logged once. */
+  private readonly undecodableSources = new Set<string>();
   private readonly stopped: Promise<void>;
   private markStopped!: () => void;
 
@@ -183,7 +185,16 @@ export class ModuleRuntime<Config = Record<string, unknown>> {
               try {
                 value = type.decode(delivery.body);
               } catch (error) {
-                this.log.warn('undecodable publication dropped', { topic, type: delivery.type, sender: delivery.sender, error: describe(error) });
+                const source = `${delivery.sender}\u0000${delivery.type}`;
+                if (!this.undecodableSources.has(source) && this.undecodableSources.size < 1000) {
+                  this.undecodableSources.add(source);
+                  this.log.warn('undecodable publication dropped (further ones from this sender are counted, not logged)', {
+                    topic,
+                    type: delivery.type,
+                    sender: delivery.sender,
+                    error: describe(error),
+                  });
+                }
                 return;
               }
               await handler(value, delivery);
