@@ -119,6 +119,7 @@ export async function withBus<R>(
   try {
     bus = await Bus.start(busInput(name, options), declaration);
   } catch (error) {
+    if (error instanceof CliError) throw error;
     throw new CliError(`could not join the bus (${describeWhere(options)}): ${messageOf(error)}`, EXIT_FAILURE);
   }
   const controller = new AbortController();
