@@ -319,6 +319,19 @@ export class Bus {
     if (before.outbound.join() !== after.outbound.join() || before.inbound.join() !== after.inbound.join()) this.log.info('proxies replaced', after);
   }
 
+  /**
+   * Tells every peer that another module is gone (a supervisor saw its
+   * process die): each peer drops that incarnation's record and fails the
+   * requests pending on it at once, without waiting for heartbeat expiry.
+   */
+  announceDeparture(id: string, incarnation: bigint, reason: string): void {
+    if (this.closed) return;
+    const leave = this.control.encode({ kind: 'leave', id, incarnation, reason });
+    for (const peer of this.peers.values()) if (peer.id !== id) this.enqueueControl(peer, leave);
+    const known = this.peers.get(id);
+    if (known && (known.record === undefined || known.record.incarnation === incarnation)) this.dropPeer(known, `gone: ${reason}`);
+  }
+
   /** Leaves the mesh: tells every peer, fails pending requests, closes every socket. */
   async close(reason = 'closed'): Promise<void> {
     if (this.closed) return;

@@ -65,3 +65,36 @@ describe('failure detection', () => {
     await client.close();
   });
 });
+
+describe('departure announced by a third party (the supervisor of a dead process)', () => {
+  it('every peer drops the module and fails its pending requests within 100 ms, before any heartbeat expiry', async () => {
+    const port = await freeUdpPort();
+    const cluster = uniqueCluster('announce');
+    const slowHeartbeat = { intervalMs: 1000, evasiveMs: 5000, expiredMs: 20_000 };
+    const client = await Bus.start({ name: 'client', discovery: { port, cluster }, heartbeat: slowHeartbeat });
+    const supervisor = await Bus.start({ name: 'supervisor', discovery: { port, cluster }, heartbeat: slowHeartbeat });
+    const victim = await startPeer({
+      bus: { name: 'victim', discovery: { port, cluster }, heartbeat: slowHeartbeat },
+      declaration: { roles: [{ name: 'victim', requestTypes: ['gridlink.test.Never'] }] },
+    });
+    const until = Date.now() + 5000;
+    while ((client.registry.holders('victim').length === 0 || !supervisor.registry.list().some((r) => r.name === 'victim')) && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const record = supervisor.registry.list().find((r) => r.name === 'victim')!;
+    // Frozen, not dead: its connections stay up, so only the announcement can tell the client.
+    process.kill(victim.pid, 'SIGSTOP');
+    const pending = client.requestRaw('victim', 'gridlink.test.Never', new Uint8Array(), { timeoutMs: 30_000 }).catch((e: unknown) => e);
+    await new Promise((r) => setTimeout(r, 50));
+    const announcedAt = Date.now();
+    supervisor.announceDeparture(record.id, record.incarnation, 'killed by its supervisor');
+    const failure = await pending;
+    expect(failure).toBeInstanceOf(PeerGoneError);
+    expect(Date.now() - announcedAt).toBeLessThan(100);
+    expect(client.registry.list().map((r) => r.name)).not.toContain('victim');
+    process.kill(victim.pid, 'SIGCONT');
+    await victim.kill();
+    await client.close();
+    await supervisor.close();
+  });
+});
