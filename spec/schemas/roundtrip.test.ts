@@ -8,6 +8,7 @@ import { MalformedMessageError } from '../../core/schema/errors.js';
 import * as messages from '../../schemas/generated/messages.js';
 import * as busFlat from '../../schemas/generated/flatc/bus_generated.js';
 import * as storageFlat from '../../schemas/generated/flatc/storage_generated.js';
+import * as supervisorFlat from '../../schemas/generated/flatc/supervisor_generated.js';
 import { Envelope as FlatEnvelope } from '../../schemas/generated/flatc/gridlink/bus/envelope.js';
 import { Header as FlatHeader } from '../../schemas/generated/flatc/gridlink/bus/header.js';
 import { MessageKind as FlatMessageKind } from '../../schemas/generated/flatc/gridlink/bus/message-kind.js';
@@ -18,7 +19,7 @@ import { AddEntry as FlatAddEntry } from '../../schemas/generated/flatc/gridlink
 import { Rng, sampleTable } from './samples.js';
 
 const { schema, allMessageTypes } = messages;
-const flatClasses: Record<string, unknown> = { ...busFlat, ...storageFlat };
+const flatClasses: Record<string, unknown> = { ...busFlat, ...storageFlat, ...supervisorFlat };
 
 /** A flatc-generated accessor object, seen generically. */
 type FlatObject = Record<string, (...args: unknown[]) => unknown>;
@@ -122,7 +123,7 @@ function expectElement(t: TypeDescriptor, got: unknown, v: unknown, where: strin
 }
 
 describe('generated message types', () => {
-  it('cover every table of bus.fbs and storage.fbs, each with a flatc class', () => {
+  it('cover every table of every schema, each with a flatc class', () => {
     const names = [...allMessageTypes.keys()];
     expect(names).toEqual([...names].sort());
     expect(names.length).toBe(schema.source.tables.length);
