@@ -13,6 +13,8 @@ import { registerRequestCommand } from './commands/request.js';
 import { registerSubscribeCommand } from './commands/subscribe.js';
 import { registerRunCommand } from './commands/run.js';
 import { registerKeygenCommand } from './commands/keygen.js';
+import { registerUpCommand } from './commands/up.js';
+import { registerPsCommand } from './commands/ps.js';
 
 // Bus peers log joins and leaves at info level; a CLI prints its own output
 // on stdout and keeps stderr for problems. GRIDLINK_LOG=info shows the bus log.
@@ -50,6 +52,8 @@ registerPublishCommand(program);
 registerSubscribeCommand(program);
 registerRunCommand(program);
 registerKeygenCommand(program);
+registerUpCommand(program);
+registerPsCommand(program);
 // ------------------------------------------------------------ end subcommands
 
 let running = 'gridlink';
