@@ -1,0 +1,101 @@
+/**
+ * The "ours" column of `npm run bench:supervisor`, black-box: a tree file
+ * with one permanent worker (examples/memory-storage) under a one_for_one
+ * root, run by `node bin/gridlink.js up <tree> --port <udp> --cluster <name>`
+ * in a discovery domain of its own, and a bus peer (./workers/observer.ts)
+ * in the same domain that SIGKILLs the module process and watches its
+ * registry replica. Nothing here imports the supervisor's code.
+ */
+import { createSocket } from 'node:dgram';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startProgram, startWorker, type ProgramProcess, type WorkerProcess } from '../harness.js';
+import { millisecondsList, type KillPlan, type KillSamples } from './plan.js';
+
+/** The supervised module and its name on the bus (its Module.info.name). */
+export const MODULE = 'examples/memory-storage';
+export const MODULE_BUS_NAME = 'memory-storage';
+
+/** bin/gridlink.js, from dist/tools/bench/supervisor/. */
+const CLI = fileURLToPath(new URL('../../../../bin/gridlink.js', import.meta.url));
+
+/** A discovery domain of the run's own: a free UDP port and a unique cluster name. */
+async function domain(): Promise<{ port: number; cluster: string }> {
+  const socket = createSocket('udp4');
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  const port = socket.address().port;
+  await new Promise<void>((resolve) => socket.close(() => resolve()));
+  return { port, cluster: `bench-sup-${process.pid}-${Math.random().toString(36).slice(2, 8)}` };
+}
+
+/**
+ * The tree: one permanent worker. Every kill comes after the module has run
+ * for the settle time, longer than `resetAfterMs`, so each restart is a first
+ * crash after a stable run (immediate, no backoff); the intensity is above
+ * the number of kills, so the supervisor never gives up during the run.
+ */
+export function treeFile(plan: KillPlan, logDir: string): object {
+  return {
+    root: {
+      strategy: 'one_for_one',
+      intensity: plan.kills + 10,
+      periodMs: 5000,
+      backoff: { resetAfterMs: Math.floor(plan.settleMs / 2) },
+      children: [{ name: MODULE_BUS_NAME, module: MODULE, restart: 'permanent' }],
+    },
+    logs: { dir: logDir },
+  };
+}
+
+/** Rejects when `up` exits before the observer has reported. */
+function exitedEarly(up: ProgramProcess): Promise<never> {
+  return up.exited.then(({ code, signal }) => {
+    const output = up.lastOutput();
+    throw new Error(`gridlink up exited (code ${code}, signal ${signal}) during the run${output ? `; last output:\n    ${output}` : ''}`);
+  });
+}
+
+export async function measureOurs(plan: KillPlan, log: (message: string) => void): Promise<KillSamples> {
+  const where = await domain();
+  const dir = await mkdtemp(join(tmpdir(), 'gridlink-bench-supervisor-'));
+  let observer: WorkerProcess | undefined;
+  let up: ProgramProcess | undefined;
+  try {
+    const tree = join(dir, 'tree.json');
+    await writeFile(tree, `${JSON.stringify(treeFile(plan, join(dir, 'logs')), null, 2)}\n`);
+    observer = await startWorker({
+      script: new URL('./workers/observer.js', import.meta.url),
+      label: 'observer',
+      args: {
+        'discovery-port': where.port,
+        cluster: where.cluster,
+        module: MODULE_BUS_NAME,
+        kills: plan.kills,
+        'settle-ms': plan.settleMs,
+        'per-kill-timeout-ms': plan.perKillTimeoutMs,
+        'start-timeout-ms': plan.startTimeoutMs,
+      },
+    });
+    log(`gridlink up ${tree} --port ${where.port} --cluster ${where.cluster}`);
+    up = await startProgram({
+      command: process.execPath,
+      args: [CLI, 'up', tree, '--port', String(where.port), '--cluster', where.cluster],
+      label: 'gridlink-up',
+      isReady: async () => true,
+    });
+    observer.go();
+    const limit = plan.startTimeoutMs + plan.kills * (plan.settleMs + plan.perKillTimeoutMs);
+    const result = await Promise.race([observer.result(limit), exitedEarly(up)]);
+    return {
+      crashKnownMs: millisecondsList(result.crashKnownMs, 'crashKnownMs', 'observer'),
+      restartVisibleMs: millisecondsList(result.restartVisibleMs, 'restartVisibleMs', 'observer'),
+    };
+  } finally {
+    await observer?.stop();
+    // SIGTERM: the tree stops in order; killed after the grace period.
+    await up?.stop(8000);
+    await rm(dir, { recursive: true, force: true });
+  }
+}
