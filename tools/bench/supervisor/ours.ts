@@ -68,6 +68,8 @@ export async function measureOurs(plan: KillPlan, log: (message: string) => void
     observer = await startWorker({
       script: new URL('./workers/observer.js', import.meta.url),
       label: 'observer',
+      // Its bus log (a join and a leave per kill) only on request.
+      env: { GRIDLINK_LOG: process.env.GRIDLINK_LOG ?? 'warn' },
       args: {
         'discovery-port': where.port,
         cluster: where.cluster,
