@@ -164,7 +164,8 @@ export class Supervisor implements ChildNode {
     // Stopped meanwhile (by a command or by this supervisor), or this supervisor is not running.
     if (child.state !== 'Failed' || (this.state !== 'Running' && this.state !== 'Starting')) return;
     if (child.restartKind === 'temporary' || (child.restartKind === 'transient' && info.normal)) {
-      child.state = 'Stopped';
+      // Not restarted: a normal end reads Stopped, a crash stays Failed.
+      if (info.normal) child.state = 'Stopped';
       return;
     }
     if (!this.window.record()) {
