@@ -17,7 +17,7 @@ function killMeasurement(name: string, measure: (plan: KillPlan, log: (message: 
   return {
     name,
     rows: ROWS,
-    timeoutMs: measurementTimeoutMs,
+    timeoutMs: (quick) => measurementTimeoutMs(planOf(quick)),
     run: async ({ quick, log }) => rowsOf(await measure(planOf(quick), log)),
   };
 }

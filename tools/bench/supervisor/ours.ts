@@ -7,12 +7,13 @@
  * registry replica. Nothing here imports the supervisor's code.
  */
 import { createSocket } from 'node:dgram';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startProgram, startWorker, type ProgramProcess, type WorkerProcess } from '../harness.js';
-import { millisecondsList, type KillPlan, type KillSamples } from './plan.js';
+import { measurementTimeoutMs, millisecondsList, type KillPlan, type KillSamples } from './plan.js';
 
 /** The supervised module and its name on the bus (its Module.info.name). */
 export const MODULE = 'examples/memory-storage';
@@ -49,6 +50,41 @@ export function treeFile(plan: KillPlan, logDir: string): object {
   };
 }
 
+/**
+ * SIGKILLs every process whose command line has `--cluster <cluster>`: the
+ * module processes of our `up`. They run in process groups of their own
+ * (the agent starts them detached), so when `up` itself is SIGKILLed (the
+ * harness does that on a timeout or Ctrl-C) nothing else would stop them.
+ * Reads /proc; elsewhere it does nothing. Synchronous, for an 'exit' hook.
+ */
+export function killLeftovers(cluster: string): number {
+  let killed = 0;
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return 0;
+  }
+  for (const entry of entries) {
+    const pid = Number(entry);
+    if (!Number.isSafeInteger(pid) || pid <= 0 || pid === process.pid) continue;
+    let args: string[];
+    try {
+      args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    } catch {
+      continue;
+    }
+    if (!args.some((arg, i) => arg === cluster && args[i - 1] === '--cluster')) continue;
+    try {
+      process.kill(pid, 'SIGKILL');
+      killed++;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return killed;
+}
+
 /** Rejects when `up` exits before the observer has reported. */
 function exitedEarly(up: ProgramProcess): Promise<never> {
   return up.exited.then(({ code, signal }) => {
@@ -62,6 +98,10 @@ export async function measureOurs(plan: KillPlan, log: (message: string) => void
   const dir = await mkdtemp(join(tmpdir(), 'gridlink-bench-supervisor-'));
   let observer: WorkerProcess | undefined;
   let up: ProgramProcess | undefined;
+  const sweep = (): void => {
+    killLeftovers(where.cluster);
+  };
+  process.once('exit', sweep);
   try {
     const tree = join(dir, 'tree.json');
     await writeFile(tree, `${JSON.stringify(treeFile(plan, join(dir, 'logs')), null, 2)}\n`);
@@ -88,7 +128,8 @@ export async function measureOurs(plan: KillPlan, log: (message: string) => void
       isReady: async () => true,
     });
     observer.go();
-    const limit = plan.startTimeoutMs + plan.kills * (plan.settleMs + plan.perKillTimeoutMs);
+    // Below the harness's limit, so a slow run still stops the tree in order here (SIGTERM) instead of being SIGKILLed.
+    const limit = measurementTimeoutMs(plan) - 12_000;
     const result = await Promise.race([observer.result(limit), exitedEarly(up)]);
     return {
       crashKnownMs: millisecondsList(result.crashKnownMs, 'crashKnownMs', 'observer'),
@@ -98,6 +139,9 @@ export async function measureOurs(plan: KillPlan, log: (message: string) => void
     await observer?.stop();
     // SIGTERM: the tree stops in order; killed after the grace period.
     await up?.stop(8000);
+    process.off('exit', sweep);
+    const left = killLeftovers(where.cluster);
+    if (left > 0) log(`killed ${left} module process(es) that outlived gridlink up`);
     await rm(dir, { recursive: true, force: true });
   }
 }

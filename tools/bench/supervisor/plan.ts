@@ -31,8 +31,7 @@ export const planOf = (quick: boolean): KillPlan => (quick ? QUICK : FULL);
  * Limit of one subject's whole measurement: start-up, every kill at its
  * slowest expected pace, and some slack. A run that takes longer shows n/a.
  */
-export function measurementTimeoutMs(quick: boolean): number {
-  const plan = planOf(quick);
+export function measurementTimeoutMs(plan: KillPlan): number {
   return plan.startTimeoutMs + plan.kills * (plan.settleMs + 2_000) + 15_000;
 }
 
