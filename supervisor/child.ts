@@ -58,6 +58,8 @@ export interface ChildNode {
   /** Path from the root, e.g. "root/grid/grm". */
   readonly path: string;
   readonly restartKind: RestartKind;
+  /** The process id of a running worker (undefined for supervisors and while not running). */
+  readonly pid?: number;
   state: ChildState;
   /** How often the supervisor restarted it. */
   restarts: number;

@@ -101,7 +101,7 @@ export class Supervisor implements ChildNode {
       this.backoffs.get(child)?.reset();
       await child.start();
       child.restarts++;
-      this.context.emit({ kind: 'Restarted', child: child.path, message: `on request: ${options.reason}` });
+      this.context.emit({ kind: 'Restarted', child: child.path, pid: child.pid, message: `on request: ${options.reason}` });
       return outcome;
     });
   }
@@ -191,7 +191,7 @@ export class Supervisor implements ChildNode {
           if (member.state !== 'BackingOff' || this.state !== 'Running') continue;
           await member.start();
           member.restarts++;
-          this.context.emit({ kind: 'Restarted', child: member.path, message: member === child ? info.description : `${this.spec.strategy} after ${child.name}` });
+          this.context.emit({ kind: 'Restarted', child: member.path, pid: member.pid, message: member === child ? info.description : `${this.spec.strategy} after ${child.name}` });
         }
       });
     }, delay);

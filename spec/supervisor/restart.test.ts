@@ -34,7 +34,7 @@ describe('restarts', () => {
       process.kill(before.pid, 'SIGKILL');
       // The agent announces the departure: both replicas drop the old record.
       await until(() => !agent!.peer.bus.registry.get(oldId) && !other.bus.registry.get(oldId), 'the old record gone from both replicas', 3000);
-      await agent.waitEvent('Restarted', 'root/a');
+      const [restartedEvent] = await agent.waitEvent('Restarted', 'root/a');
       const restarted = await until(
         () => agent!.peer.bus.registry.list().find((r) => r.name === 'supervisor-child' && r.id !== oldId && r.pid !== sibling && r.state === 'running'),
         'the second run of a in the registry',
@@ -45,6 +45,7 @@ describe('restarts', () => {
       expect(other.bus.registry.get(restarted.id)!.incarnation).toBe(restarted.incarnation);
       const info = await agent.node('root/a');
       expect(info.pid).toBe(restarted.pid);
+      expect(restartedEvent!.pid).toBe(restarted.pid);
       expect(info.moduleId).toBe(restarted.id);
       expect(info.incarnation).toBe(restarted.incarnation);
       expect(info.restarts).toBe(1);
