@@ -3,8 +3,9 @@
 #   flatbuffers-compiler  the pinned flatc 2.0.8 (`npm run schemas`, the stale-code test)
 #   nats-server           the NATS peer of `npm run bench:bus`
 #   iproute2              `ip netns` for the tests that put modules on separate hosts
+#   tmux                  a real terminal for the tests of `gridlink console`
 set -euo pipefail
-packages=(flatbuffers-compiler nats-server iproute2)
+packages=(flatbuffers-compiler nats-server iproute2 tmux)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
