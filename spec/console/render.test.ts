@@ -45,7 +45,7 @@ const base: ConsoleState = {
   lastTreeAtMs: 10_000,
   root,
   selected: 'root/a',
-  events: [event('Exited', 'root/a', { pid: 4000, signal: 'SIGKILL' }), event('Restarted', 'root/a', { pid: 4242 }), event('Escalated', 'root/grid', { message: 'intensity 3 in 5000 ms' })],
+  events: [event('Exited', 'root/a', { pid: 4000, signal: 'SIGKILL', message: 'SIGKILL' }), event('Restarted', 'root/a', { pid: 4242 }), event('Escalated', 'root/grid', { message: 'intensity 3 in 5000 ms' })],
   logChild: 'root/a',
   logLines: ['first line', 'second line'],
 };

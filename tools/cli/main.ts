@@ -15,6 +15,7 @@ import { registerRunCommand } from './commands/run.js';
 import { registerKeygenCommand } from './commands/keygen.js';
 import { registerUpCommand } from './commands/up.js';
 import { registerPsCommand } from './commands/ps.js';
+import { registerConsoleCommand } from './commands/console.js';
 
 // Bus peers log joins and leaves at info level; a CLI prints its own output
 // on stdout and keeps stderr for problems. GRIDLINK_LOG=info shows the bus log.
@@ -54,6 +55,7 @@ registerRunCommand(program);
 registerKeygenCommand(program);
 registerUpCommand(program);
 registerPsCommand(program);
+registerConsoleCommand(program);
 // ------------------------------------------------------------ end subcommands
 
 let running = 'gridlink';

@@ -128,12 +128,14 @@ export function eventStyle(kind: SupervisorEvent['kind']): LineStyle {
 export function eventText(event: SupervisorEvent): string {
   const time = new Date(event.atMs).toISOString().slice(11, 19);
   const mark = event.kind === 'Restarted' || event.kind === 'Escalated' ? '!' : ' ';
-  const details = [
+  const parts = [
     event.pid ? `pid ${event.pid}` : '',
     event.exitCode >= 0 ? `exit code ${event.exitCode}` : '',
     event.signal ?? '',
     event.message ?? '',
-  ].filter((part) => part !== '');
+  ];
+  // The agent's message often repeats the signal or exit code: show each part once.
+  const details = [...new Set(parts)].filter((part) => part !== '');
   return `${mark} ${time} ${event.kind.padEnd(10)} ${event.child ?? '?'}${details.length ? `  ${details.join(', ')}` : ''}`;
 }
 
