@@ -6,7 +6,7 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { domainFlags, GRIDLINK, removeTempDirs } from '../actor/helpers.js';
 import { killAll } from '../support/processes.js';
 import { alive, child, newDomain, startAgent, tempDir, type Agent } from '../supervisor/helpers.js';
@@ -14,7 +14,7 @@ import { alive, child, newDomain, startAgent, tempDir, type Agent } from '../sup
 const run = promisify(execFile);
 // A tmux server of its own: the test never touches the user's sessions.
 const SOCKET = `gridlink-spec-console-${process.pid}`;
-const SESSION = 'console';
+let SESSION = 'console';
 
 function tmux(...args: string[]): Promise<{ stdout: string }> {
   return run('tmux', ['-L', SOCKET, ...args]);
@@ -52,11 +52,26 @@ function workerRow(text: string, name: string): { selected: boolean; state: stri
   return { selected: match[1] === '>', state: match[2]!, pid: Number(match[3]), restarts: Number(match[4]) };
 }
 
+/** The pane's alternate-screen and cursor-visible flags. */
+async function paneFlags(): Promise<{ alternate: boolean; cursor: boolean }> {
+  const [alternate, cursor] = (await tmux('display-message', '-p', '-t', SESSION, '#{alternate_on} #{cursor_flag}')).stdout.trim().split(' ');
+  return { alternate: alternate === '1', cursor: cursor === '1' };
+}
+
+async function keys(...names: string[]): Promise<void> {
+  await tmux('send-keys', '-t', SESSION, ...names);
+}
+
 let agent: Agent | undefined;
-afterAll(async () => {
-  await tmux('kill-server').catch(() => undefined);
+afterEach(async () => {
+  await tmux('kill-session', '-t', SESSION).catch(() => undefined);
   await agent?.stop();
+  agent = undefined;
   await killAll();
+});
+afterAll(async () => {
+  // Whatever happened above: no tmux server of this test survives it.
+  await tmux('kill-server').catch(() => undefined);
   removeTempDirs();
 });
 
@@ -71,6 +86,7 @@ describe('gridlink console', () => {
     expect(b.pid).toBeGreaterThan(0);
 
     const command = ['node', GRIDLINK, 'console', ...domainFlags(domain), '--discover-ms', '500', '2>', join(dir, 'console.stderr')].join(' ');
+    SESSION = 'restart';
     await tmux('new-session', '-d', '-s', SESSION, '-x', '120', '-y', '40', command);
 
     let text = await screenShows((t) => workerRow(t, 'a')?.pid === a.pid && workerRow(t, 'b')?.pid === b.pid, 'both children with their pids');
@@ -110,5 +126,55 @@ describe('gridlink console', () => {
     const deadline = Date.now() + 10_000;
     while ((await sessionAlive()) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
     expect(await sessionAlive()).toBe(false);
+  });
+
+  it('keeps the last tree while the agent does not answer, offers f on a refusal, and restores the terminal on Ctrl-C', async () => {
+    const domain = await newDomain();
+    const dir = tempDir('console-slow');
+    agent = await startAgent(domain, dir, { strategy: 'one_for_one', children: [child(dir, 'a'), child(dir, 'c', { refuseShutdown: 'busy writing' })] });
+    const a = await agent.node('root/a');
+    const c = await agent.node('root/c');
+    // A shell around the console: after it ends, the pane shows the normal screen and the exit code.
+    const consoleCommand = ['node', GRIDLINK, 'console', ...domainFlags(domain), '--discover-ms', '500', '2>', join(dir, 'console.stderr')].join(' ');
+    SESSION = 'slow';
+    await tmux('new-session', '-d', '-s', SESSION, '-x', '100', '-y', '30', `sh -c 'echo shell before; ${consoleCommand}; echo "console exited $?"; sleep 120'`);
+    await screenShows((t) => workerRow(t, 'a')?.pid === a.pid && workerRow(t, 'c')?.pid === c.pid, 'both children');
+    expect(await paneFlags()).toEqual({ alternate: true, cursor: false });
+
+    // The agent stops answering (SIGSTOP): the console says so, keeps the tree and still takes keys.
+    process.kill(agent.process.pid, 'SIGSTOP');
+    try {
+      let text = await screenShows((t) => /^gridlink console .* agent not answering {2}refreshed \d/m.test(t), '"agent not answering"', 10_000);
+      expect(workerRow(text, 'a')?.pid).toBe(a.pid);
+      await keys('j');
+      text = await screenShows((t) => workerRow(t, 'a')?.selected === true, 'a selected while the agent is stopped', 3000);
+      expect(text).toContain('agent not answering');
+    } finally {
+      process.kill(agent.process.pid, 'SIGCONT');
+    }
+    await screenShows((t) => /^gridlink console .* connected {2}refreshed/m.test(t), 'connected again');
+
+    // s on a child that refuses: the reply is shown and f is offered; f stops it; S starts it again.
+    await keys('j');
+    await screenShows((t) => workerRow(t, 'c')?.selected === true, 'c selected');
+    await keys('s');
+    let text = await screenShows((t) => /^stop root\/c: refused.*busy writing.*press f to force stop/m.test(t), 'the refusal and the offer of f');
+    expect(workerRow(text, 'c')).toMatchObject({ state: 'Running', pid: c.pid });
+    await keys('f');
+    text = await screenShows((t) => workerRow(t, 'c')?.state === 'Stopped' && /^force stop root\/c/m.test(t), 'c stopped by force');
+    expect((await agent.node('root/c')).state).toBe('Stopped');
+    expect(alive(c.pid)).toBe(false);
+    await keys('S');
+    text = await screenShows((t) => workerRow(t, 'c')?.state === 'Running' && (workerRow(t, 'c')?.pid ?? 0) > 0 && /^start root\/c/m.test(t), 'c started again');
+    const started = await agent.node('root/c');
+    expect(started.state).toBe('Running');
+    expect(workerRow(text, 'c')?.pid).toBe(started.pid);
+
+    // Ctrl-C: the console ends with 0, the alternate screen is off and the cursor shown again.
+    await keys('C-c');
+    text = await screenShows((t) => t.includes('console exited 0'), 'the console ending with exit code 0', 10_000);
+    expect(text).toContain('shell before');
+    expect(text).not.toContain('Recent events');
+    expect(await paneFlags()).toEqual({ alternate: false, cursor: true });
   });
 });
