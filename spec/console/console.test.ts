@@ -4,12 +4,14 @@
  * The test reads the screen with capture-pane and types with send-keys.
  */
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { TreeReply, TreeRequest } from '../../schemas/generated/messages.js';
 import { domainFlags, GRIDLINK, removeTempDirs } from '../actor/helpers.js';
 import { killAll } from '../support/processes.js';
-import { alive, child, newDomain, startAgent, tempDir, type Agent } from '../supervisor/helpers.js';
+import { alive, child, newDomain, startAgent, tempDir, until, type Agent } from '../supervisor/helpers.js';
 
 const run = promisify(execFile);
 // A tmux server of its own: the test never touches the user's sessions.
@@ -63,10 +65,13 @@ async function keys(...names: string[]): Promise<void> {
 }
 
 let agent: Agent | undefined;
+let second: Agent | undefined;
 afterEach(async () => {
   await tmux('kill-session', '-t', SESSION).catch(() => undefined);
   await agent?.stop();
+  await second?.stop();
   agent = undefined;
+  second = undefined;
   await killAll();
 });
 afterAll(async () => {
@@ -176,5 +181,39 @@ describe('gridlink console', () => {
     expect(text).toContain('shell before');
     expect(text).not.toContain('Recent events');
     expect(await paneFlags()).toEqual({ alternate: false, cursor: true });
+  });
+
+  it('asks which agent to watch when two answer, and names a missing --agent', async () => {
+    const domain = await newDomain();
+    const dir1 = tempDir('console-one');
+    const dir2 = tempDir('console-two');
+    agent = await startAgent(domain, dir1, { children: [child(dir1, 'first')] });
+    second = await startAgent(domain, dir2, { children: [child(dir2, 'other')] });
+    await until(() => agent!.peer.bus.registry.holders('supervisor').length === 2, 'both agents in the registry');
+    const flags = [...domainFlags(domain), '--discover-ms', '1000'].join(' ');
+    const wrap = (args: string): string => `sh -c 'node ${GRIDLINK} console ${flags} ${args} 2>${join(dir1, 'console.stderr')}; echo "console exited $?"; sleep 120'`;
+
+    SESSION = 'missing';
+    await tmux('new-session', '-d', '-s', SESSION, '-x', '120', '-y', '30', wrap('--agent nope'));
+    await screenShows((t) => t.includes('console exited 1'), 'exit code 1 for --agent nope');
+    expect(readFileSync(join(dir1, 'console.stderr'), 'utf8')).toMatch(/^gridlink console: no host agent "nope" found in cluster /m);
+    await tmux('kill-session', '-t', SESSION);
+
+    SESSION = 'choose';
+    await tmux('new-session', '-d', '-s', SESSION, '-x', '120', '-y', '30', wrap(''));
+    const text = await screenShows((t) => t.includes('2 host agents answer; press 1-2 to watch one, q to quit:'), 'the choice of agents');
+    const line = new RegExp(`^ {2}(\\d) {2}\\S+ {2}host \\S+ {2}pid ${second.process.pid} `, 'm').exec(text);
+    expect(line, text).not.toBeNull();
+    await keys(line![1]!);
+    const shown = await screenShows((t) => workerRow(t, 'other') !== undefined, "the second agent's tree");
+    expect(workerRow(shown, 'first')).toBeUndefined();
+    // Agent.tree asks any holder of the role: ask the second agent by its id.
+    const secondId = second.peer.bus.registry.holders('supervisor').find((r) => r.pid === second!.process.pid)!.id;
+    const reply = await second.peer.bus.request(`supervisor@${secondId}`, TreeRequest, {}, TreeReply, { timeoutMs: 5000 });
+    const other = reply.root?.children?.find((c) => c.name === 'other');
+    expect(other?.pid).toBeGreaterThan(0);
+    expect(workerRow(shown, 'other')?.pid).toBe(other?.pid);
+    await keys('q');
+    await screenShows((t) => t.includes('console exited 0'), 'exit code 0 after q');
   });
 });

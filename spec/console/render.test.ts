@@ -1,6 +1,9 @@
-/** The console's pure parts: the screen as lines from a tree and events, truncation to the width, keys -> actions. */
+/** The console's pure parts: the screen as lines from a tree and events, truncation to the width, keys -> actions, the choice of an agent. */
 import { describe, expect, it } from 'vitest';
+import type { ModuleRecord } from '../../core/bus/registry.js';
 import type { ChildInfo, SupervisorEvent } from '../../schemas/generated/messages.js';
+import { matchAgents } from '../../tools/console/app.js';
+import { chooserLines, chosenIndex } from '../../tools/console/choose.js';
 import { moveSelection, parseKeys } from '../../tools/console/keys.js';
 import { flattenTree, HELP_LINE, renderScreen, type ConsoleState } from '../../tools/console/render.js';
 
@@ -163,5 +166,58 @@ describe('console keys', () => {
     expect(moveSelection(1, 1, 4)).toBe(2);
     expect(moveSelection(2, 10, 4)).toBe(3);
     expect(moveSelection(0, 1, 0)).toBe(0);
+  });
+});
+
+describe('console agent choice', () => {
+  const record = (id: string, pid: number): ModuleRecord => ({
+    id,
+    incarnation: 1n,
+    name: 'host-agent',
+    version: '0.1.0',
+    host: 'edge-1',
+    hostKey: '',
+    pid,
+    routerEndpoints: [],
+    pubEndpoints: [],
+    roles: [{ name: 'supervisor', requestTypes: [] }],
+    topics: [],
+    publishes: [],
+    state: 'running',
+    seq: 1,
+    curvePublicKey: '',
+  });
+
+  it('lists the agents numbered, cut to the width, and maps digits to them', () => {
+    const agents = [record('aaaa', 11), record('bbbb', 22)];
+    expect(chooserLines(agents, 200)).toEqual([
+      '2 host agents answer; press 1-2 to watch one, q to quit:',
+      '  1  aaaa  host edge-1  pid 11  host-agent',
+      '  2  bbbb  host edge-1  pid 22  host-agent',
+    ]);
+    for (const line of chooserLines(agents, 12)) expect(Array.from(line).length).toBeLessThanOrEqual(12);
+    expect(chosenIndex('2', 2)).toBe(1);
+    expect(chosenIndex('1', 2)).toBe(0);
+    expect(chosenIndex('3', 2)).toBeUndefined();
+    expect(chosenIndex('x', 2)).toBeUndefined();
+    expect(chosenIndex('q', 2)).toBe('quit');
+    expect(chosenIndex('\u0003', 2)).toBe('quit');
+  });
+
+  it('sends agents past the ninth to --agent', () => {
+    const agents = Array.from({ length: 11 }, (_, i) => record(`id${i}`, i + 1));
+    const lines = chooserLines(agents, 200);
+    expect(lines).toHaveLength(11);
+    expect(lines[0]).toContain('press 1-9');
+    expect(lines[10]).toBe('  (2 more: name one with --agent <id>)');
+  });
+
+  it('matches --agent by id first, then by host or module name', () => {
+    const agents = [record('aaaa', 11), { ...record('bbbb', 22), host: 'edge-2' }];
+    expect(matchAgents(agents, undefined).map((r) => r.id)).toEqual(['aaaa', 'bbbb']);
+    expect(matchAgents(agents, 'bbbb').map((r) => r.id)).toEqual(['bbbb']);
+    expect(matchAgents(agents, 'edge-2').map((r) => r.id)).toEqual(['bbbb']);
+    expect(matchAgents(agents, 'host-agent').map((r) => r.id)).toEqual(['aaaa', 'bbbb']);
+    expect(matchAgents(agents, 'nope')).toEqual([]);
   });
 });

@@ -3,6 +3,7 @@ import type { Command } from '../commander.js';
 import type { ModuleRecord } from '../../../core/bus/registry.js';
 import { SUPERVISOR_ROLE } from '../../../supervisor/agent.js';
 import { agentsIn, matchAgents, runConsole } from '../../console/app.js';
+import { chooseAgent } from '../../console/choose.js';
 import { addBusOptions, describeWhere, readBusOptions, waitUntil, withBus } from '../bus-options.js';
 import { CliError, EXIT_FAILURE, EXIT_USAGE } from '../cli-error.js';
 
@@ -15,7 +16,7 @@ export function registerConsoleCommand(program: Command): void {
         'states, pids, uptime, restarts, memory and CPU; the recent restarts and escalations; the log of the selected child. ' +
         'Keys: ↑↓ or j/k select, r restart, s stop, S start, f force stop, l reload the log, q or Ctrl-C quit.',
     )
-    .option('--agent <name or id>', 'the agent to watch when several are reachable: its module id, host name or module name');
+    .option('--agent <name or id>', 'the agent to watch when several are reachable: its module id, host name or module name (default: the only one, or a choice)');
   addBusOptions(command);
   command.addHelpText(
     'after',
@@ -37,11 +38,8 @@ Examples:
         const which = own.agent === undefined ? `no host agent (role "${SUPERVISOR_ROLE}")` : `no host agent "${own.agent}"`;
         throw new CliError(`${which} found in ${describeWhere(bus)} within ${bus.discoverMs} ms; is \`gridlink up\` running?`, EXIT_FAILURE);
       }
-      const [agent] = agents;
-      if (agents.length > 1 || !agent) {
-        const list = agents.map((record) => `  --agent ${record.id}   (host ${record.host}, pid ${record.pid})`).join('\n');
-        throw new CliError(`${agents.length} host agents answer; choose one:\n${list}`, EXIT_USAGE);
-      }
+      const agent = agents.length === 1 ? agents[0] : await chooseAgent(agents, process.stdin, process.stdout, signal);
+      if (!agent) return;
       await runConsole({ bus: peer, agent, cluster: bus.cluster, input: process.stdin, output: process.stdout, signal });
     });
   });
