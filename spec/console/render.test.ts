@@ -221,3 +221,35 @@ describe('console agent choice', () => {
     expect(matchAgents(agents, 'nope')).toEqual([]);
   });
 });
+
+describe('console screen with a tall tree', () => {
+  const workers = Array.from({ length: 40 }, (_, i) => info(`root/w${String(i).padStart(2, '0')}`, { pid: 1000 + i }));
+  const tall: ConsoleState = { ...base, root: info('root', { kind: 'Supervisor', children: workers }), selected: 'root/w30' };
+
+  it('scrolls the tree so the selected row stays on screen, with marks for the rows above and below', () => {
+    const lines = renderScreen(tall, 100, 24, 10_000);
+    const text = lines.map((l) => l.text);
+    expect(lines).toHaveLength(24);
+    const selected = lines.findIndex((l) => l.style === 'selected');
+    expect(text[selected]).toMatch(/^> {3}w30 +Running +1030 /);
+    const above = text.find((t) => /^ {2}↑ \d+ more$/.test(t));
+    const below = text.find((t) => /^ {2}↓ \d+ more$/.test(t));
+    expect(above).toBeDefined();
+    expect(below).toBeDefined();
+    const treeRows = text.filter((t) => /^[> ] {3}w\d\d /.test(t)).length;
+    // Every row of the tree (41 with the root) is either shown or counted in a mark.
+    expect(Number(/\d+/.exec(above!)![0]) + treeRows + Number(/\d+/.exec(below!)![0])).toBe(41);
+    // The events and the log keep some lines, and the help line stays last.
+    expect(text).toContain('Recent events');
+    expect(text.some((t) => t.startsWith('Log of root/a'))).toBe(true);
+    expect(text.some((t) => t.includes('Restarted'))).toBe(true);
+    expect(text[23]).toBe(HELP_LINE);
+  });
+
+  it('shows the top of the tree when the first row is selected', () => {
+    const text = renderScreen({ ...tall, selected: 'root' }, 100, 24, 10_000).map((l) => l.text);
+    expect(text[2]).toMatch(/^> root /);
+    expect(text.some((t) => /^ {2}↑/.test(t))).toBe(false);
+    expect(text.some((t) => /^ {2}↓ \d+ more$/.test(t))).toBe(true);
+  });
+});

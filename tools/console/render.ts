@@ -158,13 +158,28 @@ export function renderScreen(state: ConsoleState, width: number, height: number,
   ];
   const rows = flattenTree(state.root);
   if (rows.length === 0) body.push({ text: '  (no tree yet)', style: 'dim' });
-  for (const { info, depth } of rows) {
+  // A tree taller than its room scrolls so the selected row stays on screen;
+  // the events and the log keep up to 8 lines when the terminal allows.
+  const fixed = 8; // header, column heading, two blank lines, two titles, status, help
+  const treeRoom = Math.max(3, h - fixed - Math.min(8, Math.max(0, h - fixed - 10)));
+  let first = 0;
+  let count = rows.length;
+  if (rows.length > treeRoom) {
+    count = Math.max(1, treeRoom - 2); // a line each for the "more" marks
+    const selectedIndex = Math.max(0, rows.findIndex((r) => r.info.path === state.selected));
+    first = Math.min(rows.length - count, Math.max(0, selectedIndex - Math.floor(count / 2)));
+  }
+  if (first > 0) body.push({ text: `  ↑ ${first} more`, style: 'dim' });
+  for (const { info, depth } of rows.slice(first, first + count)) {
     const selected = info.path !== undefined && info.path === state.selected;
     const style: LineStyle = selected ? 'selected' : info.state === 'Failed' || info.state === 'BackingOff' ? 'warn' : 'plain';
     body.push({ text: `${selected ? '>' : ' '} ${treeRowText(info, depth)}`, style });
   }
+  if (first + count < rows.length) body.push({ text: `  ↓ ${rows.length - first - count} more`, style: 'dim' });
   body.push({ text: '', style: 'plain' }, { text: 'Recent events', style: 'heading' });
-  const events = state.events.slice(-EVENT_LINES);
+  // The events and the log share what is left below the tree (events up to 10 lines, the newest).
+  const below = Math.max(0, h - 2 - body.length - 3);
+  const events = state.events.slice(-Math.min(EVENT_LINES, Math.max(1, Math.ceil(below / 2))));
   if (events.length === 0) body.push({ text: '  (none yet)', style: 'dim' });
   for (const event of events) body.push({ text: eventText(event), style: eventStyle(event.kind) });
   body.push({ text: '', style: 'plain' }, { text: `Log of ${state.logChild ?? state.selected ?? '(nothing selected)'}`, style: 'heading' });
