@@ -9,17 +9,19 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { TreeReply, TreeRequest } from '../../schemas/generated/messages.js';
+import { fit, HELP_LINE } from '../../tools/console/render.js';
 import { domainFlags, GRIDLINK, removeTempDirs } from '../actor/helpers.js';
 import { killAll } from '../support/processes.js';
 import { alive, child, newDomain, startAgent, tempDir, until, type Agent } from '../supervisor/helpers.js';
 
 const run = promisify(execFile);
-// A tmux server of its own: the test never touches the user's sessions.
-const SOCKET = `gridlink-spec-console-${process.pid}`;
+// A tmux server of its own, its socket in a temporary folder: the test never
+// touches the user's sessions and leaves no socket file behind.
+const SOCKET = join(tempDir('console-tmux'), 'tmux.sock');
 let SESSION = 'console';
 
 function tmux(...args: string[]): Promise<{ stdout: string }> {
-  return run('tmux', ['-L', SOCKET, ...args]);
+  return run('tmux', ['-S', SOCKET, ...args]);
 }
 
 async function screen(): Promise<string> {
@@ -126,6 +128,13 @@ describe('gridlink console', () => {
     await screenShows((t) => workerRow(t, 'b')?.pid === restartedB.pid, 'the new pid of b');
     // a was not touched by the restart of b.
     expect((await agent.node('root/a')).pid).toBe(restartedA.pid);
+
+    // An odd size: every line is cut to the width, the help line stays last, and the console lives on.
+    await tmux('resize-window', '-t', SESSION, '-x', '30', '-y', '7');
+    text = await screenShows((t) => t.split('\n')[6] === fit(HELP_LINE, 30), 'the screen cut to 30x7');
+    for (const line of text.split('\n')) expect(Array.from(line).length).toBeLessThanOrEqual(30);
+    expect(text.split('\n')[0]).toMatch(/^gridlink console {2}host /);
+    expect(await sessionAlive()).toBe(true);
 
     await tmux('send-keys', '-t', SESSION, 'q');
     const deadline = Date.now() + 10_000;
