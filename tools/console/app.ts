@@ -73,6 +73,8 @@ class ConsoleApp {
   private logLines: string[] = [];
   private status: { text: string; style: LineStyle } | undefined;
   private treeInFlight = false;
+  /** An event came while a TreeRequest was out: ask again when it is answered. */
+  private treeStale = false;
   private logsInFlight = false;
   private commandInFlight = false;
   private closed = false;
@@ -100,6 +102,12 @@ class ConsoleApp {
     const poll = setInterval(() => this.refresh(), POLL_MS);
     // Redraw at least every second: the refresh age in the header moves even when the agent is silent.
     const clock = setInterval(() => this.draw(), POLL_MS);
+    // Should anything end the process without the finally below, still give the terminal back.
+    const onExit = (): void => {
+      if (input.isTTY) input.setRawMode(false);
+      output.write(LEAVE);
+    };
+    process.once('exit', onExit);
     output.write(ENTER);
     if (input.isTTY) input.setRawMode(true);
     input.on('data', onKeys);
@@ -122,6 +130,7 @@ class ConsoleApp {
       if (input.isTTY) input.setRawMode(false);
       input.pause();
       output.write(LEAVE);
+      process.off('exit', onExit);
     }
   }
 
@@ -153,7 +162,12 @@ class ConsoleApp {
 
   /** Asks for the tree unless a request is still out; also follows an agent that came back with a new id. */
   private refresh(): void {
-    if (this.closed || this.treeInFlight) return;
+    if (this.closed) return;
+    if (this.treeInFlight) {
+      this.treeStale = true;
+      return;
+    }
+    this.treeStale = false;
     this.followAgent();
     this.treeInFlight = true;
     this.options.bus
@@ -173,6 +187,7 @@ class ConsoleApp {
       .finally(() => {
         this.treeInFlight = false;
         this.draw();
+        if (this.treeStale && this.connection === 'connected') this.refresh();
       });
     this.fetchLogs();
   }
