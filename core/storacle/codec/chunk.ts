@@ -1,0 +1,103 @@
+/**
+ * A sealed chunk: one series' timestamps and values, self-describing and checksummed.
+ * Layout (little-endian) in README.md next to this file.
+ */
+import { BitReader } from './bits.js';
+import { crc32 } from './crc32.js';
+import { CorruptChunkError } from './errors.js';
+import { decodeTimestamps, decodeValues, encodeTimestamps, encodeValues } from './streams.js';
+
+export const CHUNK_MAGIC = 0x43534c47; // "GLSC" read as little-endian u32
+export const CHUNK_VERSION = 1;
+export const HEADER_BYTES = 36;
+export const CRC_BYTES = 4;
+/** Largest record count a decoder accepts: bounds the memory a forged header can ask for. */
+export const MAX_CHUNK_RECORDS = 1 << 22;
+
+export interface DecodedChunk {
+  timestamps: Float64Array;
+  values: Float64Array;
+}
+
+export function encodeChunk(timestamps: Float64Array, values: Float64Array): Uint8Array {
+  const count = timestamps.length;
+  if (values.length !== count) {
+    throw new RangeError(`encodeChunk: ${count} timestamps but ${values.length} values`);
+  }
+  if (count > MAX_CHUNK_RECORDS) {
+    throw new RangeError(`encodeChunk: ${count} records > ${MAX_CHUNK_RECORDS}`);
+  }
+  const ts = encodeTimestamps(timestamps);
+  const vs = encodeValues(values);
+  const total = HEADER_BYTES + ts.bytes.length + vs.bytes.length + CRC_BYTES;
+  const out = new Uint8Array(total);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, CHUNK_MAGIC, true);
+  out[4] = CHUNK_VERSION;
+  out[5] = ts.codec;
+  out[6] = vs.codec;
+  out[7] = vs.exponent;
+  view.setUint32(8, count, true);
+  view.setFloat64(12, count > 0 ? timestamps[0] : 0, true);
+  view.setFloat64(20, count > 0 ? timestamps[count - 1] : 0, true);
+  view.setUint32(28, ts.bytes.length, true);
+  view.setUint32(32, vs.bytes.length, true);
+  out.set(ts.bytes, HEADER_BYTES);
+  out.set(vs.bytes, HEADER_BYTES + ts.bytes.length);
+  view.setUint32(total - CRC_BYTES, crc32(out, 0, total - CRC_BYTES), true);
+  return out;
+}
+
+function corrupt(message: string): never {
+  throw new CorruptChunkError(`chunk: ${message}`);
+}
+
+/** Upper bound of records a stream of `bits` bits can hold (a block of 1024 costs >= 13 bits). */
+function maxRecordsFor(bits: number): number {
+  return 2 + Math.ceil(bits / 13) * 1024;
+}
+
+export function decodeChunk(bytes: Uint8Array): DecodedChunk {
+  const len = bytes.length;
+  if (len < HEADER_BYTES + CRC_BYTES) {
+    corrupt(`truncated: ${len} bytes, header and CRC need ${HEADER_BYTES + CRC_BYTES}`);
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, len);
+  const stored = view.getUint32(len - CRC_BYTES, true);
+  const actual = crc32(bytes, 0, len - CRC_BYTES);
+  if (stored !== actual) {
+    corrupt(
+      `CRC32 mismatch over bytes 0..${len - CRC_BYTES} (stored 0x${stored.toString(16)}, ` +
+        `computed 0x${actual.toString(16)}): bit flip or truncation`,
+    );
+  }
+  if (view.getUint32(0, true) !== CHUNK_MAGIC) corrupt('bad magic at byte 0');
+  if (bytes[4] !== CHUNK_VERSION) corrupt(`unsupported version ${bytes[4]} at byte 4`);
+  const tsCodec = bytes[5];
+  const valCodec = bytes[6];
+  const exponent = bytes[7];
+  const count = view.getUint32(8, true);
+  const tsLen = view.getUint32(28, true);
+  const valLen = view.getUint32(32, true);
+  if (HEADER_BYTES + tsLen + valLen + CRC_BYTES !== len) {
+    corrupt(`stream lengths ${tsLen} + ${valLen} do not match the chunk size ${len} (bytes 28..35)`);
+  }
+  if (count > MAX_CHUNK_RECORDS) corrupt(`record count ${count} > ${MAX_CHUNK_RECORDS} at byte 8`);
+  if (count > maxRecordsFor(tsLen * 8) || count > maxRecordsFor(valLen * 8)) {
+    corrupt(`record count ${count} at byte 8 cannot fit in streams of ${tsLen} and ${valLen} bytes`);
+  }
+  const tr = new BitReader(bytes, 'timestamp stream', HEADER_BYTES, tsLen);
+  const timestamps = decodeTimestamps(tr, tsCodec, count);
+  if (tr.remaining >= 8) tr.fail(`${tr.remaining} unread bits`);
+  const vr = new BitReader(bytes, 'value stream', HEADER_BYTES + tsLen, valLen);
+  const values = decodeValues(vr, valCodec, exponent, count);
+  if (vr.remaining >= 8) vr.fail(`${vr.remaining} unread bits`);
+  if (count > 0) {
+    const first = new Float64Array([view.getFloat64(12, true), view.getFloat64(20, true)]);
+    const got = new Float64Array([timestamps[0], timestamps[count - 1]]);
+    const a = new BigInt64Array(first.buffer);
+    const b = new BigInt64Array(got.buffer);
+    if (a[0] !== b[0] || a[1] !== b[1]) corrupt('first/last timestamp in the header (bytes 12..27) differ from the stream');
+  }
+  return { timestamps, values };
+}
