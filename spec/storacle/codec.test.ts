@@ -210,6 +210,39 @@ describe('encodeChunk/decodeChunk round trips bit-exactly', () => {
   });
 });
 
+describe('codec choice (header bytes 5..7: timestamp codec, value codec, exponent)', () => {
+  const header = (b: Uint8Array) => ({ ts: b[5], value: b[6], exponent: b[7] });
+
+  it('decimal walks use the scaled-integer codec at the resolution of the data', () => {
+    const rnd = prng(60);
+    for (const [resolution, exponent] of [[0.01, 2], [0.1, 1], [1, 0]] as const) {
+      const h = header(encodeChunk(regular(1000, 1000), walk(1000, 230, resolution, rnd)));
+      expect(h.ts).not.toBe(0);
+      expect([1, 2]).toContain(h.value);
+      expect(h.exponent).toBe(exponent);
+    }
+  });
+
+  it('a few special values become exceptions; many send the chunk to XOR', () => {
+    const rnd = prng(61);
+    const v = walk(1000, 230, 0.01, rnd);
+    setBits(v, 10, 0x7ff80000, 5);
+    v[20] = Infinity;
+    v[30] = Math.PI;
+    expect(header(encodeChunk(regular(1000, 1000), v))).toMatchObject({ exponent: 2 });
+    expect([1, 2]).toContain(header(encodeChunk(regular(1000, 1000), v)).value);
+    for (let i = 0; i < 1000; i += 10) v[i] = NaN;
+    expect(header(encodeChunk(regular(1000, 1000), v)).value).toBe(0);
+  });
+
+  it('fractional or huge timestamps use the XOR escape', () => {
+    const v = new Float64Array(3);
+    expect(header(encodeChunk(new Float64Array([1.5, 2, 3]), v)).ts).toBe(0);
+    expect(header(encodeChunk(new Float64Array([0, 2 ** 51, 3]), v)).ts).toBe(0);
+    expect(header(encodeChunk(new Float64Array([0, 1000, 2000]), v)).ts).not.toBe(0);
+  });
+});
+
 describe('decodeChunk detects corruption', () => {
   function sample(kind: number): Uint8Array {
     const rnd = prng(100 + kind);
