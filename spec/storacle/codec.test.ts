@@ -328,6 +328,20 @@ describe('size on realistic data', () => {
     expect(bytes / N).toBeLessThanOrEqual(1.5);
   });
 
+  it('1/min voltage at 0.01 V over 30 days (larger steps per sample), ±3 ms jitter: <= 2.0 bytes/record', () => {
+    const n = 43_200;
+    const rnd = prng(4);
+    const v = new Float64Array(n);
+    let units = 23_000;
+    for (let i = 0; i < n; i++) {
+      units += Math.round((rnd() * 2 - 1) * 40); // up to ±0.40 V from one minute to the next
+      units += Math.round((23_000 - units) * 0.01);
+      v[i] = units / 100;
+    }
+    const bytes = roundTrip(jittered(n, 60_000, 3, rnd), v);
+    expect(bytes / n).toBeLessThanOrEqual(2.0);
+  });
+
   it('IEEE European LV feeder load shape, 1-minute timestamps: <= 2.0 bytes/record', () => {
     const dir = '/work/shared/data/ieee_eu_lv/Daily_1min_100profiles';
     for (const file of ['load_profile_1.txt', 'load_profile_42.txt', 'load_profile_100.txt']) {
