@@ -1,0 +1,409 @@
+/**
+ * On-line statistics of one data point, updated one entry at a time or in
+ * bulk from typed arrays, mergeable, and persistable.
+ *
+ * Memory is O(1) per data point except for the histogram, whose number of
+ * bins is bounded (see {@link HistogramOptions.maxBins}).
+ *
+ * Definitions:
+ * - Values: NaN values are counted in `nanCount`, ±Infinity in
+ *   `infiniteCount`; neither enters count, min, max, the moments, the
+ *   histogram or the autocorrelation. Both still count as entries for the
+ *   update frequency and the arrival delay (they did arrive).
+ * - Mean and variance: Welford's update; `merge` uses the pairwise formula
+ *   of Chan, Golub & LeVeque (1979). Both are stable for large offsets.
+ *   Variance is the sample variance (divided by count − 1).
+ * - Confidence intervals of the mean: mean ± q · s / √n with q Student's t
+ *   quantile for n − 1 degrees of freedom (the normal quantile from 10⁴
+ *   degrees of freedom on; see quantiles.ts).
+ * - Effective sample size: consecutive finite values are autocorrelated
+ *   (1 Hz measurements). ρ is the lag-1 autocorrelation, estimated on line as
+ *   the Pearson correlation of the pairs (x[i−1], x[i]) of consecutive finite
+ *   values (a bivariate Welford update). For an AR(1) process the variance of
+ *   the mean is inflated by (1 + ρ)/(1 − ρ), hence
+ *   n_eff = n (1 − ρ)/(1 + ρ) (e.g. Wilks, Statistical Methods in the
+ *   Atmospheric Sciences, eq. 5.12). ρ is clamped to [0, 0.999]: a negative ρ
+ *   never makes the interval narrower than the plain one; n_eff is clamped to
+ *   [2, n]. The effective interval is mean ± t(n_eff − 1) · s / √n_eff.
+ * - Update frequency: (entries − 1) / (last timestamp − first timestamp),
+ *   per second; the mean interval is its inverse in ms. "First" and "last"
+ *   are the smallest and largest timestamps seen.
+ * - Arrival delay: arrival − timestamp in ms, over the entries that were
+ *   given an arrival time.
+ * - `merge(other)` treats `other`'s entries as following this one's in time:
+ *   that matters only for the lag-1 pair that spans the boundary. All other
+ *   results are independent of the order.
+ */
+import type { ConfidenceInterval, StatisticsReply } from '../../../schemas/generated/messages.js';
+import { tQuantile } from './quantiles.js';
+import { SparseHistogram, type HistogramConfig, type HistogramOptions, type HistogramSnapshot } from './histogram.js';
+import { StatisticsFormatError, crc32 } from './persistence.js';
+
+export type { HistogramConfig, HistogramOptions, HistogramSnapshot } from './histogram.js';
+
+/** Bounds for ρ in the effective sample size. */
+const RHO_MIN = 0;
+const RHO_MAX = 0.999;
+
+/** Options of an {@link OnlineStatistics}. */
+export interface StatisticsOptions {
+  /** Histogram configuration; default: bin width 1, origin 0, at most 10000 bins. */
+  histogram?: HistogramConfig;
+}
+
+/** Plain JSON-safe snapshot; the fields named like StatisticsReply's mean the same. */
+export interface StatisticsSnapshot {
+  /** Finite values covered. */
+  count: number;
+  /** NaN values seen (excluded from everything else but timing). */
+  nanCount: number;
+  /** ±Infinity values seen (excluded from everything else but timing). */
+  infiniteCount: number;
+  /** All entries: count + nanCount + infiniteCount. */
+  entries: number;
+  min?: number;
+  max?: number;
+  mean?: number;
+  variance?: number;
+  stdDeviation?: number;
+  histogram?: HistogramSnapshot;
+  confidence95?: ConfidenceInterval;
+  confidence99?: ConfidenceInterval;
+  /** Lag-1 autocorrelation of consecutive finite values (unclamped). */
+  lag1Autocorrelation?: number;
+  /** n (1 − ρ)/(1 + ρ) with ρ and the result clamped (see the module comment). */
+  effectiveSampleSize?: number;
+  confidence95Effective?: ConfidenceInterval;
+  confidence99Effective?: ConfidenceInterval;
+  firstTimestampMs?: number;
+  lastTimestampMs?: number;
+  updateFrequencyHz?: number;
+  meanIntervalMs?: number;
+  /** Entries that had an arrival time. */
+  delayCount: number;
+  delayMeanMs?: number;
+  delayMinMs?: number;
+  delayMaxMs?: number;
+}
+
+function interval(mean: number, halfWidth: number): ConfidenceInterval {
+  return { low: mean - halfWidth, high: mean + halfWidth };
+}
+
+export class OnlineStatistics {
+  // Moments of the finite values.
+  private n = 0;
+  private mean = 0;
+  private m2 = 0;
+  private minValue = Number.POSITIVE_INFINITY;
+  private maxValue = Number.NEGATIVE_INFINITY;
+  private nanCount = 0;
+  private infiniteCount = 0;
+  // Lag-1 pairs (a = previous finite value, b = this one), bivariate Welford.
+  private pairs = 0;
+  private meanA = 0;
+  private meanB = 0;
+  private m2A = 0;
+  private m2B = 0;
+  private cAB = 0;
+  private firstValue = Number.NaN;
+  private lastValue = Number.NaN;
+  // Timing over all entries.
+  private entries = 0;
+  private firstTs = Number.POSITIVE_INFINITY;
+  private lastTs = Number.NEGATIVE_INFINITY;
+  private delayN = 0;
+  private delayMean = 0;
+  private delayMin = Number.POSITIVE_INFINITY;
+  private delayMax = Number.NEGATIVE_INFINITY;
+  private readonly histogram: SparseHistogram;
+
+  constructor(options: StatisticsOptions = {}) {
+    this.histogram = new SparseHistogram(options.histogram ?? {});
+  }
+
+  /** The histogram's configuration (its bin width may have grown, see maxBins). */
+  get histogramOptions(): HistogramOptions {
+    return this.histogram.options();
+  }
+
+  /** Adds one entry. Throws a RangeError for a non-finite timestamp. */
+  add(timestampMs: number, value: number, arrivalMs?: number): void {
+    if (!Number.isFinite(timestampMs)) throw new RangeError(`timestamp must be finite, got ${timestampMs}`);
+    this.addTiming(timestampMs, arrivalMs);
+    this.addValue(value);
+  }
+
+  /**
+   * Adds many entries from columns of equal length. Timestamps are checked
+   * before anything is changed, so a RangeError leaves the state untouched.
+   */
+  addMany(timestamps: Float64Array, values: Float64Array, arrivalMs?: Float64Array): void {
+    const len = timestamps.length;
+    if (values.length !== len || (arrivalMs !== undefined && arrivalMs.length !== len)) {
+      throw new RangeError('timestamps, values and arrival times must have the same length');
+    }
+    for (let i = 0; i < len; i++) {
+      if (!Number.isFinite(timestamps[i])) throw new RangeError(`timestamp ${i} must be finite, got ${timestamps[i]}`);
+    }
+    for (let i = 0; i < len; i++) {
+      this.addTiming(timestamps[i], arrivalMs === undefined ? undefined : arrivalMs[i]);
+      this.addValue(values[i]);
+    }
+  }
+
+  private addTiming(timestampMs: number, arrivalMs: number | undefined): void {
+    this.entries++;
+    if (timestampMs < this.firstTs) this.firstTs = timestampMs;
+    if (timestampMs > this.lastTs) this.lastTs = timestampMs;
+    if (arrivalMs !== undefined && Number.isFinite(arrivalMs)) {
+      const d = arrivalMs - timestampMs;
+      this.delayN++;
+      this.delayMean += (d - this.delayMean) / this.delayN;
+      if (d < this.delayMin) this.delayMin = d;
+      if (d > this.delayMax) this.delayMax = d;
+    }
+  }
+
+  private addValue(value: number): void {
+    if (Number.isNaN(value)) {
+      this.nanCount++;
+      return;
+    }
+    if (!Number.isFinite(value)) {
+      this.infiniteCount++;
+      return;
+    }
+    const n = ++this.n;
+    const delta = value - this.mean;
+    this.mean += delta / n;
+    this.m2 += delta * (value - this.mean);
+    if (value < this.minValue) this.minValue = value;
+    if (value > this.maxValue) this.maxValue = value;
+    this.histogram.add(value);
+    if (n === 1) this.firstValue = value;
+    else this.addPair(this.lastValue, value);
+    this.lastValue = value;
+  }
+
+  private addPair(a: number, b: number): void {
+    const p = ++this.pairs;
+    const da = a - this.meanA;
+    this.meanA += da / p;
+    const db = b - this.meanB;
+    this.meanB += db / p;
+    this.m2A += da * (a - this.meanA);
+    this.m2B += db * (b - this.meanB);
+    this.cAB += da * (b - this.meanB);
+  }
+
+  /**
+   * Adds `other`'s entries to this one (Chan et al.), as if they had been
+   * added after this one's. `other` is not changed. Throws a RangeError when
+   * the histograms' origins, base widths or bin limits differ.
+   */
+  merge(other: OnlineStatistics): void {
+    this.histogram.merge(other.histogram);
+    // Lag-1 pairs: this one's, other's, and the pair across the boundary.
+    if (other.pairs > 0) {
+      const p = this.pairs + other.pairs;
+      const da = other.meanA - this.meanA;
+      const db = other.meanB - this.meanB;
+      const f = (this.pairs * other.pairs) / p;
+      this.m2A += other.m2A + da * da * f;
+      this.m2B += other.m2B + db * db * f;
+      this.cAB += other.cAB + da * db * f;
+      this.meanA += (da * other.pairs) / p;
+      this.meanB += (db * other.pairs) / p;
+      this.pairs = p;
+    }
+    if (this.n > 0 && other.n > 0) this.addPair(this.lastValue, other.firstValue);
+    if (other.n > 0) {
+      if (this.n === 0) this.firstValue = other.firstValue;
+      this.lastValue = other.lastValue;
+      const n = this.n + other.n;
+      const delta = other.mean - this.mean;
+      this.m2 += other.m2 + (delta * delta * this.n * other.n) / n;
+      this.mean += (delta * other.n) / n;
+      this.n = n;
+      this.minValue = Math.min(this.minValue, other.minValue);
+      this.maxValue = Math.max(this.maxValue, other.maxValue);
+    }
+    this.nanCount += other.nanCount;
+    this.infiniteCount += other.infiniteCount;
+    this.entries += other.entries;
+    this.firstTs = Math.min(this.firstTs, other.firstTs);
+    this.lastTs = Math.max(this.lastTs, other.lastTs);
+    if (other.delayN > 0) {
+      const dn = this.delayN + other.delayN;
+      this.delayMean += ((other.delayMean - this.delayMean) * other.delayN) / dn;
+      this.delayN = dn;
+      this.delayMin = Math.min(this.delayMin, other.delayMin);
+      this.delayMax = Math.max(this.delayMax, other.delayMax);
+    }
+  }
+
+  /** Lag-1 autocorrelation, or undefined with fewer than two pairs or no spread. */
+  private lag1(): number | undefined {
+    if (this.pairs < 2 || !(this.m2A > 0) || !(this.m2B > 0)) return undefined;
+    const r = this.cAB / Math.sqrt(this.m2A * this.m2B);
+    return Math.max(-1, Math.min(1, r));
+  }
+
+  /** A plain, JSON-safe picture of the current statistics. */
+  snapshot(): StatisticsSnapshot {
+    const n = this.n;
+    const s: StatisticsSnapshot = {
+      count: n,
+      nanCount: this.nanCount,
+      infiniteCount: this.infiniteCount,
+      entries: this.entries,
+      delayCount: this.delayN,
+    };
+    if (n > 0) {
+      s.min = this.minValue;
+      s.max = this.maxValue;
+      s.mean = this.mean;
+      s.histogram = this.histogram.snapshot();
+    }
+    if (n > 1) {
+      const variance = Math.max(0, this.m2 / (n - 1));
+      const sd = Math.sqrt(variance);
+      s.variance = variance;
+      s.stdDeviation = sd;
+      const se = sd / Math.sqrt(n);
+      s.confidence95 = interval(this.mean, tQuantile(0.975, n - 1) * se);
+      s.confidence99 = interval(this.mean, tQuantile(0.995, n - 1) * se);
+      const rho = this.lag1();
+      if (rho !== undefined) s.lag1Autocorrelation = rho;
+      const rc = Math.min(RHO_MAX, Math.max(RHO_MIN, rho ?? 0));
+      const nEff = Math.min(n, Math.max(2, (n * (1 - rc)) / (1 + rc)));
+      s.effectiveSampleSize = nEff;
+      const seEff = sd / Math.sqrt(nEff);
+      s.confidence95Effective = interval(this.mean, tQuantile(0.975, nEff - 1) * seEff);
+      s.confidence99Effective = interval(this.mean, tQuantile(0.995, nEff - 1) * seEff);
+    }
+    if (this.entries > 0) {
+      s.firstTimestampMs = this.firstTs;
+      s.lastTimestampMs = this.lastTs;
+    }
+    if (this.entries > 1 && this.lastTs > this.firstTs) {
+      const span = this.lastTs - this.firstTs;
+      s.updateFrequencyHz = ((this.entries - 1) * 1000) / span;
+      s.meanIntervalMs = span / (this.entries - 1);
+    }
+    if (this.delayN > 0) {
+      s.delayMeanMs = this.delayMean;
+      s.delayMinMs = this.delayMin;
+      s.delayMaxMs = this.delayMax;
+    }
+    return s;
+  }
+
+  /** The snapshot as the schema's StatisticsReply for `dataPoint`. */
+  toReply(dataPoint: string): StatisticsReply {
+    return snapshotToReply(dataPoint, this.snapshot());
+  }
+
+  /** Persistent form: see persistence.ts for the layout. */
+  serialize(): Uint8Array {
+    const bins = this.histogram.entries();
+    const fixed = [
+      this.n, this.mean, this.m2, this.minValue, this.maxValue, this.nanCount, this.infiniteCount,
+      this.pairs, this.meanA, this.meanB, this.m2A, this.m2B, this.cAB, this.firstValue, this.lastValue,
+      this.entries, this.firstTs, this.lastTs, this.delayN, this.delayMean, this.delayMin, this.delayMax,
+    ];
+    const h = this.histogram.options();
+    const head = [h.baseWidth, h.origin, h.maxBins, h.level, bins.length];
+    const floats = fixed.length + head.length + 2 * bins.length;
+    const bytes = new Uint8Array(HEADER_BYTES + 8 * floats + 4);
+    const view = new DataView(bytes.buffer);
+    bytes.set(MAGIC, 0);
+    view.setUint16(4, FORMAT_VERSION, true);
+    view.setUint16(6, fixed.length, true);
+    let o = HEADER_BYTES;
+    for (const x of fixed) { view.setFloat64(o, x, true); o += 8; }
+    for (const x of head) { view.setFloat64(o, x, true); o += 8; }
+    for (const [index, count] of bins) {
+      view.setFloat64(o, index, true);
+      view.setFloat64(o + 8, count, true);
+      o += 16;
+    }
+    view.setUint32(o, crc32(bytes.subarray(0, o)), true);
+    return bytes;
+  }
+
+  /** Reads what {@link serialize} wrote; throws a StatisticsFormatError on anything else. */
+  static deserialize(bytes: Uint8Array): OnlineStatistics {
+    if (bytes.length < HEADER_BYTES + 4) throw new StatisticsFormatError(`too short (${bytes.length} bytes)`);
+    for (let i = 0; i < MAGIC.length; i++) {
+      if (bytes[i] !== MAGIC[i]) throw new StatisticsFormatError('not a statistics record (bad magic)');
+    }
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const end = bytes.length - 4;
+    if (view.getUint32(end, true) !== crc32(bytes.subarray(0, end))) {
+      throw new StatisticsFormatError('checksum mismatch (corrupt record)');
+    }
+    const version = view.getUint16(4, true);
+    if (version !== FORMAT_VERSION) throw new StatisticsFormatError(`unsupported version ${version}`);
+    const nFixed = view.getUint16(6, true);
+    if (nFixed !== FIXED_FIELDS || (end - HEADER_BYTES) % 8 !== 0) throw new StatisticsFormatError('bad layout');
+    const floats = (end - HEADER_BYTES) / 8;
+    if (floats < FIXED_FIELDS + 5) throw new StatisticsFormatError('truncated');
+    let o = HEADER_BYTES;
+    const next = (): number => { const x = view.getFloat64(o, true); o += 8; return x; };
+    const f: number[] = [];
+    for (let i = 0; i < FIXED_FIELDS; i++) f.push(next());
+    const baseWidth = next();
+    const origin = next();
+    const maxBins = next();
+    const level = next();
+    const binCount = next();
+    if (floats !== FIXED_FIELDS + 5 + 2 * binCount) throw new StatisticsFormatError('histogram length does not match');
+    const s = new OnlineStatistics({ histogram: { binWidth: baseWidth, origin, maxBins } });
+    const bins: Array<[number, number]> = [];
+    for (let i = 0; i < binCount; i++) bins.push([next(), next()]);
+    try {
+      s.histogram.restore(level, bins);
+    } catch (e) {
+      throw new StatisticsFormatError(`bad histogram: ${(e as Error).message}`);
+    }
+    [
+      s.n, s.mean, s.m2, s.minValue, s.maxValue, s.nanCount, s.infiniteCount,
+      s.pairs, s.meanA, s.meanB, s.m2A, s.m2B, s.cAB, s.firstValue, s.lastValue,
+      s.entries, s.firstTs, s.lastTs, s.delayN, s.delayMean, s.delayMin, s.delayMax,
+    ] = f;
+    return s;
+  }
+}
+
+/** "GLST": GridLink STatistics. */
+const MAGIC = new Uint8Array([0x47, 0x4c, 0x53, 0x54]);
+const FORMAT_VERSION = 1;
+const FIXED_FIELDS = 22;
+const HEADER_BYTES = 8;
+
+/** Converts a snapshot to the schema's StatisticsReply (counts as bigint). */
+export function snapshotToReply(dataPoint: string, s: StatisticsSnapshot): StatisticsReply {
+  const reply: StatisticsReply = { dataPoint, count: BigInt(s.count) };
+  if (s.min !== undefined) reply.min = s.min;
+  if (s.max !== undefined) reply.max = s.max;
+  if (s.mean !== undefined) reply.mean = s.mean;
+  if (s.variance !== undefined) reply.variance = s.variance;
+  if (s.stdDeviation !== undefined) reply.stdDeviation = s.stdDeviation;
+  if (s.histogram !== undefined) {
+    reply.histogram = {
+      binEdges: s.histogram.binEdges,
+      counts: s.histogram.counts.map((c) => BigInt(c)),
+      below: BigInt(s.histogram.below),
+      above: BigInt(s.histogram.above),
+    };
+  }
+  if (s.confidence95 !== undefined) reply.confidence95 = s.confidence95;
+  if (s.confidence99 !== undefined) reply.confidence99 = s.confidence99;
+  if (s.updateFrequencyHz !== undefined) reply.updateFrequencyHz = s.updateFrequencyHz;
+  if (s.delayMeanMs !== undefined) reply.delayMeanMs = s.delayMeanMs;
+  if (s.delayMinMs !== undefined) reply.delayMinMs = s.delayMinMs;
+  if (s.delayMaxMs !== undefined) reply.delayMaxMs = s.delayMaxMs;
+  return reply;
+}
