@@ -413,6 +413,17 @@ describe('merge', () => {
     expect(snap.histogram?.counts.length).toBeLessThanOrEqual(100);
   });
 
+  it('merges with itself as with a copy', () => {
+    const values = randomWalk(1000, 18);
+    const a = statsOf(values, { histogram: { maxBins: 8 } });
+    const copy = OnlineStatistics.deserialize(a.serialize());
+    a.merge(a);
+    copy.merge(OnlineStatistics.deserialize(copy.serialize()));
+    expect(a.snapshot()).toEqual(copy.snapshot());
+    expect(a.snapshot().count).toBe(2000);
+    expect(a.snapshot().histogram?.counts.reduce((x, y) => x + y, 0)).toBe(2000);
+  });
+
   it('leaves the other side unchanged', () => {
     const a = statsOf(randomWalk(100, 11));
     const b = statsOf(randomWalk(100, 12));
@@ -516,6 +527,17 @@ describe('persistence', () => {
     view.setUint16(4, 99, true);
     view.setUint32(bytes.length - 4, crc32(bytes.subarray(0, bytes.length - 4)), true);
     expect(() => OnlineStatistics.deserialize(bytes)).toThrow(/unsupported version 99/);
+  });
+
+  it('rejects a record with a valid checksum but impossible counts', () => {
+    const bytes = sample().serialize();
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    view.setFloat64(8, 12.5, true); // count
+    view.setUint32(bytes.length - 4, crc32(bytes.subarray(0, bytes.length - 4)), true);
+    expect(() => OnlineStatistics.deserialize(bytes)).toThrow(/bad counts/);
+    view.setFloat64(8, 7, true);
+    view.setUint32(bytes.length - 4, crc32(bytes.subarray(0, bytes.length - 4)), true);
+    expect(() => OnlineStatistics.deserialize(bytes)).toThrow(/inconsistent counts/);
   });
 
   it('uses the standard CRC-32', () => {

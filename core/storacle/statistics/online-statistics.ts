@@ -203,6 +203,8 @@ export class OnlineStatistics {
    * the histograms' origins, base widths or bin limits differ.
    */
   merge(other: OnlineStatistics): void {
+    // Merging with itself: work from a copy, so nothing is read while it changes.
+    if (other === this) other = OnlineStatistics.deserialize(this.serialize());
     this.histogram.merge(other.histogram);
     // Lag-1 pairs: this one's, other's, and the pair across the boundary.
     if (other.pairs > 0) {
@@ -367,6 +369,11 @@ export class OnlineStatistics {
       s.histogram.restore(level, bins);
     } catch (e) {
       throw new StatisticsFormatError(`bad histogram: ${(e as Error).message}`);
+    }
+    const counts = [f[0], f[5], f[6], f[7], f[15], f[18]];
+    if (!counts.every((c) => Number.isInteger(c) && c >= 0)) throw new StatisticsFormatError('bad counts');
+    if (f[7] > Math.max(0, f[0] - 1) || f[18] > f[15] || f[0] + f[5] + f[6] !== f[15]) {
+      throw new StatisticsFormatError('inconsistent counts');
     }
     [
       s.n, s.mean, s.m2, s.minValue, s.maxValue, s.nanCount, s.infiniteCount,
