@@ -209,6 +209,8 @@ describe('Series m4', () => {
     expect(() => n.m4(0, 20, 0)).toThrow(RangeError);
     expect(() => n.m4(0, 20, 1.5)).toThrow(RangeError);
     expect(() => n.m4(20, 0, 4)).toThrow(RangeError);
+    expect(() => n.m4(Number.NEGATIVE_INFINITY, 20, 4)).toThrow(/finite span/);
+    expect(() => n.m4(0, Number.POSITIVE_INFINITY, 4)).toThrow(RangeError);
     expect(n.m4(5, 5, 4).timestamps.length).toBe(0);
   });
 });

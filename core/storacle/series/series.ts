@@ -247,10 +247,12 @@ export class Series {
    * non-empty bucket contributes its first and last entry and an entry with its
    * minimum and its maximum value (the earliest one on ties; NaN values are never
    * chosen as minimum or maximum). An entry chosen for several roles appears once;
-   * the result is in time order.
+   * the result is in time order. Throws a RangeError for a non-finite or reversed
+   * span or a pixel count that is not a positive integer.
    */
   m4(fromMs: number, toMs: number, pixels: number): SeriesColumns {
     checkSpan(fromMs, toMs);
+    if (!Number.isFinite(fromMs) || !Number.isFinite(toMs)) throw new RangeError(`m4 needs a finite span, got [${fromMs}, ${toMs})`);
     if (!Number.isInteger(pixels) || pixels < 1) throw new RangeError(`pixels must be a positive integer, got ${pixels}`);
     const outTs: number[] = [];
     const outVs: number[] = [];
