@@ -38,6 +38,18 @@ function residuals(ints: Float64Array, order: 1 | 2): Float64Array {
   return res;
 }
 
+/** Smallest and largest residual of one block (the writer and the size estimate must agree on it). */
+function blockRange(res: Float64Array, start: number, end: number): { min: number; max: number } {
+  let min = res[start];
+  let max = min;
+  for (let i = start + 1; i < end; i++) {
+    const v = res[i];
+    if (v < min) min = v;
+    else if (v > max) max = v;
+  }
+  return { min, max };
+}
+
 /** Writes `ints` (all |n| < 2^50); the count is known by the caller. */
 export function writeIntSeries(ints: Float64Array, order: 1 | 2, w: BitWriter): void {
   const n = ints.length;
@@ -48,13 +60,7 @@ export function writeIntSeries(ints: Float64Array, order: 1 | 2, w: BitWriter): 
   const res = residuals(ints, order);
   for (let start = 0; start < res.length; start += BLOCK) {
     const end = Math.min(res.length, start + BLOCK);
-    let min = res[start];
-    let max = min;
-    for (let i = start + 1; i < end; i++) {
-      const v = res[i];
-      if (v < min) min = v;
-      else if (v > max) max = v;
-    }
+    const { min, max } = blockRange(res, start, end);
     const width = bitWidth(max - min);
     writeSigned(w, min);
     w.writeBits(width, 6);
@@ -114,13 +120,7 @@ export function seriesBits(ints: Float64Array, order: 1 | 2): number {
   const res = residuals(ints, order);
   for (let start = 0; start < res.length; start += BLOCK) {
     const end = Math.min(res.length, start + BLOCK);
-    let min = res[start];
-    let max = min;
-    for (let i = start + 1; i < end; i++) {
-      const v = res[i];
-      if (v < min) min = v;
-      else if (v > max) max = v;
-    }
+    const { min, max } = blockRange(res, start, end);
     bits += signedBits(min) + 6 + bitWidth(max - min) * (end - start);
   }
   return bits;
