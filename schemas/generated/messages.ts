@@ -335,6 +335,11 @@ export const schema = defineSchema({
     { name: 'gridlink.storage.GetTopology', reply: 'gridlink.storage.TopologyReply', fields: [
       { name: 'tags', id: 0, type: { kind: 'vector', element: { kind: 'string' } } },
       { name: 'match', id: 1, type: { kind: 'enum', name: 'gridlink.storage.TagMatch' } },
+      { name: 'file', id: 2, type: { kind: 'string' } },
+    ] },
+    { name: 'gridlink.storage.PutTopology', reply: 'gridlink.storage.SuccessReply', fields: [
+      { name: 'file', id: 0, type: { kind: 'string' }, required: true },
+      { name: 'content', id: 1, type: { kind: 'vector', element: { kind: 'scalar', scalar: 'uint8' } } },
     ] },
     { name: 'gridlink.storage.TagGroup', fields: [
       { name: 'tag', id: 0, type: { kind: 'string' }, required: true },
@@ -343,6 +348,9 @@ export const schema = defineSchema({
     { name: 'gridlink.storage.TopologyReply', fields: [
       { name: 'groups', id: 0, type: { kind: 'vector', element: { kind: 'table', name: 'gridlink.storage.TagGroup' } } },
       { name: 'untagged', id: 1, type: { kind: 'vector', element: { kind: 'string' } } },
+      { name: 'file', id: 2, type: { kind: 'string' } },
+      { name: 'content', id: 3, type: { kind: 'vector', element: { kind: 'scalar', scalar: 'uint8' } } },
+      { name: 'files', id: 4, type: { kind: 'vector', element: { kind: 'string' } } },
     ] },
     { name: 'gridlink.storage.SaveDataPointsCSV', reply: 'gridlink.storage.SaveDataPointsCSVReply', fields: [
       { name: 'data_points', id: 0, type: { kind: 'vector', element: { kind: 'string' } } },
@@ -1043,8 +1051,29 @@ export interface GetTopology {
   tags?: string[];
   /** Whether a data point needs any or all of the tags. */
   match: TagMatch;
+  /**
+   * When set: answer the stored topology file of this name (e.g. a CIM XML
+   * file, see PutTopology) instead of the tag graph; NotFound when there is
+   * none. `tags` and `match` are then ignored.
+   */
+  file?: string;
 }
 export const GetTopology: RequestType<GetTopology, TopologyReply> = schema.request<GetTopology, TopologyReply>('gridlink.storage.GetTopology');
+
+/**
+ * Stores (or replaces) a topology file, e.g. the CIM RDF/XML of the grid,
+ * under a name; GetTopology with `file` reads it back. The name is a plain
+ * file name (no folders, no control characters).
+ *
+ * A request; its reply is {@link SuccessReply}.
+ */
+export interface PutTopology {
+  /** Name of the file, e.g. "feeder3.xml". */
+  file: string;
+  /** The file's bytes. */
+  content?: Uint8Array;
+}
+export const PutTopology: RequestType<PutTopology, SuccessReply> = schema.request<PutTopology, SuccessReply>('gridlink.storage.PutTopology');
 
 /** The data points of one tag. */
 export interface TagGroup {
@@ -1066,6 +1095,12 @@ export interface TopologyReply {
   groups?: TagGroup[];
   /** Matching data points without any tag, sorted. */
   untagged?: string[];
+  /** The name of the topology file answered (GetTopology with `file`). */
+  file?: string;
+  /** The bytes of that file. */
+  content?: Uint8Array;
+  /** Names of every stored topology file, sorted (always filled). */
+  files?: string[];
 }
 export const TopologyReply: MessageType<TopologyReply> = schema.message<TopologyReply>('gridlink.storage.TopologyReply');
 
@@ -1338,6 +1373,7 @@ export const allMessageTypes: ReadonlyMap<string, MessageType<unknown>> = new Ma
   ['gridlink.storage.Histogram', Histogram],
   ['gridlink.storage.MeasurementEvent', MeasurementEvent],
   ['gridlink.storage.MostRecentEntryReply', MostRecentEntryReply],
+  ['gridlink.storage.PutTopology', PutTopology],
   ['gridlink.storage.SaveDataPointsCSV', SaveDataPointsCSV],
   ['gridlink.storage.SaveDataPointsCSVReply', SaveDataPointsCSVReply],
   ['gridlink.storage.StatisticsReply', StatisticsReply],

@@ -144,6 +144,7 @@ describe('generated message types', () => {
       GetStatistics: 'StatisticsReply',
       GetTopology: 'TopologyReply',
       SaveDataPointsCSV: 'SaveDataPointsCSVReply',
+      PutTopology: 'SuccessReply',
     };
     for (const [request, reply] of Object.entries(storageRequests)) {
       const type = allMessageTypes.get(`gridlink.storage.${request}`)!;

@@ -21,6 +21,7 @@ export * from './gridlink/storage/get-topology.js';
 export * from './gridlink/storage/histogram.js';
 export * from './gridlink/storage/measurement-event.js';
 export * from './gridlink/storage/most-recent-entry-reply.js';
+export * from './gridlink/storage/put-topology.js';
 export * from './gridlink/storage/save-data-points-csv.js';
 export * from './gridlink/storage/save-data-points-csvreply.js';
 export * from './gridlink/storage/statistics-reply.js';

@@ -50,8 +50,20 @@ match():TagMatch {
   return offset ? this.bb!.readUint8(this.bb_pos + offset) : TagMatch.Any;
 }
 
+/**
+ * When set: answer the stored topology file of this name (e.g. a CIM XML
+ * file, see PutTopology) instead of the tag graph; NotFound when there is
+ * none. `tags` and `match` are then ignored.
+ */
+file():string|null
+file(optionalEncoding:flatbuffers.Encoding):string|Uint8Array|null
+file(optionalEncoding?:any):string|Uint8Array|null {
+  const offset = this.bb!.__offset(this.bb_pos, 8);
+  return offset ? this.bb!.__string(this.bb_pos + offset, optionalEncoding) : null;
+}
+
 static startGetTopology(builder:flatbuffers.Builder) {
-  builder.startObject(2);
+  builder.startObject(3);
 }
 
 static addTags(builder:flatbuffers.Builder, tagsOffset:flatbuffers.Offset) {
@@ -74,15 +86,20 @@ static addMatch(builder:flatbuffers.Builder, match:TagMatch) {
   builder.addFieldInt8(1, match, TagMatch.Any);
 }
 
+static addFile(builder:flatbuffers.Builder, fileOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(2, fileOffset, 0);
+}
+
 static endGetTopology(builder:flatbuffers.Builder):flatbuffers.Offset {
   const offset = builder.endObject();
   return offset;
 }
 
-static createGetTopology(builder:flatbuffers.Builder, tagsOffset:flatbuffers.Offset, match:TagMatch):flatbuffers.Offset {
+static createGetTopology(builder:flatbuffers.Builder, tagsOffset:flatbuffers.Offset, match:TagMatch, fileOffset:flatbuffers.Offset):flatbuffers.Offset {
   GetTopology.startGetTopology(builder);
   GetTopology.addTags(builder, tagsOffset);
   GetTopology.addMatch(builder, match);
+  GetTopology.addFile(builder, fileOffset);
   return GetTopology.endGetTopology(builder);
 }
 }

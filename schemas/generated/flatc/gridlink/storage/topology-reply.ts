@@ -57,8 +57,51 @@ untaggedLength():number {
   return offset ? this.bb!.__vector_len(this.bb_pos + offset) : 0;
 }
 
+/**
+ * The name of the topology file answered (GetTopology with `file`).
+ */
+file():string|null
+file(optionalEncoding:flatbuffers.Encoding):string|Uint8Array|null
+file(optionalEncoding?:any):string|Uint8Array|null {
+  const offset = this.bb!.__offset(this.bb_pos, 8);
+  return offset ? this.bb!.__string(this.bb_pos + offset, optionalEncoding) : null;
+}
+
+/**
+ * The bytes of that file.
+ */
+content(index: number):number|null {
+  const offset = this.bb!.__offset(this.bb_pos, 10);
+  return offset ? this.bb!.readUint8(this.bb!.__vector(this.bb_pos + offset) + index) : 0;
+}
+
+contentLength():number {
+  const offset = this.bb!.__offset(this.bb_pos, 10);
+  return offset ? this.bb!.__vector_len(this.bb_pos + offset) : 0;
+}
+
+contentArray():Uint8Array|null {
+  const offset = this.bb!.__offset(this.bb_pos, 10);
+  return offset ? new Uint8Array(this.bb!.bytes().buffer, this.bb!.bytes().byteOffset + this.bb!.__vector(this.bb_pos + offset), this.bb!.__vector_len(this.bb_pos + offset)) : null;
+}
+
+/**
+ * Names of every stored topology file, sorted (always filled).
+ */
+files(index: number):string
+files(index: number,optionalEncoding:flatbuffers.Encoding):string|Uint8Array
+files(index: number,optionalEncoding?:any):string|Uint8Array|null {
+  const offset = this.bb!.__offset(this.bb_pos, 12);
+  return offset ? this.bb!.__string(this.bb!.__vector(this.bb_pos + offset) + index * 4, optionalEncoding) : null;
+}
+
+filesLength():number {
+  const offset = this.bb!.__offset(this.bb_pos, 12);
+  return offset ? this.bb!.__vector_len(this.bb_pos + offset) : 0;
+}
+
 static startTopologyReply(builder:flatbuffers.Builder) {
-  builder.startObject(2);
+  builder.startObject(5);
 }
 
 static addGroups(builder:flatbuffers.Builder, groupsOffset:flatbuffers.Offset) {
@@ -93,15 +136,54 @@ static startUntaggedVector(builder:flatbuffers.Builder, numElems:number) {
   builder.startVector(4, numElems, 4);
 }
 
+static addFile(builder:flatbuffers.Builder, fileOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(2, fileOffset, 0);
+}
+
+static addContent(builder:flatbuffers.Builder, contentOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(3, contentOffset, 0);
+}
+
+static createContentVector(builder:flatbuffers.Builder, data:number[]|Uint8Array):flatbuffers.Offset {
+  builder.startVector(1, data.length, 1);
+  for (let i = data.length - 1; i >= 0; i--) {
+    builder.addInt8(data[i]!);
+  }
+  return builder.endVector();
+}
+
+static startContentVector(builder:flatbuffers.Builder, numElems:number) {
+  builder.startVector(1, numElems, 1);
+}
+
+static addFiles(builder:flatbuffers.Builder, filesOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(4, filesOffset, 0);
+}
+
+static createFilesVector(builder:flatbuffers.Builder, data:flatbuffers.Offset[]):flatbuffers.Offset {
+  builder.startVector(4, data.length, 4);
+  for (let i = data.length - 1; i >= 0; i--) {
+    builder.addOffset(data[i]!);
+  }
+  return builder.endVector();
+}
+
+static startFilesVector(builder:flatbuffers.Builder, numElems:number) {
+  builder.startVector(4, numElems, 4);
+}
+
 static endTopologyReply(builder:flatbuffers.Builder):flatbuffers.Offset {
   const offset = builder.endObject();
   return offset;
 }
 
-static createTopologyReply(builder:flatbuffers.Builder, groupsOffset:flatbuffers.Offset, untaggedOffset:flatbuffers.Offset):flatbuffers.Offset {
+static createTopologyReply(builder:flatbuffers.Builder, groupsOffset:flatbuffers.Offset, untaggedOffset:flatbuffers.Offset, fileOffset:flatbuffers.Offset, contentOffset:flatbuffers.Offset, filesOffset:flatbuffers.Offset):flatbuffers.Offset {
   TopologyReply.startTopologyReply(builder);
   TopologyReply.addGroups(builder, groupsOffset);
   TopologyReply.addUntagged(builder, untaggedOffset);
+  TopologyReply.addFile(builder, fileOffset);
+  TopologyReply.addContent(builder, contentOffset);
+  TopologyReply.addFiles(builder, filesOffset);
   return TopologyReply.endTopologyReply(builder);
 }
 }
