@@ -1,0 +1,177 @@
+// The storage module: Storacle (core/storacle) served on the bus under role `storage`, with the
+// request types of schemas/storage.fbs, MeasurementEvents taken from the measurement topics, and
+// observer events published for every change. What it serves and its settings: ./README.md.
+
+import { Module, type Declarations, type MessageMeta, type ShutdownDecision } from '../../core/actor/index.js';
+import type { RequestType } from '../../core/schema/message-type.js';
+import { StoreError, type StoracleApi, type StoracleOptions } from '../../core/storacle/store/api.js';
+import { Storacle } from '../../core/storacle/store/storacle.js';
+import {
+  AddEntry,
+  CreateDataPoint,
+  ExistsDataPoint,
+  GetDataPoints,
+  GetEntriesOfTimeSpan,
+  GetMostRecentEntry,
+  GetStatistics,
+  GetTags,
+  GetTopology,
+  MeasurementEvent,
+  PutTopology,
+  SaveDataPointsCSV,
+  UpdateTags,
+  type SuccessReply,
+} from '../../schemas/generated/messages.js';
+import { CsvExportRequest } from './csv-export-request.js';
+import { DataPointRequests } from './data-point-requests.js';
+import { EntryRequests } from './entry-requests.js';
+import { EntryWriter } from './entry-writer.js';
+import { toErrorReply } from './error-reply.js';
+import { ExportFolder } from './export-folder.js';
+import { MeasurementIngest } from './measurement-ingest.js';
+import { ObserverEvents, PUBLISHED_TOPICS } from './observer-events.js';
+import { parseStorageSettings, storageDefaults, type StorageSettings } from './settings.js';
+import { StatisticsRequest } from './statistics-request.js';
+import type { StorageContext } from './storage-context.js';
+import { ThrottledLog } from './throttled-log.js';
+import { TopologyRequests } from './topology-requests.js';
+
+export const STORAGE_ROLE = 'storage';
+
+export default class Storage extends Module {
+  static override info = { name: 'storage', version: '1.0.0', description: 'Storacle time-series store on role storage' };
+  static override defaults: Record<string, unknown> = { ...storageDefaults };
+
+  // Checked when the module is constructed: a bad setting stops the start with a clear message.
+  private settings: StorageSettings = parseStorageSettings(this.config);
+  private store?: StoracleApi;
+  private exportFolder = new ExportFolder(this.settings.exportDir);
+  private readonly requestContext: StorageContext = {
+    store: () => this.openStore(),
+    events: new ObserverEvents((topic, type, value) => this.publish(topic, type, value)),
+    settings: () => this.settings,
+    log: this.log,
+  };
+  private readonly writer = new EntryWriter(() => this.openStore(), this.requestContext.events);
+  private readonly ingest = new MeasurementIngest(this.writer, new ThrottledLog(this.log));
+  private readonly dataPoints = new DataPointRequests(this.requestContext);
+  private readonly entries = new EntryRequests(this.requestContext);
+  private readonly statistics = new StatisticsRequest(this.requestContext);
+  private readonly topology = new TopologyRequests(this.requestContext);
+  private readonly csv = new CsvExportRequest(this.requestContext, () => this.exportFolder);
+
+  override declare(on: Declarations): void {
+    const role = on.role(STORAGE_ROLE);
+    // Every handler answers a failure with an ErrorReply naming the data point, never a crash.
+    const serve = <T, R>(type: RequestType<T, R>, handler: (request: T, meta: MessageMeta) => R | Promise<R>): void => {
+      role.on(type, async (request, meta) => {
+        try {
+          return await handler(request, meta);
+        } catch (error) {
+          const dataPoint = (request as { dataPoint?: unknown }).dataPoint;
+          throw toErrorReply(error, typeof dataPoint === 'string' ? dataPoint : undefined, this.log, type.name);
+        }
+      });
+    };
+    serve(CreateDataPoint, (request) => this.dataPoints.create(request));
+    serve(ExistsDataPoint, (request) => this.dataPoints.exists(request));
+    serve(GetDataPoints, (request) => this.dataPoints.list(request));
+    serve(GetTags, (request) => this.dataPoints.tags(request));
+    serve(UpdateTags, (request) => this.dataPoints.updateTags(request));
+    serve(AddEntry, (request, meta) => this.addEntry(request, meta));
+    serve(GetMostRecentEntry, (request) => this.entries.mostRecent(request));
+    serve(GetEntriesOfTimeSpan, (request) => this.entries.entriesOfTimeSpan(request));
+    serve(GetStatistics, (request) => this.statistics.answer(request));
+    serve(GetTopology, (request) => this.topology.get(request));
+    serve(PutTopology, (request) => this.topology.put(request));
+    serve(SaveDataPointsCSV, (request) => this.csv.answer(request));
+    for (const topic of this.settings.measurementTopics) {
+      on.topic(topic, MeasurementEvent, (event, meta) => this.ingest.take(event.dataPoint, event.timestampMs, event.value, meta, 'MeasurementEvent'));
+    }
+    on.publishes(...PUBLISHED_TOPICS);
+  }
+
+  override async start(): Promise<void> {
+    const options: StoracleOptions = { ack: this.settings.ack };
+    if (this.settings.dataDir !== undefined) options.dataDir = this.settings.dataDir;
+    if (this.settings.chunkSize !== undefined) options.chunkSize = this.settings.chunkSize;
+    if (this.settings.groupCommitMaxDelayMs !== undefined) options.groupCommitMaxDelayMs = this.settings.groupCommitMaxDelayMs;
+    if (this.settings.retention !== undefined) options.retention = this.settings.retention;
+    options.onCorruption = (report) => this.log.error('corrupt data skipped', { file: report.file, offset: report.offset, reason: report.reason, dataPoint: report.dataPoint });
+    const started = Date.now();
+    this.store = await Storacle.open(options);
+    this.log.info('store open', {
+      dataDir: this.settings.dataDir ?? '(in memory)',
+      ack: this.settings.ack,
+      dataPoints: this.store.dataPoints().length,
+      openMs: Date.now() - started,
+    });
+    if (this.settings.checkpointIntervalMs > 0) this.every(this.settings.checkpointIntervalMs, () => this.checkpoint('interval'));
+  }
+
+  /** Accepts after a checkpoint, so the next start has little log to replay. */
+  override async shutdown(): Promise<ShutdownDecision> {
+    await this.checkpoint('shutdown request');
+    return { accept: true };
+  }
+
+  /** Runs on every way out (ShutdownRequest, SIGTERM, SIGINT): the store checkpoints and closes. */
+  override async release(): Promise<void> {
+    await super.release();
+    const store = this.store;
+    this.store = undefined;
+    if (!store) return;
+    try {
+      await store.close();
+      this.log.info('store closed', { dataDir: this.settings.dataDir ?? '(in memory)' });
+    } catch (error) {
+      this.log.error('store did not close cleanly; the write-ahead log is replayed at the next start', { error: (error as Error).message });
+    }
+  }
+
+  override configChanged(next: Record<string, unknown>): void {
+    let parsed: StorageSettings;
+    try {
+      parsed = parseStorageSettings(next);
+    } catch (error) {
+      this.log.error('storage settings change ignored', { error: (error as Error).message });
+      return;
+    }
+    const restartNeeded = (['dataDir', 'ack', 'chunkSize', 'groupCommitMaxDelayMs', 'retention', 'measurementTopics', 'checkpointIntervalMs'] as const).filter(
+      (key) => JSON.stringify(parsed[key]) !== JSON.stringify(this.settings[key]),
+    );
+    if (restartNeeded.length > 0) this.log.warn('storage settings changed that take effect at the next start', { settings: restartNeeded.join(',') });
+    // The limits and the export folder apply at once.
+    this.settings = { ...this.settings, maxEntriesPerReply: parsed.maxEntriesPerReply, histogramExactLimit: parsed.histogramExactLimit, maxTopologyBytes: parsed.maxTopologyBytes, exportDir: parsed.exportDir };
+    this.exportFolder = new ExportFolder(parsed.exportDir);
+  }
+
+  /**
+   * AddEntry as a request is answered once the store acknowledged the entry (its ack mode,
+   * default durable); sent without a reply wanted (bus send), it is stored like a
+   * MeasurementEvent and a failure is only logged.
+   */
+  private async addEntry(request: AddEntry, meta: MessageMeta): Promise<SuccessReply> {
+    if (meta.kind === 'send') {
+      this.ingest.take(request.dataPoint, request.timestampMs, request.value, meta, 'AddEntry (send)');
+      return {};
+    }
+    const outcome = await this.writer.write(request.dataPoint, request.timestampMs, request.value);
+    return { message: outcome === 'appended' ? 'stored' : 'duplicate (already stored)' };
+  }
+
+  private openStore(): StoracleApi {
+    if (!this.store) throw new StoreError('Unavailable', 'the store is not open (starting or shutting down)');
+    return this.store;
+  }
+
+  private async checkpoint(why: string): Promise<void> {
+    if (!this.store) return;
+    try {
+      await this.store.checkpoint();
+      this.log.debug('checkpoint written', { why });
+    } catch (error) {
+      this.log.error('checkpoint failed; entries stay in the write-ahead log', { why, error: (error as Error).message });
+    }
+  }
+}
