@@ -1,6 +1,9 @@
-import { MAX_CHUNK_RECORDS, decodeChunk, encodeChunk } from '../codec/index.js';
+import { CorruptChunkError, MAX_CHUNK_RECORDS, decodeChunk, encodeChunk } from '../codec/index.js';
 import { OnlineStatistics } from '../statistics/index.js';
 import type { StatisticsOptions } from '../statistics/index.js';
+import { ChunkTable, NO_FILE } from './chunk-table.js';
+import type { ChunkMeta } from './chunk-table.js';
+import { decodeChunkInto } from './decode-into.js';
 
 /** Default number of entries per sealed chunk. */
 export const DEFAULT_CHUNK_SIZE = 4096;
@@ -8,12 +11,27 @@ export const DEFAULT_CHUNK_SIZE = 4096;
 const INITIAL_HEAD_CAPACITY = 64;
 const BYTES_PER_HEAD_ENTRY = 16;
 
+/**
+ * Where the bytes of chunks that are not resident in RAM come from (the store's segment files).
+ * `file` and `offset` are whatever the owner passed to attachChunk/setChunkLocation.
+ */
+export interface ChunkLoader {
+  /** The chunk's bytes, or undefined if they cannot be read (reported by the loader). */
+  load(file: number, offset: number, byteLength: number): Uint8Array | undefined;
+  /** The bytes were read but do not decode (CRC mismatch...); the chunk is skipped. */
+  corrupt(file: number, offset: number, byteLength: number, error: CorruptChunkError): void;
+}
+
 /** Options of a {@link Series}. */
 export interface SeriesOptions {
   /** Entries per sealed chunk, an integer in 1..MAX_CHUNK_RECORDS; default 4096. */
   chunkSize?: number;
   /** Passed to the series' {@link OnlineStatistics}. */
   statistics?: StatisticsOptions;
+  /** Statistics restored from a snapshot; used instead of new ones (then `statistics` is ignored). */
+  restoredStatistics?: OnlineStatistics;
+  /** Reads chunks that were evicted from RAM; required before evictResident is used. */
+  loader?: ChunkLoader;
 }
 
 /** One entry. */
@@ -26,6 +44,11 @@ export interface SeriesPoint {
 export interface SeriesColumns {
   timestamps: Float64Array;
   values: Float64Array;
+}
+
+/** `rangeLimited`'s result: the oldest `limit` entries and whether more lie in the span. */
+export interface LimitedColumns extends SeriesColumns {
+  truncated: boolean;
 }
 
 /** What {@link Series.append} did with an entry. */
@@ -54,17 +77,6 @@ export interface ChunkInfo {
   readonly maxValue: number;
 }
 
-/** A sealed chunk and what queries need to know about it without decoding it. */
-interface ChunkEntry {
-  readonly bytes: Uint8Array;
-  readonly count: number;
-  readonly firstTs: number;
-  readonly lastTs: number;
-  readonly minValue: number;
-  readonly maxValue: number;
-  readonly lastValue: number;
-}
-
 /** Index of the first element of a[lo..hi) that is >= x (hi if none). */
 function lowerBound(a: Float64Array, x: number, lo: number, hi: number): number {
   while (lo < hi) {
@@ -81,8 +93,10 @@ function checkSpan(fromMs: number, toMs: number): void {
 }
 
 /**
- * The entries of one data point in memory: sealed, compressed chunks plus an
- * open head buffer that is sealed every `chunkSize` entries.
+ * The entries of one data point: sealed, compressed chunks plus an open head buffer that is
+ * sealed every `chunkSize` entries. Sealed chunks may be held in RAM or, once their owner has
+ * written them elsewhere (setChunkLocation) and evicted them (evictResident), only be known by
+ * location and read through the {@link ChunkLoader} when a query needs them.
  *
  * Append policy:
  * - timestamps must be finite; values may be any double;
@@ -101,7 +115,8 @@ function checkSpan(fromMs: number, toMs: number): void {
 export class Series {
   readonly chunkSize: number;
   readonly statistics: OnlineStatistics;
-  private readonly chunks: ChunkEntry[] = [];
+  private readonly chunks = new ChunkTable();
+  private readonly loader: ChunkLoader | undefined;
   private headTs: Float64Array;
   private headValues: Float64Array;
   private headCount = 0;
@@ -115,7 +130,8 @@ export class Series {
       throw new RangeError(`chunkSize must be an integer in 1..${MAX_CHUNK_RECORDS}, got ${chunkSize}`);
     }
     this.chunkSize = chunkSize;
-    this.statistics = new OnlineStatistics(options.statistics);
+    this.statistics = options.restoredStatistics ?? new OnlineStatistics(options.statistics);
+    this.loader = options.loader;
     const capacity = Math.min(INITIAL_HEAD_CAPACITY, chunkSize);
     this.headTs = new Float64Array(capacity);
     this.headValues = new Float64Array(capacity);
@@ -138,14 +154,12 @@ export class Series {
 
   /** Metadata of the sealed chunks, oldest first. */
   chunkInfo(): ChunkInfo[] {
-    return this.chunks.map((c) => ({
-      count: c.count,
-      byteLength: c.bytes.byteLength,
-      firstTs: c.firstTs,
-      lastTs: c.lastTs,
-      minValue: c.minValue,
-      maxValue: c.maxValue,
-    }));
+    const out: ChunkInfo[] = [];
+    for (let i = 0; i < this.chunks.length; i++) {
+      const { count, byteLength, firstTs, lastTs, minValue, maxValue } = this.chunks.meta(i);
+      out.push({ count, byteLength, firstTs, lastTs, minValue, maxValue });
+    }
+    return out;
   }
 
   /** Entries in the open head. */
@@ -159,9 +173,22 @@ export class Series {
   }
 
   /** Last sealed timestamp, or -Infinity while nothing is sealed. */
-  private get sealedLastTs(): number {
-    const last = this.chunks[this.chunks.length - 1];
-    return last === undefined ? Number.NEGATIVE_INFINITY : last.lastTs;
+  get sealedLastTs(): number {
+    const n = this.chunks.length;
+    return n === 0 ? Number.NEGATIVE_INFINITY : this.chunks.lastTs[n - 1];
+  }
+
+  /** Oldest stored timestamp, or undefined if empty. */
+  get firstTimestamp(): number | undefined {
+    if (this.chunks.length > 0) return this.chunks.firstTs[0];
+    return this.headCount > 0 ? this.headTs[0] : undefined;
+  }
+
+  /** Newest stored timestamp, or undefined if empty. */
+  get lastTimestamp(): number | undefined {
+    if (this.headCount > 0) return this.headTs[this.headCount - 1];
+    const n = this.chunks.length;
+    return n > 0 ? this.chunks.lastTs[n - 1] : undefined;
   }
 
   /**
@@ -193,6 +220,95 @@ export class Series {
     return 'appended';
   }
 
+  /**
+   * Appends many entries with non-decreasing timestamps, all or nothing: the whole batch is
+   * checked against the append policy first, so a SeriesAppendError (or a RangeError for
+   * unequal lengths or decreasing timestamps) changes nothing. `onAppended` is called for every
+   * entry actually appended (not for duplicates), in order. A batch newer than everything
+   * stored takes a bulk path: block copies into the head and one statistics update.
+   */
+  appendMany(
+    timestamps: Float64Array,
+    values: Float64Array,
+    arrivalMs: number = Date.now(),
+    onAppended?: (timestampMs: number, value: number) => void,
+  ): { appended: number; duplicates: number } {
+    const len = timestamps.length;
+    if (values.length !== len) throw new RangeError(`${len} timestamps but ${values.length} values`);
+    if (len === 0) return { appended: 0, duplicates: 0 };
+    let strictly = true;
+    let prev = timestamps[0];
+    if (!Number.isFinite(prev)) throw new SeriesAppendError(`timestamp must be finite, got ${prev}`, prev, values[0]);
+    for (let i = 1; i < len; i++) {
+      const t = timestamps[i];
+      if (!Number.isFinite(t)) throw new SeriesAppendError(`timestamp must be finite, got ${t}`, t, values[i]);
+      if (t <= prev) {
+        if (t < prev) throw new RangeError(`timestamps must be ascending: ${t} after ${prev} at index ${i}`);
+        strictly = false;
+      }
+      prev = t;
+    }
+    const newest = this.lastTimestamp ?? Number.NEGATIVE_INFINITY;
+    if (strictly && timestamps[0] > newest) {
+      this.appendNewer(timestamps, values, arrivalMs);
+      if (onAppended !== undefined) for (let i = 0; i < len; i++) onAppended(timestamps[i], values[i]);
+      return { appended: len, duplicates: 0 };
+    }
+    // Slow path: decide every entry first (without changing anything), then apply.
+    const duplicate = new Uint8Array(len);
+    const sealedLast = this.sealedLastTs;
+    for (let i = 0; i < len; i++) {
+      const t = timestamps[i];
+      const v = values[i];
+      if (i > 0 && timestamps[i - 1] === t) {
+        this.duplicate(values[i - 1], t, v);
+        duplicate[i] = 1;
+      } else if (t <= sealedLast) {
+        const stored = this.sealedValueAt(t);
+        if (stored === undefined) {
+          throw new SeriesAppendError(`entry at ${t} is not after the last sealed timestamp ${sealedLast}; sealed entries are immutable`, t, v);
+        }
+        this.duplicate(stored, t, v);
+        duplicate[i] = 1;
+      } else {
+        const at = lowerBound(this.headTs, t, 0, this.headCount);
+        if (at < this.headCount && this.headTs[at] === t) {
+          this.duplicate(this.headValues[at], t, v);
+          duplicate[i] = 1;
+        }
+      }
+    }
+    let appended = 0;
+    for (let i = 0; i < len; i++) {
+      if (duplicate[i] === 1) continue;
+      // Cannot throw: the checks above cover the policy, and sealing only moves the head into a chunk
+      // after entries older than every later one in this batch.
+      if (this.append(timestamps[i], values[i], arrivalMs) === 'appended') {
+        appended++;
+        onAppended?.(timestamps[i], values[i]);
+      }
+    }
+    return { appended, duplicates: len - appended };
+  }
+
+  /** Bulk path of appendMany: strictly ascending, all newer than everything stored. */
+  private appendNewer(timestamps: Float64Array, values: Float64Array, arrivalMs: number): void {
+    const len = timestamps.length;
+    let from = 0;
+    while (from < len) {
+      const room = this.chunkSize - this.headCount;
+      const take = Math.min(room, len - from);
+      this.ensureHeadCapacity(this.headCount + take);
+      this.headTs.set(timestamps.subarray(from, from + take), this.headCount);
+      this.headValues.set(values.subarray(from, from + take), this.headCount);
+      this.headCount += take;
+      from += take;
+      if (this.headCount >= this.chunkSize) this.seal();
+    }
+    const arrivals = new Float64Array(len).fill(arrivalMs);
+    this.statistics.addMany(timestamps, values, arrivals);
+  }
+
   /** Seals the head into a chunk now, whatever its length (nothing happens if it is empty). */
   seal(): void {
     const n = this.headCount;
@@ -207,38 +323,156 @@ export class Series {
       if (v > maxValue) maxValue = v;
     }
     const bytes = encodeChunk(ts, vs);
-    this.chunks.push({ bytes, count: n, firstTs: ts[0], lastTs: ts[n - 1], minValue, maxValue, lastValue: vs[n - 1] });
+    this.chunks.push(
+      { count: n, byteLength: bytes.byteLength, firstTs: ts[0], lastTs: ts[n - 1], minValue, maxValue, lastValue: vs[n - 1] },
+      bytes,
+      NO_FILE,
+      0,
+    );
     this.sealedCount += n;
     this.sealedBytes += bytes.byteLength;
     this.headCount = 0;
   }
 
+  // ---- What the owner of a disk tier uses ----
+
+  /** Metadata of sealed chunk i. */
+  chunkMeta(i: number): ChunkMeta {
+    return this.chunks.meta(i);
+  }
+
+  /** File number given to chunk i (NO_FILE while it has none). */
+  chunkFile(i: number): number {
+    return this.chunks.file[i];
+  }
+
+  /** Indexes of the sealed chunks that have no location yet (sealed since the last write), oldest first. */
+  unlocatedChunks(): number[] {
+    const out: number[] = [];
+    for (let i = this.chunks.length - 1; i >= 0 && this.chunks.file[i] === NO_FILE; i--) out.push(i);
+    return out.reverse();
+  }
+
+  /** Bytes of chunk i (from RAM, or through the loader). */
+  chunkBytes(i: number): Uint8Array | undefined {
+    return this.chunks.resident[i] ?? this.loader?.load(this.chunks.file[i], this.chunks.offset[i], this.chunks.byteLength[i]);
+  }
+
+  /** Records where chunk i was written. */
+  setChunkLocation(i: number, file: number, offset: number): void {
+    this.chunks.file[i] = file;
+    this.chunks.offset[i] = offset;
+  }
+
+  /**
+   * Adds a chunk known only by location (recovery from segment files). It must lie after every
+   * sealed chunk, and the head must be empty.
+   */
+  attachChunk(meta: ChunkMeta, file: number, offset: number): void {
+    if (this.headCount > 0) throw new RangeError('attachChunk needs an empty head');
+    if (!(meta.firstTs > this.sealedLastTs) || meta.lastTs < meta.firstTs) {
+      throw new RangeError(`chunk [${meta.firstTs}, ${meta.lastTs}] does not follow the last sealed timestamp ${this.sealedLastTs}`);
+    }
+    this.chunks.push(meta, undefined, file, offset);
+    this.sealedCount += meta.count;
+    this.sealedBytes += meta.byteLength;
+  }
+
+  /** Drops the RAM copy of every located chunk but the `keep` newest ones. */
+  evictResident(keep: number): void {
+    if (this.loader === undefined) throw new RangeError('evictResident needs a loader');
+    const t = this.chunks;
+    for (let i = t.length - 1 - keep; i >= 0; i--) {
+      if (t.resident[i] === undefined) break;
+      if (t.file[i] !== NO_FILE) t.resident[i] = undefined;
+    }
+  }
+
+  /** Forgets every chunk located in a file for which `drop(file)` is true; returns the entries removed. */
+  removeChunks(drop: (file: number, offset: number) => boolean): number {
+    const t = this.chunks;
+    const removed = t.removeWhere((i) => t.file[i] !== NO_FILE && drop(t.file[i], t.offset[i]));
+    this.sealedCount -= removed.entries;
+    this.sealedBytes -= removed.bytes;
+    return removed.entries;
+  }
+
+  // ---- Queries ----
+
   /** The entry with the latest timestamp, or undefined if the series is empty. */
   mostRecent(): SeriesPoint | undefined {
     const n = this.headCount;
     if (n > 0) return { timestampMs: this.headTs[n - 1], value: this.headValues[n - 1] };
-    const last = this.chunks[this.chunks.length - 1];
-    return last === undefined ? undefined : { timestampMs: last.lastTs, value: last.lastValue };
+    const c = this.chunks.length;
+    return c === 0 ? undefined : { timestampMs: this.chunks.lastTs[c - 1], value: this.chunks.lastValue[c - 1] };
   }
 
   /** Entries with fromMs <= timestamp < toMs, ascending. Throws a RangeError if fromMs > toMs or a bound is NaN. */
   range(fromMs: number, toMs: number): SeriesColumns {
-    checkSpan(fromMs, toMs);
-    const parts: SeriesColumns[] = [];
-    let total = 0;
-    this.visit(fromMs, toMs, (ts, vs, start, end) => {
-      parts.push({ timestamps: ts.subarray(start, end), values: vs.subarray(start, end) });
-      total += end - start;
-    });
-    const timestamps = new Float64Array(total);
-    const values = new Float64Array(total);
-    let at = 0;
-    for (const p of parts) {
-      timestamps.set(p.timestamps, at);
-      values.set(p.values, at);
-      at += p.timestamps.length;
-    }
+    const { timestamps, values } = this.rangeLimited(fromMs, toMs, 0);
     return { timestamps, values };
+  }
+
+  /**
+   * The oldest `limit` entries (0: all) with fromMs <= timestamp < toMs, and whether more lie in
+   * the span. The result columns are allocated once from the chunk index counts; chunks wholly
+   * inside the span are decoded straight into them.
+   */
+  rangeLimited(fromMs: number, toMs: number, limit: number): LimitedColumns {
+    checkSpan(fromMs, toMs);
+    if (!Number.isInteger(limit) || limit < 0) throw new RangeError(`limit must be a non-negative integer, got ${limit}`);
+    const t = this.chunks;
+    const first = fromMs >= toMs ? t.length : t.firstEndingAtOrAfter(fromMs);
+    let end = first;
+    let bound = 0;
+    while (end < t.length && t.firstTs[end] < toMs) bound += t.count[end++];
+    const headStart = fromMs >= toMs ? 0 : lowerBound(this.headTs, fromMs, 0, this.headCount);
+    const headEnd = fromMs >= toMs ? 0 : lowerBound(this.headTs, toMs, headStart, this.headCount);
+    bound += headEnd - headStart;
+    const cap = limit > 0 ? Math.min(limit, bound) : bound;
+    const timestamps = new Float64Array(cap);
+    const values = new Float64Array(cap);
+    let at = 0;
+    let truncated = false;
+    for (let c = first; c < end && !truncated; c++) {
+      const count = t.count[c];
+      const inside = t.firstTs[c] >= fromMs && t.lastTs[c] < toMs;
+      if (inside && at + count <= cap) {
+        const bytes = this.chunkBytes(c);
+        if (bytes === undefined) continue;
+        this.decodes++;
+        try {
+          at += decodeChunkInto(bytes, timestamps, values, at);
+        } catch (e) {
+          this.reportCorrupt(c, e);
+        }
+        continue;
+      }
+      const decoded = this.decode(c);
+      if (decoded === undefined) continue;
+      const start = t.firstTs[c] >= fromMs ? 0 : lowerBound(decoded.timestamps, fromMs, 0, count);
+      let stop = t.lastTs[c] < toMs ? count : lowerBound(decoded.timestamps, toMs, start, count);
+      if (at + (stop - start) > cap) {
+        stop = start + (cap - at);
+        truncated = true;
+      }
+      timestamps.set(decoded.timestamps.subarray(start, stop), at);
+      values.set(decoded.values.subarray(start, stop), at);
+      at += stop - start;
+    }
+    if (!truncated && headEnd > headStart) {
+      let stop = headEnd;
+      if (at + (stop - headStart) > cap) {
+        stop = headStart + (cap - at);
+        truncated = true;
+      }
+      timestamps.set(this.headTs.subarray(headStart, stop), at);
+      values.set(this.headValues.subarray(headStart, stop), at);
+      at += stop - headStart;
+    }
+    return at === cap
+      ? { timestamps, values, truncated }
+      : { timestamps: timestamps.slice(0, at), values: values.slice(0, at), truncated };
   }
 
   /**
@@ -319,21 +553,15 @@ export class Series {
     f: (timestamps: Float64Array, values: Float64Array, start: number, end: number) => void,
   ): void {
     if (fromMs >= toMs) return;
-    // First chunk whose last timestamp is >= fromMs.
-    let lo = 0;
-    let hi = this.chunks.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.chunks[mid].lastTs < fromMs) lo = mid + 1;
-      else hi = mid;
-    }
-    for (let c = lo; c < this.chunks.length; c++) {
-      const chunk = this.chunks[c];
-      if (chunk.firstTs >= toMs) return;
-      const { timestamps, values } = this.decode(chunk);
-      const start = chunk.firstTs >= fromMs ? 0 : lowerBound(timestamps, fromMs, 0, chunk.count);
-      const end = chunk.lastTs < toMs ? chunk.count : lowerBound(timestamps, toMs, start, chunk.count);
-      if (start < end) f(timestamps, values, start, end);
+    const t = this.chunks;
+    for (let c = t.firstEndingAtOrAfter(fromMs); c < t.length; c++) {
+      if (t.firstTs[c] >= toMs) return;
+      const decoded = this.decode(c);
+      if (decoded === undefined) continue;
+      const count = t.count[c];
+      const start = t.firstTs[c] >= fromMs ? 0 : lowerBound(decoded.timestamps, fromMs, 0, count);
+      const end = t.lastTs[c] < toMs ? count : lowerBound(decoded.timestamps, toMs, start, count);
+      if (start < end) f(decoded.timestamps, decoded.values, start, end);
     }
     const n = this.headCount;
     if (n === 0) return;
@@ -342,9 +570,22 @@ export class Series {
     if (start < end) f(this.headTs, this.headValues, start, end);
   }
 
-  private decode(chunk: ChunkEntry): { timestamps: Float64Array; values: Float64Array } {
+  /** Decodes chunk c; undefined if its bytes are unreadable or corrupt (reported to the loader). */
+  private decode(c: number): { timestamps: Float64Array; values: Float64Array } | undefined {
+    const bytes = this.chunkBytes(c);
+    if (bytes === undefined) return undefined;
     this.decodes++;
-    return decodeChunk(chunk.bytes);
+    try {
+      return decodeChunk(bytes);
+    } catch (e) {
+      this.reportCorrupt(c, e);
+      return undefined;
+    }
+  }
+
+  private reportCorrupt(c: number, e: unknown): void {
+    if (!(e instanceof CorruptChunkError) || this.loader === undefined) throw e;
+    this.loader.corrupt(this.chunks.file[c], this.chunks.offset[c], this.chunks.byteLength[c], e);
   }
 
   private duplicate(stored: number, timestampMs: number, value: number): AppendResult {
@@ -358,31 +599,31 @@ export class Series {
 
   /** Value of the sealed entry at exactly `timestampMs`, if any (decodes at most one chunk). */
   private sealedValueAt(timestampMs: number): number | undefined {
-    let lo = 0;
-    let hi = this.chunks.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.chunks[mid].lastTs < timestampMs) lo = mid + 1;
-      else hi = mid;
-    }
-    const chunk = this.chunks[lo];
-    if (chunk === undefined || chunk.firstTs > timestampMs) return undefined;
-    const { timestamps, values } = this.decode(chunk);
-    const at = lowerBound(timestamps, timestampMs, 0, chunk.count);
-    return at < chunk.count && timestamps[at] === timestampMs ? values[at] : undefined;
+    const t = this.chunks;
+    const c = t.firstEndingAtOrAfter(timestampMs);
+    if (c >= t.length || t.firstTs[c] > timestampMs) return undefined;
+    const decoded = this.decode(c);
+    if (decoded === undefined) return undefined;
+    const at = lowerBound(decoded.timestamps, timestampMs, 0, t.count[c]);
+    return at < t.count[c] && decoded.timestamps[at] === timestampMs ? decoded.values[at] : undefined;
+  }
+
+  private ensureHeadCapacity(needed: number): void {
+    if (needed <= this.headTs.length) return;
+    let capacity = this.headTs.length;
+    while (capacity < needed) capacity *= 2;
+    capacity = Math.min(this.chunkSize, capacity);
+    const ts = new Float64Array(capacity);
+    const vs = new Float64Array(capacity);
+    ts.set(this.headTs.subarray(0, this.headCount));
+    vs.set(this.headValues.subarray(0, this.headCount));
+    this.headTs = ts;
+    this.headValues = vs;
   }
 
   private insertHead(at: number, timestampMs: number, value: number): void {
     const n = this.headCount;
-    if (n === this.headTs.length) {
-      const capacity = Math.min(this.chunkSize, this.headTs.length * 2);
-      const ts = new Float64Array(capacity);
-      const vs = new Float64Array(capacity);
-      ts.set(this.headTs.subarray(0, n));
-      vs.set(this.headValues.subarray(0, n));
-      this.headTs = ts;
-      this.headValues = vs;
-    }
+    if (n === this.headTs.length) this.ensureHeadCapacity(n + 1);
     if (at < n) {
       this.headTs.copyWithin(at + 1, at, n);
       this.headValues.copyWithin(at + 1, at, n);
