@@ -77,6 +77,8 @@ export class BitWriter {
 export class BitReader {
   private pos: number;
   private readonly end: number;
+  /** Big-endian view of all of `bytes`, for the decoder's word-at-a-time unpacking (unpack.ts). */
+  readonly view: DataView;
 
   /** Reads `bytes[byteOffset .. byteOffset + byteLength)`. */
   constructor(
@@ -87,6 +89,13 @@ export class BitReader {
   ) {
     this.pos = byteOffset * 8;
     this.end = (byteOffset + byteLength) * 8;
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+  }
+
+  /** Moves past `bits` bits that the caller has read by other means; fails past the end. */
+  skip(bits: number): void {
+    if (this.pos + bits > this.end) this.fail(`${bits} bits needed, ${this.end - this.pos} left`);
+    this.pos += bits;
   }
 
   get bitOffset(): number {

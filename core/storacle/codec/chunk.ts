@@ -5,7 +5,7 @@
 import { BitReader } from './bits.js';
 import { crc32 } from './crc32.js';
 import { CorruptChunkError } from './errors.js';
-import { decodeTimestamps, decodeValues, encodeTimestamps, encodeValues } from './streams.js';
+import { decodeTimestampsInto, decodeValuesInto, encodeTimestamps, encodeValues } from './streams.js';
 
 export const CHUNK_MAGIC = 0x43534c47; // "GLSC" read as little-endian u32
 export const CHUNK_VERSION = 1;
@@ -57,7 +57,19 @@ function maxRecordsFor(bits: number): number {
   return 2 + Math.ceil(bits / 13) * 1024;
 }
 
-export function decodeChunk(bytes: Uint8Array): DecodedChunk {
+/** Header fields of a chunk whose CRC and framing have been checked. */
+interface CheckedHeader {
+  view: DataView;
+  tsCodec: number;
+  valCodec: number;
+  exponent: number;
+  count: number;
+  tsLen: number;
+  valLen: number;
+}
+
+/** CRC first (so random damage fails there), then magic, version and stream framing. */
+function checkHeader(bytes: Uint8Array): CheckedHeader {
   const len = bytes.length;
   if (len < HEADER_BYTES + CRC_BYTES) {
     corrupt(`truncated: ${len} bytes, header and CRC need ${HEADER_BYTES + CRC_BYTES}`);
@@ -72,10 +84,7 @@ export function decodeChunk(bytes: Uint8Array): DecodedChunk {
     );
   }
   if (view.getUint32(0, true) !== CHUNK_MAGIC) corrupt('bad magic at byte 0');
-  if (bytes[4] !== CHUNK_VERSION) corrupt(`unsupported version ${bytes[4]} at byte 4`);
-  const tsCodec = bytes[5];
-  const valCodec = bytes[6];
-  const exponent = bytes[7];
+  if (bytes[4] !== CHUNK_VERSION) corrupt(`unsupported version ${bytes[4]} at byte 4 (this decoder reads version ${CHUNK_VERSION})`);
   const count = view.getUint32(8, true);
   const tsLen = view.getUint32(28, true);
   const valLen = view.getUint32(32, true);
@@ -86,18 +95,60 @@ export function decodeChunk(bytes: Uint8Array): DecodedChunk {
   if (count > maxRecordsFor(tsLen * 8) || count > maxRecordsFor(valLen * 8)) {
     corrupt(`record count ${count} at byte 8 cannot fit in streams of ${tsLen} and ${valLen} bytes`);
   }
-  const tr = new BitReader(bytes, 'timestamp stream', HEADER_BYTES, tsLen);
-  const timestamps = decodeTimestamps(tr, tsCodec, count);
+  return { view, tsCodec: bytes[5], valCodec: bytes[6], exponent: bytes[7], count, tsLen, valLen };
+}
+
+/** Record count of a chunk, read from its header after the same checks as decoding (CRC first). */
+export function chunkRecordCount(bytes: Uint8Array): number {
+  return checkHeader(bytes).count;
+}
+
+/**
+ * Decodes a chunk straight into `timestamps[offset ..]` and `values[offset ..]` and returns
+ * its record count, so a caller can decode many chunks into one preallocated pair of
+ * arrays without copying. Throws a RangeError (before writing anything) if the arrays
+ * are too short, CorruptChunkError if the bytes are not a valid chunk; after a
+ * CorruptChunkError the target range may hold partly decoded data.
+ */
+export function decodeChunkInto(bytes: Uint8Array, timestamps: Float64Array, values: Float64Array, offset: number): number {
+  if (!(Number.isInteger(offset) && offset >= 0)) throw new RangeError(`decodeChunkInto: bad offset ${offset}`);
+  const h = checkHeader(bytes);
+  const count = h.count;
+  if (offset + count > timestamps.length || offset + count > values.length) {
+    throw new RangeError(
+      `decodeChunkInto: ${count} records at offset ${offset} do not fit arrays of ${timestamps.length} and ${values.length}`,
+    );
+  }
+  decodeStreams(bytes, h, timestamps, values, offset);
+  return count;
+}
+
+function decodeStreams(bytes: Uint8Array, h: CheckedHeader, timestamps: Float64Array, values: Float64Array, offset: number): void {
+  const count = h.count;
+  const tr = new BitReader(bytes, 'timestamp stream', HEADER_BYTES, h.tsLen);
+  decodeTimestampsInto(tr, h.tsCodec, count, timestamps, offset);
   if (tr.remaining >= 8) tr.fail(`${tr.remaining} unread bits`);
-  const vr = new BitReader(bytes, 'value stream', HEADER_BYTES + tsLen, valLen);
-  const values = decodeValues(vr, valCodec, exponent, count);
+  const vr = new BitReader(bytes, 'value stream', HEADER_BYTES + h.tsLen, h.valLen);
+  decodeValuesInto(vr, h.valCodec, h.exponent, count, values, offset);
   if (vr.remaining >= 8) vr.fail(`${vr.remaining} unread bits`);
   if (count > 0) {
-    const first = new Float64Array([view.getFloat64(12, true), view.getFloat64(20, true)]);
-    const got = new Float64Array([timestamps[0], timestamps[count - 1]]);
-    const a = new BigInt64Array(first.buffer);
-    const b = new BigInt64Array(got.buffer);
-    if (a[0] !== b[0] || a[1] !== b[1]) corrupt('first/last timestamp in the header (bytes 12..27) differ from the stream');
+    // Compare raw bits (a NaN timestamp is legal in the XOR escape and never equals itself).
+    const words = new Uint32Array(timestamps.buffer, timestamps.byteOffset + offset * 8, count * 2);
+    const v = h.view;
+    const last = 2 * (count - 1);
+    if (
+      words[0] !== v.getUint32(12, true) || words[1] !== v.getUint32(16, true) ||
+      words[last] !== v.getUint32(20, true) || words[last + 1] !== v.getUint32(24, true)
+    ) {
+      corrupt('first/last timestamp in the header (bytes 12..27) differ from the stream');
+    }
   }
+}
+
+export function decodeChunk(bytes: Uint8Array): DecodedChunk {
+  const h = checkHeader(bytes);
+  const timestamps = new Float64Array(h.count);
+  const values = new Float64Array(h.count);
+  decodeStreams(bytes, h, timestamps, values, 0);
   return { timestamps, values };
 }

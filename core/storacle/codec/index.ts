@@ -1,5 +1,13 @@
 export { CorruptChunkError } from './errors.js';
 export { BitReader, BitWriter, bitWidth } from './bits.js';
 export { crc32 } from './crc32.js';
-export { CHUNK_MAGIC, CHUNK_VERSION, MAX_CHUNK_RECORDS, decodeChunk, encodeChunk } from './chunk.js';
+export {
+  CHUNK_MAGIC,
+  CHUNK_VERSION,
+  MAX_CHUNK_RECORDS,
+  chunkRecordCount,
+  decodeChunk,
+  decodeChunkInto,
+  encodeChunk,
+} from './chunk.js';
 export type { DecodedChunk } from './chunk.js';

@@ -6,6 +6,7 @@
  * regular clock, a constant value) costs 13 + width(min) bits for 1024 records.
  */
 import { BitReader, BitWriter, bitWidth } from './bits.js';
+import { unpackDeltas, unpackFields } from './unpack.js';
 
 export const INT_LIMIT = 2 ** 50;
 const BLOCK = 1024;
@@ -73,37 +74,147 @@ export function writeIntSeries(ints: Float64Array, order: 1 | 2, w: BitWriter): 
   }
 }
 
-export function readIntSeries(r: BitReader, count: number, order: 1 | 2): Float64Array {
-  const out = new Float64Array(count);
-  if (count === 0) return out;
-  out[0] = readSigned(r);
-  if (count === 1) return out;
-  let prev = out[0];
+/** Residuals of one block, unpacked before the prefix sum (the decoder runs on one thread). */
+const residualScratch = new Float64Array(BLOCK);
+
+function checkRange(r: BitReader, v: number): void {
+  if (!(v < INT_LIMIT && v > -INT_LIMIT)) r.fail(`decoded integer ${v} out of range`);
+}
+
+/**
+ * Reads `count` integers written by writeIntSeries and stores each divided by `divisor`
+ * (1, or the 10^e of decimal values) into `out[offset .. offset + count)`.
+ * Per block: a constant residual (width 0, a regular clock) is filled arithmetically;
+ * narrow delta blocks are unpacked, summed and scaled in one loop (unpack.ts); anything
+ * else is unpacked first, then summed. Every integer is kept within ±2^50, so the sums are
+ * exact whatever the input: either a bound computed per block proves it, or each value is
+ * checked.
+ */
+export function readIntSeriesInto(
+  r: BitReader,
+  count: number,
+  order: 1 | 2,
+  out: Float64Array,
+  offset: number,
+  divisor: number,
+): void {
+  if (count === 0) return;
+  let prev = readSigned(r);
+  checkRange(r, prev);
+  out[offset] = prev / divisor;
+  if (count === 1) return;
   let delta = 0;
   let i = 1;
   if (order === 2) {
     delta = readSigned(r);
     prev += delta;
-    out[1] = prev;
+    checkRange(r, prev);
+    out[offset + 1] = prev / divisor;
     i = 2;
   }
+  const res = residualScratch;
   while (i < count) {
     const min = readSigned(r);
     const width = r.readBits(6);
     if (width > 53) r.fail(`block width ${width} > 53`);
-    const end = Math.min(count, i + BLOCK);
-    for (; i < end; i++) {
-      const res = min + (width <= 32 ? r.readBits(width) : r.readWide(width));
-      if (order === 1) prev += res;
-      else {
-        delta += res;
-        prev += delta;
-      }
-      if (!(Math.abs(prev) < INT_LIMIT)) r.fail(`decoded integer ${prev} out of range`);
-      out[i] = prev;
+    const n = Math.min(BLOCK, count - i);
+    const base = offset + i;
+    i += n;
+    if (width === 0 && (order === 1 || min === 0)) {
+      // Arithmetic progression: the values lie between prev and the last one, so checking
+      // that one bounds them all, and prev + k·step is then exact.
+      const step = order === 1 ? min : delta;
+      const last = prev + n * step;
+      checkRange(r, last);
+      fillProgression(out, base, n, prev, step, divisor);
+      prev = last;
+      continue;
     }
+    // Largest step of this block; if even n such steps (n² for delta-of-delta) cannot
+    // leave ±2^50, the per-value range check is skipped (it halves the loop's speed).
+    const step = Math.abs(min) + 2 ** width;
+    if (order === 1 && width <= 25 && Math.abs(prev) + n * step < INT_LIMIT) {
+      const from = r.bitOffset;
+      r.skip(width * n); // bounds check for the whole block before the unchecked unpacking
+      prev = unpackDeltas(r.view, from, width, n, min, prev, out, base, divisor);
+      continue;
+    }
+    if (width === 0) {
+      res.fill(0, 0, n);
+    } else if (width <= 32) {
+      const from = r.bitOffset;
+      r.skip(width * n);
+      unpackFields(r.view, from, width, n, res);
+    } else {
+      for (let k = 0; k < n; k++) res[k] = r.readWide(width);
+    }
+    const before = prev;
+    if (order === 1) {
+      prev = Math.abs(prev) + n * step < INT_LIMIT ? prefixSum(res, n, min, prev, out, base) : prefixSumChecked(res, n, min, prev, out, base);
+    } else {
+      const safe = Math.abs(prev) + n * Math.abs(delta) + n * n * step < INT_LIMIT;
+      prev = safe ? prefixSum2(res, n, min, delta, prev, out, base) : prefixSum2Checked(res, n, min, delta, prev, out, base);
+    }
+    if (Number.isNaN(prev)) r.fail('decoded integer out of range');
+    if (order === 2) delta = prev - (n >= 2 ? out[base + n - 2] : before);
+    if (divisor !== 1) for (let k = base; k < base + n; k++) out[k] = out[k] / divisor;
   }
-  return out;
+}
+
+/** out[base + k] = (prev + (k + 1)·step) / divisor; division by 1 is skipped (it is exact). */
+function fillProgression(out: Float64Array, base: number, n: number, prev: number, step: number, divisor: number): void {
+  if (divisor === 1) {
+    for (let k = 0; k < n; k++) out[base + k] = prev + (k + 1) * step;
+  } else {
+    for (let k = 0; k < n; k++) out[base + k] = (prev + (k + 1) * step) / divisor;
+  }
+}
+
+/** out[base + k] = prev + Σ_{j<=k} (min + res[j]); returns the last one. */
+function prefixSum(res: Float64Array, n: number, min: number, prev: number, out: Float64Array, base: number): number {
+  for (let k = 0; k < n; k++) {
+    prev += min + res[k];
+    out[base + k] = prev;
+  }
+  return prev;
+}
+
+/** prefixSum, returning NaN as soon as a value leaves ±2^50 (the caller then fails). */
+function prefixSumChecked(res: Float64Array, n: number, min: number, prev: number, out: Float64Array, base: number): number {
+  for (let k = 0; k < n; k++) {
+    prev += min + res[k];
+    if (!(prev < INT_LIMIT && prev > -INT_LIMIT)) return Number.NaN;
+    out[base + k] = prev;
+  }
+  return prev;
+}
+
+/** Delta-of-delta: delta += min + res[k]; out[base + k] = prev += delta. */
+function prefixSum2(res: Float64Array, n: number, min: number, delta: number, prev: number, out: Float64Array, base: number): number {
+  for (let k = 0; k < n; k++) {
+    delta += min + res[k];
+    prev += delta;
+    out[base + k] = prev;
+  }
+  return prev;
+}
+
+function prefixSum2Checked(
+  res: Float64Array,
+  n: number,
+  min: number,
+  delta: number,
+  prev: number,
+  out: Float64Array,
+  base: number,
+): number {
+  for (let k = 0; k < n; k++) {
+    delta += min + res[k];
+    prev += delta;
+    if (!(prev < INT_LIMIT && prev > -INT_LIMIT)) return Number.NaN;
+    out[base + k] = prev;
+  }
+  return prev;
 }
 
 function signedBits(v: number): number {

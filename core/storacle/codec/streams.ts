@@ -10,8 +10,8 @@
  * exceptions with their raw 64 bits, if they are few; otherwise the XOR codec takes the chunk.
  */
 import { BitReader, BitWriter, bitWidth } from './bits.js';
-import { INT_LIMIT, bestOrder, readIntSeries, writeIntSeries } from './intseries.js';
-import { readXor, writeXor } from './xor.js';
+import { INT_LIMIT, bestOrder, readIntSeriesInto, writeIntSeries } from './intseries.js';
+import { readXorInto, writeXor } from './xor.js';
 
 export const TS_XOR = 0;
 export const TS_DELTA = 1;
@@ -48,11 +48,12 @@ export function encodeTimestamps(ts: Float64Array): Stream {
   return { codec: order === 1 ? TS_DELTA : TS_DOD, exponent: 0, bytes: w.finish() };
 }
 
-export function decodeTimestamps(r: BitReader, codec: number, count: number): Float64Array {
-  if (codec === TS_XOR) return readXor(r, count);
-  if (codec === TS_DELTA) return readIntSeries(r, count, 1);
-  if (codec === TS_DOD) return readIntSeries(r, count, 2);
-  return r.fail(`unknown timestamp codec ${codec}`);
+/** Decodes a timestamp stream into `out[offset .. offset + count)`. */
+export function decodeTimestampsInto(r: BitReader, codec: number, count: number, out: Float64Array, offset: number): void {
+  if (codec === TS_XOR) readXorInto(r, count, out, offset);
+  else if (codec === TS_DELTA) readIntSeriesInto(r, count, 1, out, offset, 1);
+  else if (codec === TS_DOD) readIntSeriesInto(r, count, 2, out, offset, 1);
+  else r.fail(`unknown timestamp codec ${codec}`);
 }
 
 /** Whether v is a candidate for decimal scaling at all (finite, normal or zero, not -0). */
@@ -124,8 +125,19 @@ export function encodeValues(values: Float64Array): Stream {
   return { codec: order === 1 ? VAL_DEC_DELTA : VAL_DEC_DOD, exponent: e, bytes: w.finish() };
 }
 
-export function decodeValues(r: BitReader, codec: number, exponent: number, count: number): Float64Array {
-  if (codec === VAL_XOR) return readXor(r, count);
+/** Decodes a value stream into `out[offset .. offset + count)`. */
+export function decodeValuesInto(
+  r: BitReader,
+  codec: number,
+  exponent: number,
+  count: number,
+  out: Float64Array,
+  offset: number,
+): void {
+  if (codec === VAL_XOR) {
+    readXorInto(r, count, out, offset);
+    return;
+  }
   if (codec !== VAL_DEC_DELTA && codec !== VAL_DEC_DOD) r.fail(`unknown value codec ${codec}`);
   if (exponent > MAX_EXPONENT) r.fail(`decimal exponent ${exponent} > ${MAX_EXPONENT}`);
   const nExc = r.readBits(32);
@@ -141,13 +153,13 @@ export function decodeValues(r: BitReader, codec: number, exponent: number, coun
     excHi[k] = r.readBits(32);
     excLo[k] = r.readBits(32);
   }
-  const out = readIntSeries(r, count, codec === VAL_DEC_DELTA ? 1 : 2);
-  const p = POW10[exponent];
-  for (let i = 0; i < count; i++) out[i] = out[i] / p;
-  const words = new Uint32Array(out.buffer);
-  for (let k = 0; k < nExc; k++) {
-    words[2 * excIdx[k]] = excLo[k];
-    words[2 * excIdx[k] + 1] = excHi[k];
+  // n / 10^e is exactly the expression the encoder checked.
+  readIntSeriesInto(r, count, codec === VAL_DEC_DELTA ? 1 : 2, out, offset, POW10[exponent]);
+  if (nExc > 0) {
+    const words = new Uint32Array(out.buffer, out.byteOffset + offset * 8, count * 2);
+    for (let k = 0; k < nExc; k++) {
+      words[2 * excIdx[k]] = excLo[k];
+      words[2 * excIdx[k] + 1] = excHi[k];
+    }
   }
-  return out;
 }

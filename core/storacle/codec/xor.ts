@@ -72,10 +72,11 @@ function writeMeaningful(w: BitWriter, hi: number, lo: number, shift: number, le
   }
 }
 
-export function readXor(r: BitReader, count: number): Float64Array {
-  const out = new Float64Array(count);
-  if (count === 0) return out;
-  const words = new Uint32Array(out.buffer);
+/** Reads `count` values written by writeXor into `out[offset .. offset + count)`. */
+export function readXorInto(r: BitReader, count: number, out: Float64Array, offset: number): void {
+  if (count === 0) return;
+  // Written as 32-bit words so NaN payloads pass through no floating-point register.
+  const words = new Uint32Array(out.buffer, out.byteOffset + offset * 8, count * 2);
   let hi = r.readBits(32);
   let lo = r.readBits(32);
   words[0] = lo;
@@ -121,5 +122,4 @@ export function readXor(r: BitReader, count: number): Float64Array {
     words[2 * i] = lo;
     words[2 * i + 1] = hi;
   }
-  return out;
 }
