@@ -68,8 +68,8 @@ describe('RemoteTier with a DirectoryTarget', () => {
     expect(first.copied.sort()).toEqual([old.relativePath, middle.relativePath, young.relativePath].sort());
     expect(first.released.sort()).toEqual([old.relativePath, middle.relativePath].sort());
     expect(first.keptLocal).toEqual([young.relativePath]);
-    expect(await readFile(join(remoteDir, old.relativePath))).toEqual(oldBytes);
-    expect(await readFile(join(remoteDir, young.relativePath))).toEqual(youngBytes);
+    expect((await readFile(join(remoteDir, old.relativePath))).equals(oldBytes)).toBe(true);
+    expect((await readFile(join(remoteDir, young.relativePath))).equals(youngBytes)).toBe(true);
     expect(await exists(old.absolutePath)).toBe(false);
     expect(await exists(young.absolutePath)).toBe(true);
     expect(await exists(join(remoteDir, old.relativePath) + '.part')).toBe(false);
@@ -86,7 +86,7 @@ describe('RemoteTier with a DirectoryTarget', () => {
     expect(third.copied).toEqual([]);
     expect(third.released).toEqual([young.relativePath]);
     expect(await exists(young.absolutePath)).toBe(false);
-    expect(await readFile(join(remoteDir, young.relativePath))).toEqual(youngBytes);
+    expect((await readFile(join(remoteDir, young.relativePath))).equals(youngBytes)).toBe(true);
   });
 
   it('detects corrupted, truncated and missing remote copies', async () => {
@@ -115,7 +115,7 @@ describe('RemoteTier with a DirectoryTarget', () => {
     const tier = new RemoteTier({ source, target, journalPath });
     const run = await tier.runOnce();
     expect(run.copied).toEqual([file.relativePath]);
-    expect(await readFile(copy)).toEqual(await readFile(file.absolutePath));
+    expect((await readFile(copy)).equals(await readFile(file.absolutePath))).toBe(true);
   });
 
   it('overwrites a .part left by a crash and recognises a copy renamed before the crash', async () => {
