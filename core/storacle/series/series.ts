@@ -123,6 +123,12 @@ export class Series {
   private sealedCount = 0;
   private sealedBytes = 0;
   private decodes = 0;
+  /**
+   * Newest timestamp ever sealed. It never goes back, not even when chunks are removed
+   * (released files): an entry at or before it cannot enter the head again, so a chunk never
+   * lands in a period whose file was already handed over.
+   */
+  private sealedThrough = Number.NEGATIVE_INFINITY;
 
   constructor(options: SeriesOptions = {}) {
     const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
@@ -172,10 +178,15 @@ export class Series {
     return this.sealedBytes + this.headCount * BYTES_PER_HEAD_ENTRY;
   }
 
-  /** Last sealed timestamp, or -Infinity while nothing is sealed. */
+  /** Newest sealed timestamp (also of removed chunks), or -Infinity while nothing was sealed. */
   get sealedLastTs(): number {
-    const n = this.chunks.length;
-    return n === 0 ? Number.NEGATIVE_INFINITY : this.chunks.lastTs[n - 1];
+    return this.sealedThrough;
+  }
+
+  /** Raises the sealed floor (recovery: what a snapshot says was sealed, even if its files are gone). */
+  raiseSealedFloor(timestampMs: number): void {
+    if (this.headCount > 0 && timestampMs >= this.headTs[0]) throw new RangeError('the floor would cover head entries');
+    if (timestampMs > this.sealedThrough) this.sealedThrough = timestampMs;
   }
 
   /** Oldest stored timestamp, or undefined if empty. */
@@ -248,7 +259,7 @@ export class Series {
       }
       prev = t;
     }
-    const newest = this.lastTimestamp ?? Number.NEGATIVE_INFINITY;
+    const newest = Math.max(this.lastTimestamp ?? Number.NEGATIVE_INFINITY, this.sealedThrough);
     if (strictly && timestamps[0] > newest) {
       this.appendNewer(timestamps, values, arrivalMs);
       if (onAppended !== undefined) for (let i = 0; i < len; i++) onAppended(timestamps[i], values[i]);
@@ -331,6 +342,7 @@ export class Series {
     );
     this.sealedCount += n;
     this.sealedBytes += bytes.byteLength;
+    this.sealedThrough = ts[n - 1];
     this.headCount = 0;
   }
 
@@ -358,10 +370,17 @@ export class Series {
     return this.chunks.resident[i] ?? this.loader?.load(this.chunks.file[i], this.chunks.offset[i], this.chunks.byteLength[i]);
   }
 
-  /** Records where chunk i was written. */
-  setChunkLocation(i: number, file: number, offset: number): void {
-    this.chunks.file[i] = file;
-    this.chunks.offset[i] = offset;
+  /**
+   * Records where the chunk starting at `firstTs` was written (found by time, since chunks
+   * before it may have been removed while it was being written). False if it is not there.
+   */
+  locateChunk(firstTs: number, file: number, offset: number): boolean {
+    const t = this.chunks;
+    const i = t.firstEndingAtOrAfter(firstTs);
+    if (i >= t.length || t.firstTs[i] !== firstTs) return false;
+    t.file[i] = file;
+    t.offset[i] = offset;
+    return true;
   }
 
   /**
@@ -374,6 +393,7 @@ export class Series {
       throw new RangeError(`chunk [${meta.firstTs}, ${meta.lastTs}] does not follow the last sealed timestamp ${this.sealedLastTs}`);
     }
     this.chunks.push(meta, undefined, file, offset);
+    this.sealedThrough = meta.lastTs;
     this.sealedCount += meta.count;
     this.sealedBytes += meta.byteLength;
   }

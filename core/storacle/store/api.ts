@@ -62,6 +62,14 @@ export interface StoracleOptions {
   retention?: RetentionOptions;
   /** Called for every corrupted chunk or log record found (also kept in `corruptions`). */
   onCorruption?: (report: CorruptionReport) => void;
+  /** A checkpoint runs this often (default 60,000 ms; 0: only on checkpoint() and close()). */
+  checkpointIntervalMs?: number;
+  /** ...and after this many entries were logged since the last one (default 5,000,000; 0: never). */
+  checkpointEntries?: number;
+  /** Entry-time span of one segment file per data point (default 7 days). */
+  segmentPeriodMs?: number;
+  /** Sealed chunks per data point whose bytes stay in RAM once written to disk (default 2). */
+  residentChunksPerSeries?: number;
 }
 
 /** A damaged piece of a file that was skipped; everything else stays readable. */

@@ -1,13 +1,56 @@
 /**
- * The disk tier of a Storacle with a dataDir (being built: this skeleton refuses to open).
+ * The disk tier of a Storacle with a dataDir:
+ *
+ *   <dataDir>/wal/            write-ahead log (core/storacle/wal): every entry and catalogue change
+ *   <dataDir>/chunks/<id>/    segment files of sealed chunks (core/storacle/segments)
+ *   <dataDir>/snapshot.bin    catalogue + statistics + "sealed through" per data point (./snapshot.ts)
+ *   <dataDir>/topology/       topology files (./topology-store.ts)
+ *
+ * Checkpoint (periodic, after many entries, on checkpoint() and close()), in ONE synchronous
+ * turn: rotate the log (marker), seal every head, take the new chunks, the statistics and the
+ * catalogue. Then: append the chunks to their period files and fdatasync them (fsync new
+ * folders), write the snapshot atomically — the commit point — and trim the log before the
+ * marker; then apply retention.
+ *
+ * Recovery: load the snapshot; scan the segment files (header CRCs; torn tails truncated);
+ * frames newer than a data point's "sealed through" belong to a checkpoint that never
+ * committed and are cut off (their entries are still in the log); then replay the log, skipping
+ * entries at or before "sealed through" (already in the chunks and in the statistics snapshot,
+ * taken in the same turn as the seal). So a crash between writing chunks and trimming the log
+ * neither duplicates an entry nor counts it twice.
  */
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { OnlineStatistics } from '../statistics/index.js';
 import type { ChunkLoader } from '../series/index.js';
-import type { OnlineStatistics } from '../statistics/index.js';
+import { WriteAheadLog } from '../wal/index.js';
+import {
+  FRAME_HEADER_BYTES,
+  CHUNKS_DIR,
+  SegmentStore,
+  parseSegmentName,
+  parseSeriesDirectory,
+  periodStart,
+  scanSegmentFile,
+} from '../segments/index.js';
+import type { FrameToWrite, SegmentFileState } from '../segments/index.js';
 import { StoreError } from './api.js';
 import type { CorruptionReport, SealedFile, StoracleOptions } from './api.js';
-import type { Catalogue, CatalogueEntry } from './catalogue.js';
+import { writeFileAtomic } from './atomic-file.js';
+import { Catalogue } from './catalogue.js';
+import type { CatalogueEntry } from './catalogue.js';
 import type { DataPointState } from './data-point-state.js';
+import { decodeMetaRecord, encodeMetaRecord } from './meta-record.js';
 import type { MetaRecord } from './meta-record.js';
+import { selectForRetention } from './retention.js';
+import { SNAPSHOT_FILE, encodeSnapshot, readSnapshot } from './snapshot.js';
+import type { SnapshotPoint } from './snapshot.js';
+
+const DAY_MS = 86_400_000;
+const DEFAULT_PERIOD_MS = 7 * DAY_MS;
+const DEFAULT_CHECKPOINT_INTERVAL_MS = 60_000;
+const DEFAULT_CHECKPOINT_ENTRIES = 5_000_000;
+const DEFAULT_RESIDENT_CHUNKS = 2;
 
 /** What the disk tier needs from the store it serves. */
 export interface DiskTierHost {
@@ -17,38 +60,438 @@ export interface DiskTierHost {
   createState(entry: CatalogueEntry, restored: OnlineStatistics | undefined, loader: ChunkLoader | undefined): DataPointState;
 }
 
+function base64(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+}
+
+function ioError(what: string, e: unknown): StoreError {
+  if (e instanceof StoreError) return e;
+  return new StoreError('IoError', `${what}: ${(e as Error).message}`);
+}
+
 export class DiskTier {
-  private constructor() {}
+  private wal!: WriteAheadLog;
+  private readonly segments: SegmentStore;
+  private readonly periodMs: number;
+  private readonly residentChunks: number;
+  private readonly checkpointEntries: number;
+  /** Checkpoints, releases and retention run one at a time, in call order. */
+  private exclusive: Promise<void> = Promise.resolve();
+  private timer: NodeJS.Timeout | undefined;
+  private entriesSinceCheckpoint = 0;
+  private checkpointScheduled = false;
+  private backgroundError: unknown;
+  /** The last group promise handed out by the log and its 'appended' mapping (one per group, not per entry). */
+  private lastGroup: Promise<void> | undefined;
+  private lastAck: Promise<'appended'> | undefined;
+  /** Chunks found corrupt by a query, dropped from their series after it. */
+  private readonly corruptChunks: Array<{ name: string; file: number; offset: number }> = [];
 
-  static async open(dataDir: string, _options: StoracleOptions, _host: DiskTierHost): Promise<DiskTier> {
-    throw new StoreError('Unavailable', `the disk tier is not built yet (dataDir ${dataDir})`);
+  private constructor(
+    private readonly dataDir: string,
+    private readonly options: StoracleOptions,
+    private readonly host: DiskTierHost,
+  ) {
+    this.segments = new SegmentStore(dataDir);
+    this.periodMs = options.segmentPeriodMs ?? DEFAULT_PERIOD_MS;
+    this.residentChunks = options.residentChunksPerSeries ?? DEFAULT_RESIDENT_CHUNKS;
+    this.checkpointEntries = options.checkpointEntries ?? DEFAULT_CHECKPOINT_ENTRIES;
+    if (!(this.periodMs > 0) || !Number.isFinite(this.periodMs)) throw new StoreError('InvalidArgument', `segmentPeriodMs must be positive, got ${this.periodMs}`);
+    if (!Number.isInteger(this.residentChunks) || this.residentChunks < 0) {
+      throw new StoreError('InvalidArgument', `residentChunksPerSeries must be a non-negative integer, got ${this.residentChunks}`);
+    }
   }
 
-  loaderFor(_entry: CatalogueEntry): ChunkLoader | undefined {
-    return undefined;
+  /** Recovers the folder's content into the host's catalogue and series, and opens the log. */
+  static async open(dataDir: string, options: StoracleOptions, host: DiskTierHost): Promise<DiskTier> {
+    const tier = new DiskTier(dataDir, options, host);
+    try {
+      await fs.mkdir(dataDir, { recursive: true });
+      await tier.segments.init();
+      const sealedThrough = await tier.loadSnapshot();
+      await tier.loadSegments(sealedThrough);
+      await tier.openLog(sealedThrough);
+    } catch (e) {
+      tier.segments.close();
+      throw ioError(`opening the store in ${dataDir}`, e);
+    }
+    const interval = options.checkpointIntervalMs ?? DEFAULT_CHECKPOINT_INTERVAL_MS;
+    if (interval > 0) {
+      tier.timer = setInterval(() => tier.backgroundCheckpoint(), interval);
+      tier.timer.unref();
+    }
+    return tier;
   }
 
-  logEntry(_seriesId: number, _timestampMs: number, _value: number, _arrivalMs: number): Promise<void> {
-    return Promise.resolve();
+  // ---- Recovery ----
+
+  /** Loads catalogue and statistics; returns "sealed through" per series id. */
+  private async loadSnapshot(): Promise<Map<number, number>> {
+    const sealedThrough = new Map<number, number>();
+    const file = path.join(this.dataDir, SNAPSHOT_FILE);
+    let snapshot;
+    try {
+      snapshot = await readSnapshot(file);
+    } catch (e) {
+      // Refusing to open is safer than going on without it: recovery would take every segment
+      // frame for an uncommitted one and cut it off.
+      this.host.report({ file, offset: 0, reason: `unreadable snapshot: ${(e as Error).message}` });
+      throw new StoreError('Internal', `the snapshot ${file} is damaged (${(e as Error).message}); the store will not open without it`);
+    }
+    if (snapshot === undefined) return sealedThrough;
+    for (const point of snapshot.points) {
+      const entry = this.host.catalogue.add(point.record);
+      let restored: OnlineStatistics | undefined;
+      try {
+        restored = OnlineStatistics.deserialize(new Uint8Array(Buffer.from(point.statistics, 'base64')));
+      } catch (e) {
+        this.host.report({ file, offset: 0, reason: `statistics of ${entry.name} unreadable (${(e as Error).message}); restarted empty`, dataPoint: entry.name });
+      }
+      this.host.createState(entry, restored, this.loaderFor(entry));
+      if (point.sealedThrough !== null) sealedThrough.set(entry.id, point.sealedThrough);
+    }
+    return sealedThrough;
   }
 
-  logMeta(_record: MetaRecord): void {}
+  /** Scans the segment files into the series' chunk indexes. */
+  private async loadSegments(sealedThrough: ReadonlyMap<number, number>): Promise<void> {
+    const chunksDir = path.join(this.dataDir, CHUNKS_DIR);
+    for (const dirName of await fs.readdir(chunksDir)) {
+      const seriesId = parseSeriesDirectory(dirName);
+      if (seriesId === undefined) continue;
+      const dir = path.join(chunksDir, dirName);
+      const entry = this.host.catalogue.getById(seriesId);
+      const through = sealedThrough.get(seriesId) ?? Number.NEGATIVE_INFINITY;
+      const periods = (await fs.readdir(dir))
+        .map((n) => parseSegmentName(n))
+        .filter((p): p is number => p !== undefined)
+        .sort((a, b) => a - b);
+      const state = entry === undefined ? undefined : this.host.points.get(entry.name);
+      let orphaned = state === undefined; // a data point the snapshot does not know: its chunks were never committed
+      for (const period of periods) {
+        const file = this.segments.register(seriesId, period);
+        if (orphaned) {
+          await this.segments.remove(file);
+          continue;
+        }
+        const scan = await scanSegmentFile(file.absolutePath);
+        for (const d of scan.damage) {
+          this.host.report({ file: file.absolutePath, offset: d.offset, length: d.length, reason: d.reason, dataPoint: entry?.name });
+        }
+        file.size = scan.size;
+        let keepBytes = scan.size;
+        for (const frame of scan.frames) {
+          if (frame.meta.lastTs > through) {
+            keepBytes = frame.frameOffset;
+            orphaned = true;
+            break;
+          }
+          try {
+            (state as DataPointState).series.attachChunk(frame.meta, file.fileNo, frame.chunkOffset);
+            this.segments.noteFrame(file, frame.meta);
+          } catch (e) {
+            this.host.report({
+              file: file.absolutePath,
+              offset: frame.frameOffset,
+              length: FRAME_HEADER_BYTES + frame.meta.byteLength,
+              reason: `frame out of time order (${(e as Error).message}); skipped`,
+              dataPoint: entry?.name,
+            });
+          }
+        }
+        if (keepBytes < scan.size) await this.segments.truncate(file, keepBytes);
+      }
+      if (state !== undefined && through > Number.NEGATIVE_INFINITY) state.series.raiseSealedFloor(through);
+    }
+    // Data points with a "sealed through" but no folder (all released) keep their floor too.
+    for (const [id, through] of sealedThrough) {
+      const entry = this.host.catalogue.getById(id);
+      const state = entry === undefined ? undefined : this.host.points.get(entry.name);
+      state?.series.raiseSealedFloor(through);
+    }
+    this.segments.commitAll();
+  }
 
+  /** Opens the log, replaying what the snapshot does not hold. */
+  private async openLog(sealedThrough: ReadonlyMap<number, number>): Promise<void> {
+    const catalogue = this.host.catalogue;
+    const points = this.host.points;
+    const walDir = path.join(this.dataDir, 'wal');
+    this.wal = await WriteAheadLog.open(
+      {
+        dir: walDir,
+        sync: (this.options.ack ?? 'durable') === 'durable' ? 'fdatasync' : 'none',
+        groupCommitMaxDelayMs: this.options.groupCommitMaxDelayMs,
+        onCorruption: (r) => this.host.report(r),
+      },
+      {
+        entry: (seriesId, timestampMs, value, arrivalMs) => {
+          if (timestampMs <= (sealedThrough.get(seriesId) ?? Number.NEGATIVE_INFINITY)) return;
+          const entry = catalogue.getById(seriesId);
+          const state = entry === undefined ? undefined : points.get(entry.name);
+          if (state === undefined) return; // its creation record was lost with a damaged log frame
+          try {
+            state.series.append(timestampMs, value, arrivalMs);
+          } catch {
+            // Cannot happen for a record the store logged (it logs only accepted entries).
+          }
+        },
+        meta: (payload) => {
+          try {
+            this.applyMeta(decodeMetaRecord(payload));
+          } catch (e) {
+            this.host.report({ file: walDir, offset: 0, reason: `unreadable catalogue record in the log: ${(e as Error).message}` });
+          }
+        },
+      },
+    );
+  }
+
+  /** Replays a catalogue change (records carry the resulting state, so a repeat is harmless). */
+  private applyMeta(m: MetaRecord): void {
+    const catalogue = this.host.catalogue;
+    if (m.op === 'create') {
+      if (catalogue.get(m.record.name) !== undefined) return;
+      const entry = catalogue.add(m.record);
+      this.host.createState(entry, undefined, this.loaderFor(entry));
+      return;
+    }
+    const entry = catalogue.get(m.op === 'tags' ? m.name : m.record.name);
+    if (entry === undefined) return;
+    if (m.op === 'tags') {
+      catalogue.updateTags(entry, m.tags, 'replace');
+    } else {
+      entry.unit = m.record.unit;
+      entry.description = m.record.description;
+      entry.histogram = m.record.histogram;
+    }
+  }
+
+  // ---- Serving the store ----
+
+  /** Reads evicted chunks of one data point from its segment files. */
+  loaderFor(entry: CatalogueEntry): ChunkLoader {
+    return {
+      load: (file, offset, byteLength) => {
+        try {
+          return this.segments.read(file, offset, byteLength);
+        } catch (e) {
+          const f = this.segments.get(file);
+          this.host.report({
+            file: f?.absolutePath ?? `segment file #${file}`,
+            offset: offset - FRAME_HEADER_BYTES,
+            length: byteLength + FRAME_HEADER_BYTES,
+            reason: `unreadable chunk: ${(e as Error).message}`,
+            dataPoint: entry.name,
+          });
+          this.corruptChunks.push({ name: entry.name, file, offset });
+          return undefined;
+        }
+      },
+      corrupt: (file, offset, byteLength, error) => {
+        this.host.report({
+          file: this.segments.get(file)?.absolutePath ?? `segment file #${file}`,
+          offset: offset - FRAME_HEADER_BYTES,
+          length: byteLength + FRAME_HEADER_BYTES,
+          reason: `${error.message}; chunk skipped`,
+          dataPoint: entry.name,
+        });
+        this.corruptChunks.push({ name: entry.name, file, offset });
+      },
+    };
+  }
+
+  /** Drops the chunks a query found damaged (reported once, not at every query). */
+  afterQuery(state: DataPointState): void {
+    if (this.corruptChunks.length === 0) return;
+    for (const c of this.corruptChunks.splice(0)) {
+      const s = c.name === state.entry.name ? state : this.host.points.get(c.name);
+      s?.series.removeChunks((file, offset) => file === c.file && offset === c.offset);
+    }
+  }
+
+  logEntry(seriesId: number, timestampMs: number, value: number, arrivalMs: number): Promise<void> {
+    if (++this.entriesSinceCheckpoint >= this.checkpointEntries && this.checkpointEntries > 0 && !this.checkpointScheduled) {
+      this.checkpointScheduled = true;
+      setImmediate(() => this.backgroundCheckpoint());
+    }
+    return this.wal.appendEntry(seriesId, timestampMs, value, arrivalMs);
+  }
+
+  logMeta(record: MetaRecord): void {
+    // The log marks its promises handled; a failure stops the log and surfaces at the next append.
+    void this.wal.appendMeta(encodeMetaRecord(record));
+  }
+
+  /** 'appended' once the entry's group commit is acknowledged; one mapped promise per group. */
   ackAppended(logged: Promise<void>): Promise<'appended'> {
-    return logged.then(() => 'appended' as const);
+    if (logged !== this.lastGroup || this.lastAck === undefined) {
+      this.lastGroup = logged;
+      this.lastAck = logged.then(() => 'appended' as const);
+    }
+    return this.lastAck;
   }
 
-  afterQuery(_state: DataPointState): void {}
+  /** Per series, the newest period whose file holds committed frames. */
+  private newestPeriods(): Map<number, number> {
+    const newest = new Map<number, number>();
+    for (const f of this.segments.all()) {
+      if (f.committed.frames > 0 && f.period > (newest.get(f.seriesId) ?? Number.NEGATIVE_INFINITY)) newest.set(f.seriesId, f.period);
+    }
+    return newest;
+  }
+
+  /**
+   * A file is sealed when no chunk can be appended to it any more: chunks go to the file of
+   * the period of their first entry, in time order, so that is the case once a committed chunk
+   * of the file ends past the period, or once a later period's file holds a committed chunk.
+   */
+  private isSealed(file: SegmentFileState, newestPeriods: ReadonlyMap<number, number>): boolean {
+    const c = file.committed;
+    if (c.frames === 0) return false;
+    return c.lastTs >= file.period + this.periodMs || (newestPeriods.get(file.seriesId) ?? file.period) > file.period;
+  }
 
   sealedFiles(): SealedFile[] {
-    return [];
+    const out: SealedFile[] = [];
+    const newest = this.newestPeriods();
+    for (const f of this.segments.all()) {
+      if (!this.isSealed(f, newest)) continue;
+      const entry = this.host.catalogue.getById(f.seriesId);
+      out.push({
+        relativePath: f.relativePath,
+        absolutePath: f.absolutePath,
+        sizeBytes: f.committed.size,
+        dataPoint: entry?.name ?? String(f.seriesId),
+        firstTimestampMs: f.committed.firstTs,
+        lastTimestampMs: f.committed.lastTs,
+      });
+    }
+    return out.sort((a, b) => (a.relativePath < b.relativePath ? -1 : a.relativePath > b.relativePath ? 1 : 0));
   }
 
-  async releaseLocal(relativePath: string): Promise<void> {
-    throw new StoreError('NotFound', `no sealed file ${relativePath}`);
+  releaseLocal(relativePath: string): Promise<void> {
+    return this.serialised(async () => {
+      const file = this.segments.byPath(relativePath);
+      if (file === undefined) throw new StoreError('NotFound', `no local segment file ${relativePath}`);
+      if (!this.isSealed(file, this.newestPeriods())) throw new StoreError('InvalidArgument', `${relativePath} is not sealed yet`);
+      await this.dropFile(file);
+    });
   }
 
-  async checkpoint(): Promise<void> {}
+  private async dropFile(file: SegmentFileState): Promise<void> {
+    const entry = this.host.catalogue.getById(file.seriesId);
+    const state = entry === undefined ? undefined : this.host.points.get(entry.name);
+    state?.series.removeChunks((f) => f === file.fileNo);
+    try {
+      await this.segments.remove(file);
+    } catch (e) {
+      throw ioError(`deleting ${file.absolutePath}`, e);
+    }
+  }
 
-  async close(): Promise<void> {}
+  // ---- Checkpoints ----
+
+  checkpoint(): Promise<void> {
+    return this.serialised(() => this.checkpointNow());
+  }
+
+  private backgroundCheckpoint(): void {
+    this.checkpointScheduled = false;
+    this.checkpoint().catch((e: unknown) => {
+      // Kept and thrown by the next checkpoint() or close(): a background task has no caller.
+      this.backgroundError ??= e;
+    });
+  }
+
+  private serialised(task: () => Promise<void>): Promise<void> {
+    const run = this.exclusive.then(task);
+    this.exclusive = run.catch(() => undefined);
+    return run;
+  }
+
+  private async checkpointNow(): Promise<void> {
+    if (this.backgroundError !== undefined) {
+      const e = this.backgroundError;
+      this.backgroundError = undefined;
+      throw ioError('a background checkpoint failed', e);
+    }
+    // One synchronous turn: log marker, seal, new chunks, statistics and catalogue.
+    const marker = this.wal.rotate();
+    const work: Array<{ state: DataPointState; frames: FrameToWrite[] }> = [];
+    const points: SnapshotPoint[] = [];
+    for (const state of this.host.points.values()) {
+      const series = state.series;
+      series.seal();
+      const frames: FrameToWrite[] = [];
+      for (const i of series.unlocatedChunks()) {
+        const bytes = series.chunkBytes(i);
+        if (bytes !== undefined) frames.push({ meta: series.chunkMeta(i), bytes });
+      }
+      if (frames.length > 0) work.push({ state, frames });
+      const through = series.sealedLastTs;
+      points.push({
+        record: Catalogue.toRecord(state.entry),
+        sealedThrough: Number.isFinite(through) ? through : null,
+        statistics: base64(series.statistics.serialize()),
+      });
+    }
+    this.entriesSinceCheckpoint = 0;
+    const walMarker = await marker;
+    try {
+      for (const { state, frames } of work) {
+        const id = state.entry.id;
+        let at = 0;
+        while (at < frames.length) {
+          const period = periodStart(frames[at].meta.firstTs, this.periodMs);
+          let end = at + 1;
+          while (end < frames.length && periodStart(frames[end].meta.firstTs, this.periodMs) === period) end++;
+          const group = frames.slice(at, end);
+          const file = this.segments.find(id, period) ?? this.segments.register(id, period);
+          const offsets = await this.segments.append(file, group);
+          group.forEach((f, k) => state.series.locateChunk(f.meta.firstTs, file.fileNo, offsets[k]));
+          at = end;
+        }
+        state.series.evictResident(this.residentChunks);
+      }
+      await writeFileAtomic(path.join(this.dataDir, SNAPSHOT_FILE), encodeSnapshot({ walMarker, createdMs: Date.now(), points }));
+    } catch (e) {
+      throw ioError('checkpoint', e);
+    }
+    this.segments.commitAll();
+    await this.wal.trimBefore(walMarker);
+    await this.applyRetention();
+  }
+
+  private async applyRetention(): Promise<void> {
+    const retention = this.options.retention;
+    if (retention === undefined || (retention.maxAgeMs === undefined && retention.maxBytes === undefined)) return;
+    const newest = new Map<number, number>();
+    for (const state of this.host.points.values()) {
+      const last = state.series.lastTimestamp;
+      if (last !== undefined) newest.set(state.entry.id, last);
+    }
+    const newestPeriods = this.newestPeriods();
+    const candidates = [...this.segments.all()].map((f) => ({
+      fileNo: f.fileNo,
+      seriesId: f.seriesId,
+      sizeBytes: f.size,
+      lastTimestampMs: f.committed.lastTs,
+      sealed: this.isSealed(f, newestPeriods),
+    }));
+    for (const fileNo of selectForRetention(candidates, newest, this.segments.totalBytes(), retention)) {
+      const file = this.segments.get(fileNo);
+      if (file !== undefined) await this.dropFile(file);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    try {
+      await this.checkpoint();
+    } finally {
+      await this.wal.close();
+      this.segments.close();
+    }
+  }
 }

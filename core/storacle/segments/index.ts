@@ -1,0 +1,21 @@
+/**
+ * Storacle's disk layout for sealed chunks: own append-only segment files.
+ *
+ * `<dataDir>/chunks/<seriesId>/<periodStartMs>.seg`: one file per data point per period of
+ * entry time (default 7 days), holding frames (frame.ts: a 60-byte header with its own CRC, then
+ * the codec chunk with its CRC). Chosen over an embedded database such as lmdb because
+ * - no native dependency: the store runs on ARM edge PCs with plain Node;
+ * - fsync is explicit: a checkpoint knows exactly which bytes are durable when it trims the log;
+ * - damage is located by file and byte offset, and reported per chunk; the rest stays readable;
+ * - whole files are the unit of retention and of the remote tier (copy, verify, release), which
+ *   a B-tree's pages are not;
+ * - appends are sequential, and an index of a file is rebuilt from frame headers alone.
+ * The cost: the index of chunks (time span, count, location) is held in RAM (columnar, about
+ * 56 bytes per chunk) and rebuilt at open by reading every frame header.
+ */
+export { FRAME_HEADER_BYTES, FRAME_MAGIC, decodeFrameHeader, encodeFrameHeader } from './frame.js';
+export { CHUNKS_DIR, SEGMENT_SUFFIX, parseSegmentName, parseSeriesDirectory, periodStart, segmentRelativePath, seriesDirectory } from './layout.js';
+export { scanSegmentFile } from './scan.js';
+export type { IndexedFrame, ScanDamage, ScanResult } from './scan.js';
+export { SegmentStore } from './segment-store.js';
+export type { FrameToWrite, SegmentFileState } from './segment-store.js';

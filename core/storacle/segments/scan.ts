@@ -1,0 +1,87 @@
+/**
+ * Rebuilding the index of one segment file at open from its frame headers.
+ *
+ * - A frame whose header is intact and whose length fits in the file is indexed (its chunk CRC
+ *   is checked later, when a query reads it).
+ * - A damaged header (bit flip) followed by an intact frame: the bytes in between are reported
+ *   and skipped; the scan resynchronises on the next magic word whose header CRC checks.
+ * - A damaged or incomplete frame with nothing intact after it is a torn tail (crash during a
+ *   write): reported, and the file is truncated back to the end of the last good frame.
+ */
+import { promises as fs } from 'node:fs';
+import type { ChunkMeta } from '../series/index.js';
+import { FRAME_HEADER_BYTES, FRAME_MAGIC, decodeFrameHeader } from './frame.js';
+
+/** An indexed frame: where its chunk bytes start and what they hold. */
+export interface IndexedFrame {
+  /** Offset of the frame (its header) in the file. */
+  readonly frameOffset: number;
+  /** Offset of the chunk bytes (frameOffset + FRAME_HEADER_BYTES). */
+  readonly chunkOffset: number;
+  readonly meta: ChunkMeta;
+}
+
+/** A damaged stretch of a file found by the scan. */
+export interface ScanDamage {
+  offset: number;
+  length: number;
+  reason: string;
+}
+
+export interface ScanResult {
+  frames: IndexedFrame[];
+  /** File size after any truncation. */
+  size: number;
+  damage: ScanDamage[];
+}
+
+/** Offset of the next intact header in bytes[from..), or -1. */
+function resync(bytes: Uint8Array, from: number): number {
+  const b0 = FRAME_MAGIC & 0xff;
+  for (let i = from; i + FRAME_HEADER_BYTES <= bytes.length; i++) {
+    if (bytes[i] !== b0) continue;
+    const meta = decodeFrameHeader(bytes, i);
+    if (meta !== undefined && i + FRAME_HEADER_BYTES + meta.byteLength <= bytes.length) return i;
+  }
+  return -1;
+}
+
+/** Indexes the file at `file` (truncating a torn tail, fsync'ed). */
+export async function scanSegmentFile(file: string): Promise<ScanResult> {
+  const handle = await fs.open(file, 'r+');
+  try {
+    const size = (await handle.stat()).size;
+    const frames: IndexedFrame[] = [];
+    const damage: ScanDamage[] = [];
+    const header = new Uint8Array(FRAME_HEADER_BYTES);
+    let at = 0;
+    while (at < size) {
+      let meta: ChunkMeta | undefined;
+      if (at + FRAME_HEADER_BYTES <= size) {
+        await handle.read(header, 0, FRAME_HEADER_BYTES, at);
+        meta = decodeFrameHeader(header);
+      }
+      if (meta !== undefined && at + FRAME_HEADER_BYTES + meta.byteLength <= size) {
+        frames.push({ frameOffset: at, chunkOffset: at + FRAME_HEADER_BYTES, meta });
+        at += FRAME_HEADER_BYTES + meta.byteLength;
+        continue;
+      }
+      // Damaged or incomplete: look for an intact frame further on (reads the rest once).
+      const rest = new Uint8Array(size - at);
+      await handle.read(rest, 0, rest.length, at);
+      const next = resync(rest, 1);
+      if (next < 0) {
+        const reason = meta === undefined ? 'damaged frame header at the end of the file (torn write?)' : 'truncated frame (torn write)';
+        damage.push({ offset: at, length: size - at, reason: `${reason}; file truncated to ${at} bytes` });
+        await handle.truncate(at);
+        await handle.datasync();
+        return { frames, size: at, damage };
+      }
+      damage.push({ offset: at, length: next, reason: 'damaged frame header (CRC mismatch); skipped to the next intact frame' });
+      at += next;
+    }
+    return { frames, size, damage };
+  } finally {
+    await handle.close();
+  }
+}
