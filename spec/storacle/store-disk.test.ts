@@ -1,0 +1,298 @@
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Storacle } from '../../core/storacle/index.js';
+import type { StoracleOptions } from '../../core/storacle/index.js';
+import { FRAME_HEADER_BYTES, decodeFrameHeader } from '../../core/storacle/segments/index.js';
+
+const root = mkdtempSync(path.join(tmpdir(), 'storacle-disk-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+let dirs = 0;
+function freshDir(): string {
+  return path.join(root, `s${dirs++}`);
+}
+
+/** 1 Hz entries; periods of 100 s and chunks of 25 entries, so a few hundred entries make many files. */
+const BASE: StoracleOptions = { chunkSize: 25, segmentPeriodMs: 100_000, checkpointIntervalMs: 0, ack: 'processSafe', residentChunksPerSeries: 0 };
+
+function ramp(n: number, from = 0): { ts: Float64Array; vs: Float64Array } {
+  const ts = Float64Array.from({ length: n }, (_, i) => (from + i) * 1000);
+  const vs = Float64Array.from({ length: n }, (_, i) => Math.round(Math.sin(from + i) * 1000) / 100);
+  return { ts, vs };
+}
+
+async function filled(dir: string, n: number, options: StoracleOptions = {}): Promise<Storacle> {
+  const store = await Storacle.open({ ...BASE, ...options, dataDir: dir });
+  store.createDataPoint('a', { tags: ['feeder', 'p'], unit: 'kW', histogram: { binWidth: 0.5 } });
+  store.createDataPoint('b', { tags: ['feeder'] });
+  const { ts, vs } = ramp(n);
+  await store.appendMany('a', ts, vs);
+  await store.appendMany('b', ts, vs.map((v) => -v));
+  return store;
+}
+
+function segmentFiles(dir: string, seriesId: number): string[] {
+  const d = path.join(dir, 'chunks', String(seriesId));
+  return readdirSync(d)
+    .filter((n) => n.endsWith('.seg'))
+    .sort((x, y) => Number(x.slice(0, -4)) - Number(y.slice(0, -4)))
+    .map((n) => path.join(d, n));
+}
+
+/** Offsets of the frames of a segment file (walking the headers). */
+function frameOffsets(file: string): number[] {
+  const bytes = new Uint8Array(readFileSync(file));
+  const out: number[] = [];
+  let at = 0;
+  while (at < bytes.length) {
+    const meta = decodeFrameHeader(bytes, at);
+    if (meta === undefined) break;
+    out.push(at);
+    at += FRAME_HEADER_BYTES + meta.byteLength;
+  }
+  return out;
+}
+
+function flipByte(file: string, offset: number): void {
+  const bytes = readFileSync(file);
+  bytes[offset] ^= 0x10;
+  writeFileSync(file, bytes);
+}
+
+describe('Storacle on disk: persistence', () => {
+  it('reopens after close with catalogue, tags, metadata, entries, statistics and topology', async () => {
+    const dir = freshDir();
+    const store = await filled(dir, 1000);
+    store.updateTags('b', ['q'], 'add');
+    store.updateMetadata('b', { description: 'reactive' });
+    await store.append('a', 1_000_000.5, 42);
+    await store.putTopology('grid.xml', new TextEncoder().encode('<cim/>'));
+    const before = { a: store.range('a', 0, 2e6), b: store.range('b', 0, 2e6), sa: store.statistics('a'), sb: store.statistics('b') };
+    await store.close();
+
+    const again = await Storacle.open({ ...BASE, dataDir: dir });
+    expect(again.dataPoints().map((d) => d.name)).toEqual(['a', 'b']);
+    expect(again.info('a')).toMatchObject({ tags: ['feeder', 'p'], unit: 'kW', entryCount: 1001, firstTimestampMs: 0, lastTimestampMs: 1_000_000.5 });
+    expect(again.info('b')).toMatchObject({ tags: ['feeder', 'q'], description: 'reactive', entryCount: 1000 });
+    expect(again.dataPoints(['q']).map((d) => d.name)).toEqual(['b']);
+    expect(again.range('a', 0, 2e6)).toEqual(before.a);
+    expect(again.range('b', 0, 2e6)).toEqual(before.b);
+    expect(again.statistics('a')).toEqual(before.sa);
+    expect(again.statistics('b')).toEqual(before.sb);
+    expect(again.statistics('a').histogram?.binWidth).toBe(0.5);
+    expect(again.mostRecent('a')).toEqual({ timestampMs: 1_000_000.5, value: 42 });
+    expect(new TextDecoder().decode(again.getTopology('grid.xml'))).toBe('<cim/>');
+    expect(again.corruptions).toEqual([]);
+    // Appends go on after reopen, with the append policy intact.
+    expect(await again.append('a', 1_000_001, 1)).toBe('appended');
+    expect(await again.append('a', 5000, before.a.values[5])).toBe('duplicate');
+    await expect(Promise.resolve().then(() => again.append('a', 5000, 123))).rejects.toMatchObject({ code: 'InvalidArgument' });
+    await again.close();
+  });
+
+  it('reopens without close: a copy taken after a checkpoint and more acknowledged appends', async () => {
+    const dir = freshDir();
+    const store = await filled(dir, 600);
+    await store.checkpoint();
+    const { ts, vs } = ramp(300, 600);
+    await store.appendMany('a', ts, vs);
+    store.createDataPoint('c', { tags: ['late'] });
+    await store.append('c', 7, 7);
+    const expected = { a: store.range('a', 0, 2e6), sa: store.statistics('a'), c: store.range('c', 0, 10) };
+    const copy = freshDir();
+    cpSync(dir, copy, { recursive: true });
+    await store.close();
+
+    const recovered = await Storacle.open({ ...BASE, dataDir: copy });
+    expect(recovered.range('a', 0, 2e6)).toEqual(expected.a);
+    expect(recovered.statistics('a')).toEqual(expected.sa);
+    expect(recovered.info('c').tags).toEqual(['late']);
+    expect(recovered.range('c', 0, 10)).toEqual(expected.c);
+    expect(recovered.corruptions).toEqual([]);
+    await recovered.close();
+  });
+
+  it('a crash between writing chunks and trimming the log neither duplicates entries nor counts them twice', async () => {
+    // Before: entries only in the log. After: chunks, snapshot and trimmed log.
+    const dir = freshDir();
+    const store = await filled(dir, 430);
+    await store.checkpoint(); // an earlier checkpoint: its snapshot and files stay valid
+    const more = ramp(347, 430);
+    await store.appendMany('a', more.ts, more.vs);
+    await store.appendMany('b', more.ts, more.vs.map((v) => -v));
+    const before = freshDir();
+    cpSync(dir, before, { recursive: true });
+    await store.checkpoint();
+    const expected = { a: store.range('a', 0, 2e6), sa: store.statistics('a'), sb: store.statistics('b') };
+    const after = freshDir();
+    cpSync(dir, after, { recursive: true });
+    await store.close();
+
+    // Crash after the snapshot, before the trim: new chunks + snapshot, the old (untrimmed) log.
+    const crashBeforeTrim = freshDir();
+    cpSync(after, crashBeforeTrim, { recursive: true });
+    rmSync(path.join(crashBeforeTrim, 'wal'), { recursive: true });
+    cpSync(path.join(before, 'wal'), path.join(crashBeforeTrim, 'wal'), { recursive: true });
+    // Crash after the chunks, before the snapshot: new chunks, no snapshot, the old log.
+    const crashBeforeSnapshot = freshDir();
+    cpSync(crashBeforeTrim, crashBeforeSnapshot, { recursive: true });
+    cpSync(path.join(before, 'snapshot.bin'), path.join(crashBeforeSnapshot, 'snapshot.bin'));
+    // The half-written period file of the first checkpoint got frames appended by the second.
+    expect(statSync(path.join(crashBeforeSnapshot, 'chunks/1/400000.seg')).size).toBeGreaterThan(statSync(path.join(before, 'chunks/1/400000.seg')).size);
+
+    for (const d of [crashBeforeTrim, crashBeforeSnapshot]) {
+      const s = await Storacle.open({ ...BASE, dataDir: d });
+      expect(s.info('a').entryCount, d).toBe(777);
+      expect(s.range('a', 0, 2e6), d).toEqual(expected.a);
+      expect(s.statistics('a').entries, d).toBe(777);
+      expect(s.statistics('a'), d).toEqual(expected.sa);
+      expect(s.statistics('b'), d).toEqual(expected.sb);
+      // A second checkpoint and reopen keep it exact.
+      await s.close();
+      const t = await Storacle.open({ ...BASE, dataDir: d });
+      expect(t.info('b').entryCount).toBe(777);
+      expect(t.statistics('b').entries).toBe(777);
+      expect(t.range('b', 0, 2e6).timestamps.length).toBe(777);
+      await t.close();
+    }
+  });
+});
+
+describe('Storacle on disk: damaged segment files', () => {
+  it('a bit flip inside a chunk is reported with file, offset and data point; the rest stays readable', async () => {
+    const dir = freshDir();
+    await (await filled(dir, 500)).close();
+    const file = segmentFiles(dir, 1)[1];
+    const offsets = frameOffsets(file);
+    expect(offsets.length).toBe(4); // 100 entries per period, 25 per chunk
+    flipByte(file, offsets[2] + FRAME_HEADER_BYTES + 40);
+
+    const seen: string[] = [];
+    const store = await Storacle.open({ ...BASE, dataDir: dir, onCorruption: (r) => seen.push(r.file) });
+    expect(store.corruptions).toEqual([]); // chunk CRCs are checked when read
+    const all = store.range('a', 0, 2e6);
+    expect(all.timestamps.length).toBe(475);
+    expect(store.corruptions).toHaveLength(1);
+    expect(store.corruptions[0]).toMatchObject({ file, offset: offsets[2], dataPoint: 'a' });
+    expect(store.corruptions[0].reason).toMatch(/CRC/);
+    expect(seen).toEqual([file]);
+    // The damaged chunk's span is missing, everything around it is intact.
+    const missingFrom = (100 + 50) * 1000;
+    expect(Array.from(all.timestamps).filter((t) => t >= missingFrom && t < missingFrom + 25_000)).toEqual([]);
+    expect(store.range('a', 0, missingFrom).timestamps.length).toBe(150);
+    expect(store.range('b', 0, 2e6).timestamps.length).toBe(500);
+    store.range('a', 0, 2e6);
+    expect(store.corruptions).toHaveLength(1); // reported once
+    await store.close();
+  });
+
+  it('a damaged frame header is skipped at open (resync) and a truncated tail is cut back', async () => {
+    const dir = freshDir();
+    await (await filled(dir, 500)).close();
+    const files = segmentFiles(dir, 2);
+    const headerHit = files[0];
+    const headerOffsets = frameOffsets(headerHit);
+    flipByte(headerHit, headerOffsets[1] + 9); // inside the first timestamp of frame 1
+    const tail = files[files.length - 1];
+    const tailOffsets = frameOffsets(tail);
+    const size = statSync(tail).size;
+    truncateSync(tail, size - 7);
+
+    const store = await Storacle.open({ ...BASE, dataDir: dir });
+    const reports = store.corruptions;
+    expect(reports.map((r) => [r.file, r.offset, r.dataPoint])).toEqual([
+      [headerHit, headerOffsets[1], 'b'],
+      [tail, tailOffsets[tailOffsets.length - 1], 'b'],
+    ]);
+    expect(reports[0].reason).toMatch(/header/);
+    expect(reports[1].reason).toMatch(/truncat/);
+    expect(statSync(tail).size).toBe(tailOffsets[tailOffsets.length - 1]);
+    // Frame 1 of the first file and the last frame are gone; the log was trimmed, so they stay gone.
+    expect(store.range('b', 0, 2e6).timestamps.length).toBe(450);
+    expect(store.range('b', 0, 25_000).timestamps.length).toBe(25);
+    expect(store.range('b', 25_000, 50_000).timestamps.length).toBe(0);
+    expect(store.range('a', 0, 2e6).timestamps.length).toBe(500);
+    await store.close();
+    const again = await Storacle.open({ ...BASE, dataDir: dir });
+    expect(again.range('b', 0, 2e6).timestamps.length).toBe(450);
+    expect(again.corruptions).toHaveLength(1); // the skipped header stays; the tail was cut
+    await again.close();
+  });
+});
+
+describe('Storacle on disk: sealed files, release and retention', () => {
+  it('lists sealed files (not the open one) and releases one locally', async () => {
+    const dir = freshDir();
+    const store = await filled(dir, 450);
+    await store.checkpoint();
+    const sealed = store.sealedFiles();
+    // Periods of 100 s: [0,100) .. [400,500); the one holding 400..449 is still open.
+    expect(sealed.filter((f) => f.dataPoint === 'a').map((f) => f.relativePath)).toEqual([
+      'chunks/1/0.seg', 'chunks/1/100000.seg', 'chunks/1/200000.seg', 'chunks/1/300000.seg',
+    ]);
+    const first = sealed[0];
+    expect(first).toMatchObject({ firstTimestampMs: 0, lastTimestampMs: 99_000, dataPoint: 'a' });
+    expect(first.sizeBytes).toBe(statSync(first.absolutePath).size);
+    expect(first.absolutePath).toBe(path.join(dir, first.relativePath));
+    await expect(store.releaseLocal('chunks/1/400000.seg')).rejects.toMatchObject({ code: 'InvalidArgument' });
+    await expect(store.releaseLocal('chunks/9/0.seg')).rejects.toMatchObject({ code: 'NotFound' });
+    await store.releaseLocal('chunks/1/100000.seg');
+    expect(existsSync(path.join(dir, 'chunks/1/100000.seg'))).toBe(false);
+    expect(store.info('a').entryCount).toBe(350);
+    expect(store.range('a', 100_000, 200_000).timestamps.length).toBe(0);
+    expect(store.range('a', 0, 1e6).timestamps.length).toBe(350);
+    // Released entries cannot come back in: the sealed floor stays.
+    expect(() => store.append('a', 150_000, 1)).toThrow(/sealed/);
+    await store.close();
+    const again = await Storacle.open({ ...BASE, dataDir: dir });
+    expect(again.info('a').entryCount).toBe(350);
+    expect(again.statistics('a').entries).toBe(450); // the on-line statistics cover everything ever appended
+    expect(again.sealedFiles().map((f) => f.relativePath)).not.toContain('chunks/1/100000.seg');
+    await again.close();
+  });
+
+  it('retention by age (against the newest entry of the data point) and by bytes (oldest first)', async () => {
+    const dir = freshDir();
+    const store = await filled(dir, 1000, { retention: { maxAgeMs: 250_000 } });
+    await store.checkpoint();
+    // Newest entry 999 s: files whose newest entry is before 749 s go (periods 0..600).
+    const left = (name: string): string[] => readdirSync(path.join(dir, 'chunks', name)).sort((x, y) => Number(x.slice(0, -4)) - Number(y.slice(0, -4)));
+    expect(left('1')).toEqual(['700000.seg', '800000.seg', '900000.seg']);
+    expect(store.range('a', 0, 2e6).timestamps[0]).toBe(700_000);
+    await store.close();
+
+    const dir2 = freshDir();
+    const s2 = await filled(dir2, 1000);
+    await s2.checkpoint();
+    const total = s2.sealedFiles().reduce((n, f) => n + f.sizeBytes, 0);
+    const perFile = s2.sealedFiles()[0].sizeBytes;
+    await s2.close();
+    const limit = total - 4 * perFile; // four of the oldest files must go (sizes are alike)
+    const s3 = await Storacle.open({ ...BASE, dataDir: dir2, retention: { maxBytes: limit } });
+    await s3.checkpoint();
+    const bytes = [...['1', '2']].flatMap((id) => readdirSync(path.join(dir2, 'chunks', id)).map((n) => statSync(path.join(dir2, 'chunks', id, n)).size));
+    expect(bytes.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(limit);
+    // Oldest first across data points: both lost their period 0 and 100 s files.
+    expect(existsSync(path.join(dir2, 'chunks/1/0.seg'))).toBe(false);
+    expect(existsSync(path.join(dir2, 'chunks/2/0.seg'))).toBe(false);
+    expect(existsSync(path.join(dir2, 'chunks/1/900000.seg'))).toBe(true);
+    expect(existsSync(path.join(dir2, 'chunks/2/800000.seg'))).toBe(true);
+    await s3.close();
+  });
+
+  it('topology files on disk: atomic replace, reloaded at open, traversal refused', async () => {
+    const dir = freshDir();
+    const store = await Storacle.open({ ...BASE, dataDir: dir });
+    await store.putTopology('net.xml', new Uint8Array([1, 2, 3]));
+    await store.putTopology('net.xml', new Uint8Array([4]));
+    await expect(store.putTopology('../escape', new Uint8Array(1))).rejects.toMatchObject({ code: 'InvalidArgument' });
+    expect(existsSync(path.join(dir, 'escape'))).toBe(false);
+    expect(readdirSync(path.join(dir, 'topology'))).toEqual(['net.xml']);
+    await store.close();
+    const again = await Storacle.open({ ...BASE, dataDir: dir });
+    expect(again.topologyNames()).toEqual(['net.xml']);
+    expect(Array.from(again.getTopology('net.xml'))).toEqual([4]);
+    await again.close();
+  });
+});
