@@ -1,9 +1,8 @@
-import { CorruptChunkError, MAX_CHUNK_RECORDS, decodeChunk, encodeChunk } from '../codec/index.js';
+import { CorruptChunkError, MAX_CHUNK_RECORDS, decodeChunk, decodeChunkInto, encodeChunk } from '../codec/index.js';
 import { OnlineStatistics } from '../statistics/index.js';
 import type { StatisticsOptions } from '../statistics/index.js';
 import { ChunkTable, NO_FILE } from './chunk-table.js';
 import type { ChunkMeta } from './chunk-table.js';
-import { decodeChunkInto } from './decode-into.js';
 
 /** Default number of entries per sealed chunk. */
 export const DEFAULT_CHUNK_SIZE = 4096;
