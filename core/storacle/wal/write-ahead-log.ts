@@ -250,8 +250,9 @@ export class WriteAheadLog {
     this.filling = this.spare.pop() ?? new Group();
     this.writeRequested = false;
     if (this.timer !== undefined) {
-      clearTimeout(this.timer as NodeJS.Timeout);
-      clearImmediate(this.timer as NodeJS.Immediate);
+      // Each clear function only for its own kind: clearImmediate on a Timeout corrupts Node's queues.
+      if (this.maxDelayMs === 0) clearImmediate(this.timer as NodeJS.Immediate);
+      else clearTimeout(this.timer as NodeJS.Timeout);
       this.timer = undefined;
     }
     this.lastHandedOver = group.promise;
