@@ -1,6 +1,6 @@
 /**
  * The introductory use case end to end, as `npm start` runs it
- * (dist/tools/start.js): memory-storage, generator and monitor, each its own
+ * (dist/tools/start.js): storage (Storacle, actors/storage), generator and monitor, each its own
  * `gridlink run` process on a discovery domain of this test. The test process
  * is one more bus peer: it looks at the registry, listens to the
  * measurements, asks the storage, and reads the modules' logs.
@@ -13,7 +13,7 @@ import { ExistsDataPoint, ExistsDataPointReply, MeasurementEvent } from '../../s
 import { distPath, freeUdpPort, killAll, LineProcess, uniqueCluster } from '../support/processes.js';
 import { domainFlags, logLine, removeTempDirs, tempDir, TestPeer, until, type Domain } from './helpers.js';
 
-const MODULES = ['memory-storage', 'generator', 'monitor'];
+const MODULES = ['storage', 'generator', 'monitor'];
 
 let domain: Domain;
 let peer: TestPeer;
@@ -50,7 +50,7 @@ afterAll(async () => {
   removeTempDirs();
 });
 
-describe('memory-storage + generator + monitor (npm start)', () => {
+describe('storage + generator + monitor (npm start)', () => {
   it('all three join, meterA.u1 is measured, stored and monitored; SIGINT stops them all with exit 0', async () => {
     const records = await Promise.all(MODULES.map((name) => peer.module(name, undefined, 20_000, substation)));
     const [storage, generator, monitor] = records;
