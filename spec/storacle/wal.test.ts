@@ -178,6 +178,21 @@ describe('WriteAheadLog', () => {
     expect(existsSync(dir)).toBe(false);
   });
 
+  it('passes a visitor\'s own error through open unchanged', async () => {
+    const dir = freshDir();
+    const wal = await WriteAheadLog.open({ dir, sync: 'none' }, collector());
+    await wal.appendMeta(new Uint8Array([7]));
+    await wal.close();
+    const refusal = new RangeError('unknown record 7');
+    const visitor: WalVisitor = {
+      entry: () => undefined,
+      meta: () => {
+        throw refusal;
+      },
+    };
+    await expect(WriteAheadLog.open({ dir, sync: 'none' }, visitor)).rejects.toBe(refusal);
+  });
+
   it('fails at open with IoError when the folder cannot be made', async () => {
     await expect(WriteAheadLog.open({ dir: '/dev/null/wal', sync: 'none' }, collector())).rejects.toMatchObject({ code: 'IoError', message: expect.stringContaining('/dev/null/wal') });
   });

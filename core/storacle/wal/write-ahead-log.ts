@@ -114,7 +114,8 @@ export class WriteAheadLog {
       }
       return new WriteAheadLog(options, seqs, seq, lastSize, handle, recovery, corruptions);
     } catch (error) {
-      if (error instanceof StoreError) throw error;
+      // File system errors become IoError; anything else (a visitor's own error) passes as it is.
+      if (typeof (error as NodeJS.ErrnoException).syscall !== 'string') throw error;
       throw new StoreError('IoError', `WAL ${options.dir}: cannot open: ${(error as Error).message}`);
     }
   }
