@@ -71,7 +71,12 @@ function bytesHalves(plan: Plan): Record<BytesSet, [SeriesData[], SeriesData[]]>
 }
 
 const records = (series: readonly SeriesData[]): number => series.reduce((n, s) => n + s.values.length, 0);
-const keysOf = (series: readonly SeriesData[]): SeriesKey[] => series.map(({ set, channel }) => ({ set, channel }));
+/** The distinct series of a list (the synthetic halves are the same series twice). */
+function keysOf(series: readonly SeriesData[]): SeriesKey[] {
+  const seen = new Map<string, SeriesKey>();
+  for (const { set, channel } of series) seen.set(`${set}/${channel}`, { set, channel });
+  return [...seen.values()];
+}
 
 /**
  * Marginal bytes per record (tsdb.md §4.2): the first half of a data set is
