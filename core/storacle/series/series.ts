@@ -288,16 +288,20 @@ export class Series {
         }
       }
     }
+    // Apply without sealing in between: a seal would move head entries newer than later batch
+    // entries into a chunk and make those entries "too old". The head is cut into chunks after.
     let appended = 0;
     for (let i = 0; i < len; i++) {
       if (duplicate[i] === 1) continue;
-      // Cannot throw: the checks above cover the policy, and sealing only moves the head into a chunk
-      // after entries older than every later one in this batch.
-      if (this.append(timestamps[i], values[i], arrivalMs) === 'appended') {
-        appended++;
-        onAppended?.(timestamps[i], values[i]);
-      }
+      const t = timestamps[i];
+      const at = lowerBound(this.headTs, t, 0, this.headCount);
+      this.ensureHeadCapacity(this.headCount + 1, true);
+      this.insertHead(at, t, values[i]);
+      this.statistics.add(t, values[i], arrivalMs);
+      appended++;
+      onAppended?.(t, values[i]);
     }
+    while (this.headCount >= this.chunkSize) this.sealFirst(this.chunkSize);
     return { appended, duplicates: len - appended };
   }
 
@@ -321,7 +325,11 @@ export class Series {
 
   /** Seals the head into a chunk now, whatever its length (nothing happens if it is empty). */
   seal(): void {
-    const n = this.headCount;
+    this.sealFirst(this.headCount);
+  }
+
+  /** Seals the oldest `n` head entries into a chunk; the rest stays in the head. */
+  private sealFirst(n: number): void {
     if (n === 0) return;
     const ts = this.headTs.subarray(0, n);
     const vs = this.headValues.subarray(0, n);
@@ -342,7 +350,12 @@ export class Series {
     this.sealedCount += n;
     this.sealedBytes += bytes.byteLength;
     this.sealedThrough = ts[n - 1];
-    this.headCount = 0;
+    const rest = this.headCount - n;
+    if (rest > 0) {
+      this.headTs.copyWithin(0, n, this.headCount);
+      this.headValues.copyWithin(0, n, this.headCount);
+    }
+    this.headCount = rest;
   }
 
   // ---- What the owner of a disk tier uses ----
@@ -627,11 +640,12 @@ export class Series {
     return at < t.count[c] && decoded.timestamps[at] === timestampMs ? decoded.values[at] : undefined;
   }
 
-  private ensureHeadCapacity(needed: number): void {
+  /** Grows the head to hold `needed` entries (beyond chunkSize only if `pastChunkSize`: appendMany's slow path). */
+  private ensureHeadCapacity(needed: number, pastChunkSize = false): void {
     if (needed <= this.headTs.length) return;
     let capacity = this.headTs.length;
     while (capacity < needed) capacity *= 2;
-    capacity = Math.min(this.chunkSize, capacity);
+    if (!pastChunkSize) capacity = Math.min(this.chunkSize, capacity);
     const ts = new Float64Array(capacity);
     const vs = new Float64Array(capacity);
     ts.set(this.headTs.subarray(0, this.headCount));
