@@ -1,0 +1,116 @@
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { decodeChunk, encodeChunk } from '../../core/storacle/codec/index.js';
+import {
+  FRAME_HEADER_BYTES,
+  SegmentStore,
+  decodeFrameHeader,
+  encodeFrameHeader,
+  parseSegmentName,
+  periodStart,
+  scanSegmentFile,
+} from '../../core/storacle/segments/index.js';
+import type { FrameToWrite } from '../../core/storacle/segments/index.js';
+
+const root = mkdtempSync(path.join(tmpdir(), 'storacle-segments-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+let n = 0;
+const freshDir = (): string => path.join(root, `d${n++}`);
+
+function chunk(first: number, count: number): FrameToWrite {
+  const ts = Float64Array.from({ length: count }, (_, i) => first + i * 1000);
+  const vs = Float64Array.from({ length: count }, (_, i) => (first / 1000 + i) * 0.25);
+  const bytes = encodeChunk(ts, vs);
+  return {
+    bytes,
+    meta: { count, byteLength: bytes.byteLength, firstTs: ts[0], lastTs: ts[count - 1], minValue: vs[0], maxValue: vs[count - 1], lastValue: vs[count - 1] },
+  };
+}
+
+describe('segment frames', () => {
+  it('a header round-trips and any flipped bit makes it invalid', () => {
+    const { meta } = chunk(5000, 10);
+    const header = encodeFrameHeader(meta);
+    expect(header.length).toBe(FRAME_HEADER_BYTES);
+    expect(decodeFrameHeader(header)).toEqual(meta);
+    for (let bit = 0; bit < FRAME_HEADER_BYTES * 8; bit += 7) {
+      const damaged = new Uint8Array(header);
+      damaged[bit >> 3] ^= 1 << (bit & 7);
+      expect(decodeFrameHeader(damaged), `bit ${bit}`).toBeUndefined();
+    }
+  });
+
+  it('periods and file names', () => {
+    expect(periodStart(0, 100)).toBe(0);
+    expect(periodStart(199, 100)).toBe(100);
+    expect(periodStart(-1, 100)).toBe(-100);
+    expect(parseSegmentName('604800000.seg')).toBe(604800000);
+    expect(parseSegmentName('-100.seg')).toBe(-100);
+    expect(parseSegmentName('x.seg')).toBeUndefined();
+    expect(parseSegmentName('100.seg.tmp')).toBeUndefined();
+  });
+});
+
+describe('SegmentStore and scanSegmentFile', () => {
+  it('appends frames, reads chunks back by offset, and a scan rebuilds the same index', async () => {
+    const dir = freshDir();
+    const store = new SegmentStore(dir);
+    await store.init();
+    const file = store.register(3, 0);
+    const frames = [chunk(0, 10), chunk(10_000, 5)];
+    const offsets = await store.append(file, frames);
+    const more = await store.append(file, [chunk(20_000, 7)]);
+    expect(file.relativePath).toBe('chunks/3/0.seg');
+    expect(file.size).toBe(statSync(file.absolutePath).size);
+    expect([file.frames, file.firstTs, file.lastTs]).toEqual([3, 0, 26_000]);
+    const back = decodeChunk(store.read(file.fileNo, more[0], chunk(20_000, 7).bytes.byteLength));
+    expect(Array.from(back.timestamps)).toEqual([20_000, 21_000, 22_000, 23_000, 24_000, 25_000, 26_000]);
+    const scan = await scanSegmentFile(file.absolutePath);
+    expect(scan.damage).toEqual([]);
+    expect(scan.frames.map((f) => f.chunkOffset)).toEqual([...offsets, ...more]);
+    expect(scan.frames.map((f) => f.meta)).toEqual([...frames, chunk(20_000, 7)].map((f) => f.meta));
+    store.close();
+  });
+
+  it('a torn tail is reported and truncated; garbage after the last frame too', async () => {
+    const dir = freshDir();
+    const store = new SegmentStore(dir);
+    await store.init();
+    const file = store.register(1, 0);
+    const offsets = await store.append(file, [chunk(0, 10), chunk(10_000, 10)]);
+    store.close();
+    const good = file.size;
+    appendFileSync(file.absolutePath, encodeFrameHeader(chunk(20_000, 10).meta)); // header written, chunk not
+    let scan = await scanSegmentFile(file.absolutePath);
+    expect(scan.frames.length).toBe(2);
+    expect(scan.damage).toEqual([{ offset: good, length: FRAME_HEADER_BYTES, reason: expect.stringMatching(/truncated/) }]);
+    expect(statSync(file.absolutePath).size).toBe(good);
+    appendFileSync(file.absolutePath, new Uint8Array([1, 2, 3]));
+    scan = await scanSegmentFile(file.absolutePath);
+    expect(scan.damage[0]).toMatchObject({ offset: good, length: 3 });
+    expect(statSync(file.absolutePath).size).toBe(good);
+    expect(scan.frames[1].chunkOffset).toBe(offsets[1]);
+  });
+
+  it('a damaged header in the middle is skipped up to the next intact frame', async () => {
+    const dir = freshDir();
+    const store = new SegmentStore(dir);
+    await store.init();
+    const file = store.register(1, 0);
+    const frames = [chunk(0, 10), chunk(10_000, 10), chunk(20_000, 10)];
+    const offsets = await store.append(file, frames);
+    store.close();
+    const bytes = readFileSync(file.absolutePath);
+    const secondFrame = offsets[1] - FRAME_HEADER_BYTES;
+    bytes[secondFrame + 30] ^= 0xff;
+    writeFileSync(file.absolutePath, bytes);
+    const scan = await scanSegmentFile(file.absolutePath);
+    expect(scan.frames.map((f) => f.meta.firstTs)).toEqual([0, 20_000]);
+    expect(scan.damage).toEqual([
+      { offset: secondFrame, length: FRAME_HEADER_BYTES + frames[1].bytes.byteLength, reason: expect.stringMatching(/header/) },
+    ]);
+    expect(scan.size).toBe(bytes.length);
+  });
+});
