@@ -22,6 +22,7 @@ import {
   UpdateTags,
   type SuccessReply,
 } from '../../schemas/generated/messages.js';
+import { pipelineAddEntry, successMessage } from './add-entry-pipeline.js';
 import { CsvExportRequest } from './csv-export-request.js';
 import { DataPointRequests } from './data-point-requests.js';
 import { EntryRequests } from './entry-requests.js';
@@ -106,6 +107,12 @@ export default class Storage extends Module {
       dataPoints: this.store.dataPoints().length,
       openMs: Date.now() - started,
     });
+    pipelineAddEntry(
+      this.context.bus(),
+      this.context.mailbox,
+      { append: (request) => this.writer.write(request.dataPoint, request.timestampMs, request.value), take: (request, meta) => this.takeSent(request, meta) },
+      this.log,
+    );
     if (this.settings.checkpointIntervalMs > 0) this.every(this.settings.checkpointIntervalMs, () => this.checkpoint('interval'));
   }
 
@@ -149,15 +156,20 @@ export default class Storage extends Module {
   /**
    * AddEntry as a request is answered once the store acknowledged the entry (its ack mode,
    * default durable); sent without a reply wanted (bus send), it is stored like a
-   * MeasurementEvent and a failure is only logged.
+   * MeasurementEvent and a failure is only logged. This handler serves until the store is open;
+   * from then on ./add-entry-pipeline.ts does the same without holding the mailbox during the
+   * wait for the disk.
    */
   private async addEntry(request: AddEntry, meta: MessageMeta): Promise<SuccessReply> {
     if (meta.kind === 'send') {
-      this.ingest.take(request.dataPoint, request.timestampMs, request.value, meta, 'AddEntry (send)');
+      this.takeSent(request, meta);
       return {};
     }
-    const outcome = await this.writer.write(request.dataPoint, request.timestampMs, request.value);
-    return { message: outcome === 'appended' ? 'stored' : 'duplicate (already stored)' };
+    return successMessage(await this.writer.write(request.dataPoint, request.timestampMs, request.value));
+  }
+
+  private takeSent(request: AddEntry, meta: MessageMeta): void {
+    this.ingest.take(request.dataPoint, request.timestampMs, request.value, meta, 'AddEntry (send)');
   }
 
   private openStore(): StoracleApi {
