@@ -2,6 +2,7 @@
  * The storage module's settings: defaults, derived paths, and the refusal of bad values, both
  * as the parser sees them and as a start of the module process with a broken configuration.
  */
+import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseStorageSettings, StorageSettingsError } from '../../actors/storage/settings.js';
@@ -54,5 +55,15 @@ describe('the module with a bad configuration', () => {
     const run = await runGridlink(['run', STORAGE_MODULE, '--config', config, '--port', '1', '--cluster', 'storage-badconfig'], { cwd: dir });
     expect(run.code).not.toBe(0);
     expect(run.stderr).toMatch(/"ack" must be one of visible, processSafe, durable, got "eventually"/);
+  });
+
+  it('does not start when its data folder cannot be opened, and says why', async () => {
+    const dir = tempDir('storage-baddata');
+    // A file where the data folder should be.
+    writeFileSync(join(dir, 'data'), 'not a folder');
+    const config = writeConfig(dir, { stateDir: join(dir, 'state'), settings: { dataDir: join(dir, 'data') } });
+    const run = await runGridlink(['run', STORAGE_MODULE, '--config', config, '--port', '1', '--cluster', 'storage-baddata'], { cwd: dir });
+    expect(run.code).not.toBe(0);
+    expect(run.stderr).toMatch(/cannot start storage: .*(ENOTDIR|EEXIST|not a directory|file already exists)/i);
   });
 });
