@@ -179,4 +179,23 @@ describe('RemoteTier with a DirectoryTarget', () => {
     const escape: SealedFile = { ...a, relativePath: '../outside.chunk' };
     await expect(new DirectoryTarget({ baseDir: remoteDir }).put(escape, await fingerprintFile(a.absolutePath))).rejects.toThrow(/relative path/);
   });
+  it('runs periodically without overlapping runs, and stops', async () => {
+    await source.add('p/0001.chunk', randomBytes(1_000), NOW - 5 * DAY);
+    const events: string[] = [];
+    const tier = new RemoteTier({ source, target: new DirectoryTarget({ baseDir: remoteDir }), journalPath, deleteLocalAfterMs: DAY, intervalMs: 10, now: () => NOW, onEvent: (e) => events.push(e.type) });
+    // A run asked for during a run is that run.
+    const first = tier.runOnce();
+    expect(tier.runOnce()).toBe(first);
+    expect((await first).released).toEqual(['p/0001.chunk']);
+
+    tier.start();
+    const added = await source.add('p/0002.chunk', randomBytes(1_000), NOW - 5 * DAY);
+    while (source.files.has(added.relativePath)) await new Promise((resolve) => setTimeout(resolve, 10));
+    await tier.stop();
+    expect(events.filter((e) => e === 'released')).toHaveLength(2);
+    const late = await source.add('p/0003.chunk', randomBytes(1_000), NOW - 5 * DAY);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await exists(late.absolutePath)).toBe(true);
+    expect(await exists(join(remoteDir, late.relativePath))).toBe(false);
+  });
 });
