@@ -281,6 +281,20 @@ describe('Storacle on disk: sealed files, release and retention', () => {
     await s3.close();
   });
 
+  it('reads across more files than it keeps open (descriptor cache)', async () => {
+    const dir = freshDir();
+    const store = await filled(dir, 1500, { segmentPeriodMs: 10_000, chunkSize: 5 });
+    const expected = store.range('a', 0, 2e6);
+    await store.close();
+    expect(segmentFiles(dir, 1).length).toBe(150);
+    const again = await Storacle.open({ ...BASE, dataDir: dir, segmentPeriodMs: 10_000, chunkSize: 5 });
+    for (let k = 0; k < 2; k++) expect(again.range('a', 0, 2e6)).toEqual(expected);
+    expect(again.range('a', 700_000, 712_000).timestamps.length).toBe(12);
+    expect(again.statistics('a', 0, 2e6).count).toBe(1500);
+    expect(again.corruptions).toEqual([]);
+    await again.close();
+  });
+
   it('topology files on disk: atomic replace, reloaded at open, traversal refused', async () => {
     const dir = freshDir();
     const store = await Storacle.open({ ...BASE, dataDir: dir });

@@ -46,6 +46,9 @@ function resync(bytes: Uint8Array, from: number): number {
   return -1;
 }
 
+/** Bytes read at a time: frame headers are read from these windows, not one syscall per frame. */
+const WINDOW_BYTES = 1 << 20;
+
 /** Indexes the file at `file` (truncating a torn tail, fsync'ed). */
 export async function scanSegmentFile(file: string): Promise<ScanResult> {
   const handle = await fs.open(file, 'r+');
@@ -53,14 +56,21 @@ export async function scanSegmentFile(file: string): Promise<ScanResult> {
     const size = (await handle.stat()).size;
     const frames: IndexedFrame[] = [];
     const damage: ScanDamage[] = [];
-    const header = new Uint8Array(FRAME_HEADER_BYTES);
+    // A window of the file; a header outside it makes the window move there.
+    let window = new Uint8Array(0);
+    let windowStart = 0;
+    const headerAt = async (at: number): Promise<ChunkMeta | undefined> => {
+      if (at + FRAME_HEADER_BYTES > size) return undefined;
+      if (at < windowStart || at + FRAME_HEADER_BYTES > windowStart + window.length) {
+        window = new Uint8Array(Math.min(WINDOW_BYTES, size - at));
+        windowStart = at;
+        await handle.read(window, 0, window.length, at);
+      }
+      return decodeFrameHeader(window, at - windowStart);
+    };
     let at = 0;
     while (at < size) {
-      let meta: ChunkMeta | undefined;
-      if (at + FRAME_HEADER_BYTES <= size) {
-        await handle.read(header, 0, FRAME_HEADER_BYTES, at);
-        meta = decodeFrameHeader(header);
-      }
+      const meta = await headerAt(at);
       if (meta !== undefined && at + FRAME_HEADER_BYTES + meta.byteLength <= size) {
         frames.push({ frameOffset: at, chunkOffset: at + FRAME_HEADER_BYTES, meta });
         at += FRAME_HEADER_BYTES + meta.byteLength;
