@@ -81,5 +81,43 @@ describe('storage module restarts', () => {
     expect(after.entries?.map((e) => e.timestampMs)).toEqual(Array.from({ length: 11 }, (_, i) => 1_000 * (299 + i)));
     await logLine(storage.process, /store open \{dataDir=.*, ack=durable, dataPoints=1/);
     expect(storage.process.stderr.filter((line) => / ERROR /.test(line))).toEqual([]);
+
+    // SIGTERM (a supervisor's stop) closes the store too.
+    storage.process.child.kill('SIGTERM');
+    expect(await storage.process.exited).toEqual({ code: 0, signal: null });
+    await logLine(storage.process, 'store closed');
+    await peer.gone('storage', 15_000);
+  }, 60_000);
+
+  it('keeps every entry that was acknowledged when SIGKILL comes in the middle of a burst', async () => {
+    let storage = await startStorage(peer, domain, settings, dir);
+    await ask(peer, CreateDataPoint, { dataPoint: 'burst', existOk: false });
+    const acknowledged = new Set<number>();
+    const failed: string[] = [];
+    const total = 2000;
+    const calls = Array.from({ length: total }, (_, i) =>
+      ask(peer, AddEntry, { dataPoint: 'burst', timestampMs: i, value: i * 0.5 }, 15_000).then(
+        () => {
+          acknowledged.add(i);
+          // Killed from inside the acknowledgement: later requests are in flight or not yet sent.
+          if (acknowledged.size === 500) storage.process.child.kill('SIGKILL');
+        },
+        (error: Error) => void failed.push(error.name),
+      ),
+    );
+    await Promise.all(calls);
+    expect(acknowledged.size).toBeGreaterThanOrEqual(500);
+    expect(acknowledged.size + failed.length).toBe(total);
+    expect(await storage.process.exited).toEqual({ code: null, signal: 'SIGKILL' });
+    await peer.gone('storage', 15_000);
+
+    storage = await startStorage(peer, domain, settings, dir);
+    const stored = await ask(peer, GetEntriesOfTimeSpan, { dataPoint: 'burst', limit: 0 });
+    const timestamps = new Set(stored.entries?.map((e) => e.timestampMs));
+    const lost = [...acknowledged].filter((t) => !timestamps.has(t));
+    expect(lost).toEqual([]);
+    // Whatever else is there was sent, with its own value.
+    for (const entry of stored.entries ?? []) expect(entry.value).toBe(entry.timestampMs * 0.5);
+    expect(stored.entries!.length).toBeLessThanOrEqual(total);
   }, 60_000);
 });
