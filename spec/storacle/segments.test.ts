@@ -8,6 +8,8 @@ import {
   SegmentStore,
   decodeFrameHeader,
   encodeFrameHeader,
+  decodeSidecarIndex,
+  encodeSidecarIndex,
   parseSegmentName,
   periodStart,
   scanSegmentFile,
@@ -112,5 +114,20 @@ describe('SegmentStore and scanSegmentFile', () => {
       { offset: secondFrame, length: FRAME_HEADER_BYTES + frames[1].bytes.byteLength, reason: expect.stringMatching(/header/) },
     ]);
     expect(scan.size).toBe(bytes.length);
+  });
+});
+
+describe('sidecar index', () => {
+  it('round-trips and is refused when damaged or stale', () => {
+    const frames = [chunk(0, 10), chunk(10_000, 3)].map((f, i) => ({ chunkOffset: 60 + i * 500, meta: f.meta }));
+    const bytes = encodeSidecarIndex(2000, frames);
+    expect(decodeSidecarIndex(bytes, 2000)?.map((f) => [f.frameOffset, f.chunkOffset, f.meta])).toEqual(
+      frames.map((f) => [f.chunkOffset - FRAME_HEADER_BYTES, f.chunkOffset, f.meta]),
+    );
+    expect(decodeSidecarIndex(bytes, 2001)).toBeUndefined(); // the segment file changed size
+    const damaged = new Uint8Array(bytes);
+    damaged[40] ^= 4;
+    expect(decodeSidecarIndex(damaged, 2000)).toBeUndefined();
+    expect(decodeSidecarIndex(bytes.subarray(0, bytes.length - 1), 2000)).toBeUndefined();
   });
 });

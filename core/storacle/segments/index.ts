@@ -19,3 +19,4 @@ export { scanSegmentFile } from './scan.js';
 export type { IndexedFrame, ScanDamage, ScanResult } from './scan.js';
 export { SegmentStore } from './segment-store.js';
 export type { FrameToWrite, SegmentFileState } from './segment-store.js';
+export { INDEX_SUFFIX, decodeSidecarIndex, encodeSidecarIndex, indexPathFor, readSidecarIndex, writeSidecarIndex } from './sidecar-index.js';

@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import type { ChunkMeta } from '../series/index.js';
 import { encodeFrameHeader, FRAME_HEADER_BYTES } from './frame.js';
 import { CHUNKS_DIR, segmentRelativePath, seriesDirectory } from './layout.js';
+import { indexPathFor } from './sidecar-index.js';
 
 /** What is known about one segment file. */
 export interface SegmentFileState {
@@ -30,6 +31,8 @@ export interface SegmentFileState {
    * and what the remote tier may copy, is judged on these.
    */
   committed: { size: number; frames: number; firstTs: number; lastTs: number };
+  /** Whether its sidecar index (sidecar-index.ts) is written and current. */
+  indexed: boolean;
 }
 
 /** A chunk to append: its metadata and codec bytes. */
@@ -107,6 +110,7 @@ export class SegmentStore {
       firstTs: Number.POSITIVE_INFINITY,
       lastTs: Number.NEGATIVE_INFINITY,
       committed: { size: 0, frames: 0, firstTs: Number.POSITIVE_INFINITY, lastTs: Number.NEGATIVE_INFINITY },
+      indexed: false,
     };
     this.files.set(state.fileNo, state);
     this.byKey.set(`${seriesId}/${period}`, state.fileNo);
@@ -199,6 +203,8 @@ export class SegmentStore {
   /** Cuts a file back to `size` bytes (fsync'ed), or deletes it if that leaves nothing. */
   async truncate(file: SegmentFileState, size: number): Promise<void> {
     this.closeReader(file.fileNo);
+    file.indexed = false;
+    await fs.promises.rm(indexPathFor(file.absolutePath), { force: true });
     if (size === 0) {
       await this.remove(file);
       return;
@@ -216,6 +222,7 @@ export class SegmentStore {
   /** Deletes a file and forgets it (its folder entry fsync'ed). */
   async remove(file: SegmentFileState): Promise<void> {
     this.closeReader(file.fileNo);
+    await fs.promises.rm(indexPathFor(file.absolutePath), { force: true });
     await fs.promises.rm(file.absolutePath, { force: true });
     await fsyncDir(path.dirname(file.absolutePath)).catch(() => undefined);
     this.files.delete(file.fileNo);

@@ -410,6 +410,14 @@ export class Series {
     this.sealedBytes += meta.byteLength;
   }
 
+  /** Chunks located in `file`, oldest first, with their offsets. */
+  chunksInFile(file: number): Array<{ chunkOffset: number; meta: ChunkMeta }> {
+    const t = this.chunks;
+    const out: Array<{ chunkOffset: number; meta: ChunkMeta }> = [];
+    for (let i = 0; i < t.length; i++) if (t.file[i] === file) out.push({ chunkOffset: t.offset[i], meta: t.meta(i) });
+    return out;
+  }
+
   /** Drops the RAM copy of every located chunk but the `keep` newest ones. */
   evictResident(keep: number): void {
     if (this.loader === undefined) throw new RangeError('evictResident needs a loader');

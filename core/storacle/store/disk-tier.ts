@@ -31,8 +31,11 @@ import {
   parseSegmentName,
   parseSeriesDirectory,
   periodStart,
+  readSidecarIndex,
   scanSegmentFile,
+  writeSidecarIndex,
 } from '../segments/index.js';
+import type { IndexedFrame } from '../segments/index.js';
 import type { FrameToWrite, SegmentFileState } from '../segments/index.js';
 import { StoreError } from './api.js';
 import type { CorruptionReport, SealedFile, StoracleOptions } from './api.js';
@@ -162,7 +165,9 @@ export class DiskTier {
       const dir = path.join(chunksDir, dirName);
       const entry = this.host.catalogue.getById(seriesId);
       const through = sealedThrough.get(seriesId) ?? Number.NEGATIVE_INFINITY;
-      const periods = (await fs.readdir(dir))
+      const names = await fs.readdir(dir);
+      for (const n of names) if (n.includes('.tmp-')) await fs.rm(path.join(dir, n), { force: true });
+      const periods = names
         .map((n) => parseSegmentName(n))
         .filter((p): p is number => p !== undefined)
         .sort((a, b) => a - b);
@@ -174,13 +179,21 @@ export class DiskTier {
           await this.segments.remove(file);
           continue;
         }
-        const scan = await scanSegmentFile(file.absolutePath);
-        for (const d of scan.damage) {
-          this.host.report({ file: file.absolutePath, offset: d.offset, length: d.length, reason: d.reason, dataPoint: entry?.name });
+        const size = (await fs.stat(file.absolutePath)).size;
+        // A sealed file's sidecar index spares reading its frames; without one, scan the file.
+        let frames: IndexedFrame[] | undefined = await readSidecarIndex(file.absolutePath, size);
+        file.size = size;
+        file.indexed = frames !== undefined;
+        if (frames === undefined) {
+          const scan = await scanSegmentFile(file.absolutePath);
+          for (const d of scan.damage) {
+            this.host.report({ file: file.absolutePath, offset: d.offset, length: d.length, reason: d.reason, dataPoint: entry?.name });
+          }
+          file.size = scan.size;
+          frames = scan.frames;
         }
-        file.size = scan.size;
-        let keepBytes = scan.size;
-        for (const frame of scan.frames) {
+        let keepBytes = file.size;
+        for (const frame of frames) {
           if (frame.meta.lastTs > through) {
             keepBytes = frame.frameOffset;
             orphaned = true;
@@ -199,7 +212,7 @@ export class DiskTier {
             });
           }
         }
-        if (keepBytes < scan.size) await this.segments.truncate(file, keepBytes);
+        if (keepBytes < file.size) await this.segments.truncate(file, keepBytes);
       }
       if (state !== undefined && through > Number.NEGATIVE_INFINITY) state.series.raiseSealedFloor(through);
     }
@@ -461,6 +474,27 @@ export class DiskTier {
     this.segments.commitAll();
     await this.wal.trimBefore(walMarker);
     await this.applyRetention();
+    await this.writeSidecarIndexes();
+  }
+
+  /** Writes the index of every sealed file that has none yet (best effort: a missing one costs a scan). */
+  private async writeSidecarIndexes(): Promise<void> {
+    const newest = this.newestPeriods();
+    for (const file of [...this.segments.all()]) {
+      if (file.indexed || !this.isSealed(file, newest) || file.size !== file.committed.size) continue;
+      const entry = this.host.catalogue.getById(file.seriesId);
+      const state = entry === undefined ? undefined : this.host.points.get(entry.name);
+      if (state === undefined) continue;
+      const frames = state.series.chunksInFile(file.fileNo);
+      // Chunks dropped as corrupt are not in the series any more: leave such a file to the scan.
+      if (frames.length !== file.frames) continue;
+      try {
+        await writeSidecarIndex(file.absolutePath, file.size, frames);
+        file.indexed = true;
+      } catch {
+        // Disk full or the like: the next open scans this file instead.
+      }
+    }
   }
 
   private async applyRetention(): Promise<void> {

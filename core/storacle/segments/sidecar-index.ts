@@ -1,0 +1,85 @@
+/**
+ * The index file beside a sealed segment file (`<period>.idx` next to `<period>.seg`): the frame
+ * headers' content and offsets, so opening a store reads a few KB per sealed file instead of
+ * walking every frame of it. Written once, when the segment file becomes sealed (it never
+ * changes afterwards); not needed for correctness: a missing, damaged or stale index (its
+ * recorded segment size differs from the file's) just means the segment file is scanned.
+ *
+ * Layout (little-endian): "GLSI" | u32 version | f64 segment size | u32 frame count |
+ * count × (f64 chunk offset, the 60-byte frame header) | u32 CRC-32 of everything before it.
+ */
+import { promises as fs } from 'node:fs';
+import { crc32 } from '../codec/index.js';
+import type { ChunkMeta } from '../series/index.js';
+import { FRAME_HEADER_BYTES, decodeFrameHeader, encodeFrameHeader } from './frame.js';
+import type { IndexedFrame } from './scan.js';
+
+const MAGIC = 0x49534c47; // "GLSI"
+const VERSION = 1;
+const HEAD_BYTES = 20;
+const ENTRY_BYTES = 8 + FRAME_HEADER_BYTES;
+
+export const INDEX_SUFFIX = '.idx';
+
+/** Path of the index beside a segment file. */
+export function indexPathFor(segmentPath: string): string {
+  return segmentPath.replace(/\.seg$/, INDEX_SUFFIX);
+}
+
+export function encodeSidecarIndex(segmentSize: number, frames: ReadonlyArray<{ chunkOffset: number; meta: ChunkMeta }>): Uint8Array {
+  const out = new Uint8Array(HEAD_BYTES + frames.length * ENTRY_BYTES + 4);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, MAGIC, true);
+  view.setUint32(4, VERSION, true);
+  view.setFloat64(8, segmentSize, true);
+  view.setUint32(16, frames.length, true);
+  let at = HEAD_BYTES;
+  for (const f of frames) {
+    view.setFloat64(at, f.chunkOffset, true);
+    out.set(encodeFrameHeader(f.meta), at + 8);
+    at += ENTRY_BYTES;
+  }
+  view.setUint32(at, crc32(out, 0, at), true);
+  return out;
+}
+
+/** The frames an index lists, or undefined if it is damaged or does not describe a file of `segmentSize` bytes. */
+export function decodeSidecarIndex(bytes: Uint8Array, segmentSize: number): IndexedFrame[] | undefined {
+  if (bytes.length < HEAD_BYTES + 4) return undefined;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (view.getUint32(0, true) !== MAGIC || view.getUint32(4, true) !== VERSION) return undefined;
+  const count = view.getUint32(16, true);
+  if (bytes.length !== HEAD_BYTES + count * ENTRY_BYTES + 4) return undefined;
+  const end = bytes.length - 4;
+  if (view.getUint32(end, true) !== crc32(bytes, 0, end)) return undefined;
+  if (view.getFloat64(8, true) !== segmentSize) return undefined;
+  const frames: IndexedFrame[] = [];
+  for (let i = 0, at = HEAD_BYTES; i < count; i++, at += ENTRY_BYTES) {
+    const chunkOffset = view.getFloat64(at, true);
+    const meta = decodeFrameHeader(bytes, at + 8);
+    if (meta === undefined || chunkOffset + meta.byteLength > segmentSize) return undefined;
+    frames.push({ frameOffset: chunkOffset - FRAME_HEADER_BYTES, chunkOffset, meta });
+  }
+  return frames;
+}
+
+/** Reads the index of a segment file of `segmentSize` bytes; undefined if absent or unusable. */
+export async function readSidecarIndex(segmentPath: string, segmentSize: number): Promise<IndexedFrame[] | undefined> {
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(await fs.readFile(indexPathFor(segmentPath)));
+  } catch {
+    return undefined;
+  }
+  return decodeSidecarIndex(bytes, segmentSize);
+}
+
+/**
+ * Writes the index (tmp → rename; not fsync'ed: losing it costs only a scan at the next open).
+ */
+export async function writeSidecarIndex(segmentPath: string, segmentSize: number, frames: ReadonlyArray<{ chunkOffset: number; meta: ChunkMeta }>): Promise<void> {
+  const target = indexPathFor(segmentPath);
+  const tmp = `${target}.tmp-${process.pid}`;
+  await fs.writeFile(tmp, encodeSidecarIndex(segmentSize, frames));
+  await fs.rename(tmp, target);
+}
