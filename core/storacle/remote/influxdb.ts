@@ -56,7 +56,7 @@ export class InfluxDbServer implements LineProtocolServer {
 
   /** CREATE DATABASE (does nothing if it exists). */
   async createDatabase(): Promise<void> {
-    await this.query(`CREATE DATABASE ${influxIdentifier(this.options.database)}`, 'POST');
+    this.results(await this.query(`CREATE DATABASE ${influxIdentifier(this.options.database)}`, 'POST'));
   }
 
   async write(lines: string): Promise<void> {
@@ -77,11 +77,7 @@ export class InfluxDbServer implements LineProtocolServer {
     );
     const timestamps: number[] = [];
     const values: number[] = [];
-    for (const line of text.split('\n')) {
-      if (line.trim() === '') continue;
-      const chunk = JSON.parse(line) as QueryChunk;
-      const error = chunk.error ?? chunk.results?.find((r) => r.error !== undefined)?.error;
-      if (error !== undefined) throw new Error(`${this.name}: query failed: ${error}`);
+    for (const chunk of this.results(text)) {
       for (const result of chunk.results ?? []) {
         for (const series of result.series ?? []) {
           for (const [t, v] of series.values ?? []) {
@@ -92,6 +88,22 @@ export class InfluxDbServer implements LineProtocolServer {
       }
     }
     return sortColumns(timestamps, values);
+  }
+
+  /**
+   * The chunks of a /query answer. InfluxDB sends its status line before it runs the
+   * statements, so a failed statement is an `error` in a 200 answer: it is thrown here.
+   */
+  private results(text: string): QueryChunk[] {
+    const chunks = text
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map((line) => JSON.parse(line) as QueryChunk);
+    for (const chunk of chunks) {
+      const error = chunk.error ?? chunk.results?.find((r) => r.error !== undefined)?.error;
+      if (error !== undefined) throw new Error(`${this.name}: query failed: ${error}`);
+    }
+    return chunks;
   }
 
   private query(q: string, method: 'GET' | 'POST'): Promise<string> {

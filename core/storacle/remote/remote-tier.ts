@@ -53,6 +53,16 @@ export interface RemoteTierRunResult {
   failures: RemoteTierFailure[];
 }
 
+/** The failure of one file, with the target's own step and reason when it gave them. */
+function failureOf(file: SealedFile, target: string, stage: RemoteTierFailure['stage'], error: unknown): RemoteTierFailure {
+  return {
+    relativePath: file.relativePath,
+    target,
+    stage: error instanceof RemoteTargetError ? error.stage : stage,
+    reason: error instanceof RemoteTargetError ? error.reason : describeError(error),
+  };
+}
+
 /** Compacts the journal when superseded or released lines outnumber this many. */
 const COMPACT_AFTER_OBSOLETE_LINES = 1000;
 
@@ -132,12 +142,7 @@ export class RemoteTier {
   /** Copies, records and releases one file; returns why it failed, if it did. */
   private async handle(file: SealedFile, result: RemoteTierRunResult): Promise<RemoteTierFailure | undefined> {
     const target = this.options.target;
-    const fail = (stage: RemoteTierFailure['stage'], error: unknown): RemoteTierFailure => ({
-      relativePath: file.relativePath,
-      target: target.name,
-      stage: error instanceof RemoteTargetError ? error.stage : stage,
-      reason: error instanceof RemoteTargetError ? error.reason : describeError(error),
-    });
+    const fail = (stage: RemoteTierFailure['stage'], error: unknown): RemoteTierFailure => failureOf(file, target.name, stage, error);
 
     const known = this.journal.get(target.name, file.relativePath);
     const limit = this.options.deleteLocalAfterMs;
@@ -155,31 +160,20 @@ export class RemoteTier {
       return fail('hash', error);
     }
     // A journal line for another content under the same path (the path was reused) does not count.
-    if (known === undefined || known.sha256 !== fingerprint.sha256 || known.sizeBytes !== fingerprint.sizeBytes) {
-      try {
-        const existing = await target.verify(file, fingerprint);
-        if (existing.ok) {
-          result.alreadyRemote.push(file.relativePath);
-          this.options.onEvent?.({ type: 'alreadyRemote', relativePath: file.relativePath, target: target.name });
-        } else {
-          await target.put(file, fingerprint);
-          const after = await target.verify(file, fingerprint);
-          if (!after.ok) throw new RemoteTargetError(target.name, file.relativePath, 'verify', `the copy in its final place does not match: ${after.reason}`);
-          result.copied.push(file.relativePath);
-          this.options.onEvent?.({ type: 'copied', relativePath: file.relativePath, target: target.name, ...fingerprint });
-        }
-      } catch (error) {
-        return fail('upload', error);
-      }
-      try {
-        await this.journal.append({ relativePath: file.relativePath, target: target.name, ...fingerprint, verifiedAtMs: this.now() });
-      } catch (error) {
-        return fail('journal', error);
-      }
+    const journaled = known !== undefined && known.sha256 === fingerprint.sha256 && known.sizeBytes === fingerprint.sizeBytes;
+    if (!journaled) {
+      const failure = await this.copy(file, fingerprint, result, true);
+      if (failure !== undefined) return failure;
     }
     if (!due) {
       result.keptLocal.push(file.relativePath);
       return undefined;
+    }
+    if (journaled) {
+      // Verified in an earlier run: the copy may have been lost since. Look again before the
+      // local file, perhaps the only other copy, goes.
+      const failure = await this.copy(file, fingerprint, result, false);
+      if (failure !== undefined) return failure;
     }
     try {
       await this.options.source.releaseLocal(file.relativePath);
@@ -188,6 +182,40 @@ export class RemoteTier {
     }
     result.released.push(file.relativePath);
     this.options.onEvent?.({ type: 'released', relativePath: file.relativePath, ageMs });
+    return undefined;
+  }
+  /**
+   * Makes sure the target holds a verified copy: verifies what is there, uploads if that fails,
+   * verifies again, and journals a copy that was not journaled yet (`journal`).
+   */
+  private async copy(file: SealedFile, fingerprint: FileFingerprint, result: RemoteTierRunResult, journal: boolean): Promise<RemoteTierFailure | undefined> {
+    const target = this.options.target;
+    const fail = (stage: RemoteTierFailure['stage'], error: unknown): RemoteTierFailure => failureOf(file, target.name, stage, error);
+    let uploaded = false;
+    try {
+      const existing = await target.verify(file, fingerprint);
+      if (!existing.ok) {
+        await target.put(file, fingerprint);
+        const after = await target.verify(file, fingerprint);
+        if (!after.ok) throw new RemoteTargetError(target.name, file.relativePath, 'verify', `the copy in its final place does not match: ${after.reason}`);
+        uploaded = true;
+      }
+    } catch (error) {
+      return fail('upload', error);
+    }
+    if (uploaded) {
+      result.copied.push(file.relativePath);
+      this.options.onEvent?.({ type: 'copied', relativePath: file.relativePath, target: target.name, ...fingerprint });
+    } else if (journal) {
+      result.alreadyRemote.push(file.relativePath);
+      this.options.onEvent?.({ type: 'alreadyRemote', relativePath: file.relativePath, target: target.name });
+    }
+    if (!journal && !uploaded) return undefined;
+    try {
+      await this.journal.append({ relativePath: file.relativePath, target: target.name, ...fingerprint, verifiedAtMs: this.now() });
+    } catch (error) {
+      return fail('journal', error);
+    }
     return undefined;
   }
 }

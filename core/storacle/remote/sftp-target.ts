@@ -232,7 +232,7 @@ export class SftpTarget implements RemoteTarget {
       const hash = createHash('sha256');
       const read = (at: number): Promise<Buffer> =>
         session.call<Buffer>(`read ${remote} at ${at}`, (done) =>
-          sftp.read(handle, Buffer.allocUnsafe(REQUEST_BYTES), 0, REQUEST_BYTES, at, (error, bytesRead, data) => done(error, data.subarray(0, bytesRead))),
+          sftp.read(handle, Buffer.allocUnsafe(REQUEST_BYTES), 0, REQUEST_BYTES, at, (error, bytesRead, data) => (error ? done(error) : done(undefined, data.subarray(0, bytesRead)))),
         );
       // Reads are issued ahead and hashed in order; a short read (the file changed size since
       // fstat) just continues from where it ended.
@@ -263,7 +263,7 @@ export class SftpTarget implements RemoteTarget {
       }
       // Bytes past the size seen by fstat (the file grew) would not be hashed: count them.
       const after = await session.call<Buffer>(`read ${remote} at ${hashed}`, (done) =>
-        sftp.read(handle, Buffer.allocUnsafe(1), 0, 1, hashed, (error, bytesRead, data) => done(error, data.subarray(0, bytesRead))),
+        sftp.read(handle, Buffer.allocUnsafe(1), 0, 1, hashed, (error, bytesRead, data) => (error ? done(error) : done(undefined, data.subarray(0, bytesRead)))),
       );
       return { sha256: hash.digest('hex'), sizeBytes: hashed + after.length };
     } finally {
