@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { DirectoryTarget } from '../../core/storacle/remote/directory-target.js';
 import { fingerprintFile } from '../../core/storacle/remote/hash.js';
+import { RemoteJournal } from '../../core/storacle/remote/journal.js';
 import { RemoteTier } from '../../core/storacle/remote/remote-tier.js';
 import type { SealedFile, SealedFileSource } from '../../core/storacle/store/api.js';
 
@@ -200,5 +201,22 @@ describe('RemoteTier with a DirectoryTarget', () => {
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(await exists(late.absolutePath)).toBe(true);
     expect(await exists(join(remoteDir, late.relativePath))).toBe(false);
+  });
+  it('journal: the newest line wins, compaction keeps what is asked and survives a reload', async () => {
+    const journal = new RemoteJournal(journalPath);
+    const line = (relativePath: string, sha256: string, target = 'dir://x') => ({ relativePath, target, sha256, sizeBytes: 1, verifiedAtMs: NOW });
+    await journal.append(line('a', '1'));
+    await journal.append(line('a', '2'));
+    await journal.append(line('b', '3'));
+    await journal.append(line('a', '4', 'sftp://y'));
+    expect(journal.get('dir://x', 'a')?.sha256).toBe('2');
+    expect(journal.supersededLines).toBe(1);
+    expect(await journal.compact((e) => e.relativePath !== 'b')).toBe(2);
+    const reloaded = new RemoteJournal(journalPath);
+    await reloaded.load();
+    expect([reloaded.get('dir://x', 'a')?.sha256, reloaded.get('dir://x', 'b'), reloaded.get('sftp://y', 'a')?.sha256]).toEqual(['2', undefined, '4']);
+    expect((await readFile(journalPath, 'utf8')).trim().split('\n')).toHaveLength(2);
+    await appendFile(journalPath, 'not json\n');
+    await expect(new RemoteJournal(journalPath).load()).rejects.toThrow(/line 3 is not a journal entry/);
   });
 });
