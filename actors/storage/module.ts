@@ -24,6 +24,7 @@ import {
 } from '../../schemas/generated/messages.js';
 import { pipelineAddEntry, successMessage } from './add-entry-pipeline.js';
 import { CsvExportRequest } from './csv-export-request.js';
+import { DataDirLock } from './data-dir-lock.js';
 import { DataPointRequests } from './data-point-requests.js';
 import { EntryRequests } from './entry-requests.js';
 import { EntryWriter } from './entry-writer.js';
@@ -46,6 +47,7 @@ export default class Storage extends Module {
   // Checked when the module is constructed: a bad setting stops the start with a clear message.
   private settings: StorageSettings = parseStorageSettings(this.config);
   private store?: StoracleApi;
+  private lock?: DataDirLock;
   private exportFolder = new ExportFolder(this.settings.exportDir);
   private readonly requestContext: StorageContext = {
     store: () => this.openStore(),
@@ -100,7 +102,13 @@ export default class Storage extends Module {
     if (this.settings.retention !== undefined) options.retention = this.settings.retention;
     options.onCorruption = (report) => this.log.error('corrupt data skipped', { file: report.file, offset: report.offset, reason: report.reason, dataPoint: report.dataPoint });
     const started = Date.now();
-    this.store = await Storacle.open(options);
+    if (this.settings.dataDir !== undefined) this.lock = DataDirLock.acquire(this.settings.dataDir);
+    try {
+      this.store = await Storacle.open(options);
+    } catch (error) {
+      this.lock?.release();
+      throw error;
+    }
     this.log.info('store open', {
       dataDir: this.settings.dataDir ?? '(in memory)',
       ack: this.settings.ack,
@@ -133,6 +141,9 @@ export default class Storage extends Module {
       this.log.info('store closed', { dataDir: this.settings.dataDir ?? '(in memory)' });
     } catch (error) {
       this.log.error('store did not close cleanly; the write-ahead log is replayed at the next start', { error: (error as Error).message });
+    } finally {
+      this.lock?.release();
+      this.lock = undefined;
     }
   }
 

@@ -4,6 +4,7 @@
  * are the data points, their tags and the topology files; a ShutdownRequest checkpoints and
  * closes the store, and the next start finds everything again.
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -18,8 +19,8 @@ import {
   UpdateTags,
 } from '../../schemas/generated/messages.js';
 import { killAll } from '../support/processes.js';
-import { logLine, removeTempDirs, tempDir, TestPeer, type Domain } from '../actor/helpers.js';
-import { ask, newDomain, startStorage, type RunningStorage } from './helpers.js';
+import { domainFlags, logLine, removeTempDirs, runGridlink, tempDir, TestPeer, type Domain } from '../actor/helpers.js';
+import { ask, newDomain, startStorage, STORAGE_MODULE, type RunningStorage } from './helpers.js';
 
 let domain: Domain;
 let peer: TestPeer;
@@ -42,6 +43,14 @@ afterAll(async () => {
 async function sigkill(storage: RunningStorage): Promise<void> {
   storage.process.child.kill('SIGKILL');
   expect(await storage.process.exited).toEqual({ code: null, signal: 'SIGKILL' });
+  await peer.gone('storage', 15_000);
+}
+
+/** SIGTERM, a supervisor's stop: the store is closed, the process ends with 0, the lock is released. */
+async function stop(storage: RunningStorage): Promise<void> {
+  storage.process.child.kill('SIGTERM');
+  expect(await storage.process.exited).toEqual({ code: 0, signal: null });
+  await logLine(storage.process, 'store closed');
   await peer.gone('storage', 15_000);
 }
 
@@ -83,10 +92,7 @@ describe('storage module restarts', () => {
     expect(storage.process.stderr.filter((line) => / ERROR /.test(line))).toEqual([]);
 
     // SIGTERM (a supervisor's stop) closes the store too.
-    storage.process.child.kill('SIGTERM');
-    expect(await storage.process.exited).toEqual({ code: 0, signal: null });
-    await logLine(storage.process, 'store closed');
-    await peer.gone('storage', 15_000);
+    await stop(storage);
   }, 60_000);
 
   it('keeps every entry that was acknowledged when SIGKILL comes in the middle of a burst', async () => {
@@ -119,5 +125,20 @@ describe('storage module restarts', () => {
     // Whatever else is there was sent, with its own value.
     for (const entry of stored.entries ?? []) expect(entry.value).toBe(entry.timestampMs * 0.5);
     expect(stored.entries!.length).toBeLessThanOrEqual(total);
+    await stop(storage);
+  }, 60_000);
+
+  it('refuses a second storage module on the same data folder, and takes over the lock of a killed one', async () => {
+    const first = await startStorage(peer, domain, settings, dir);
+    const second = await runGridlink(['run', STORAGE_MODULE, '--config', first.configPath, ...domainFlags(domain)], { cwd: dir });
+    expect(second.code).not.toBe(0);
+    expect(second.stderr).toMatch(new RegExp(`data folder .* is in use by process ${first.process.pid} \\(lock file`));
+    await sigkill(first);
+    // The lock file of the killed process is still there; the next start takes it over.
+    expect(existsSync(`${settings.dataDir as string}.lock`)).toBe(true);
+    const third = await startStorage(peer, domain, settings, dir);
+    expect((await ask(peer, GetEntriesOfTimeSpan, { dataPoint: 'meterA.u1', limit: 1 })).entries).toHaveLength(1);
+    await stop(third);
+    expect(existsSync(`${settings.dataDir as string}.lock`)).toBe(false);
   }, 60_000);
 });
