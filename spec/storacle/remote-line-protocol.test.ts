@@ -160,7 +160,8 @@ describe.each(peers)('RemoteTier with a LineProtocolTarget on $label', (peer) =>
     const a = await source.add('awkward/0001.seg', peer.awkwardName, big.timestamps, big.values);
     const young = series(100, NOW - 3_600_000, 7);
     const b = await source.add('plain/0001.seg', 'plain', young.timestamps, young.values);
-    const target = new LineProtocolTarget({ server, readEntries: readPairs });
+    const counts = new Map<string, { sent: number; skipped: number }>();
+    const target = new LineProtocolTarget({ server, readEntries: readPairs, onSent: (f, c) => counts.set(f.relativePath, c) });
     const tier = new RemoteTier({ source, target, journalPath, deleteLocalAfterMs: DAY, now: () => NOW });
 
     const run = await tier.runOnce();
@@ -169,6 +170,8 @@ describe.each(peers)('RemoteTier with a LineProtocolTarget on $label', (peer) =>
     expect(run.released).toEqual([a.relativePath]);
     expect(run.keptLocal).toEqual([b.relativePath]);
     expect(await exists(a.absolutePath)).toBe(false);
+    expect(counts.get(a.relativePath)).toEqual({ sent: 12_001 - 3, skipped: 3 });
+    expect(counts.get(b.relativePath)).toEqual({ sent: 100, skipped: 0 });
 
     const back = await server.readBack('storacle', peer.awkwardName, a.firstTimestampMs, a.lastTimestampMs);
     expect(back.timestamps.length).toBe(12_001 - 3);

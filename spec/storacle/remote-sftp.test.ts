@@ -163,8 +163,9 @@ describe('RemoteTier with an SftpTarget on a real sshd', () => {
     const tier = new RemoteTier({ source, target, journalPath, deleteLocalAfterMs: DAY, now: () => NOW });
 
     let partBytesAtKill = 0;
+    let finished = false;
     const watcher = (async (): Promise<void> => {
-      for (;;) {
+      while (!finished) {
         const size = await stat(part).then((s) => s.size, () => 0);
         if (size > 1024 * 1024) {
           partBytesAtKill = size;
@@ -174,7 +175,7 @@ describe('RemoteTier with an SftpTarget on a real sshd', () => {
         await new Promise((resolve) => setTimeout(resolve, 5));
       }
     })();
-    const failed = await tier.runOnce();
+    const failed = await tier.runOnce().finally(() => (finished = true));
     await watcher;
     expect(partBytesAtKill).toBeGreaterThan(1024 * 1024);
     expect(partBytesAtKill).toBeLessThan(bigBytes.length);
@@ -212,8 +213,9 @@ describe('RemoteTier with an SftpTarget on a real sshd', () => {
     const target = makeTarget(remoteDir, { maxBytesPerSecond: 2 * 1024 * 1024, operationTimeoutMs: 1_500, keepaliveIntervalMs: 500 });
     const tier = new RemoteTier({ source, target, journalPath, deleteLocalAfterMs: DAY, now: () => NOW });
     let frozen = false;
+    let finished = false;
     const watcher = (async (): Promise<void> => {
-      for (;;) {
+      while (!finished) {
         if ((await stat(part).then((s) => s.size, () => 0)) > 256 * 1024) {
           await server.signal('SIGSTOP');
           frozen = true;
@@ -222,7 +224,7 @@ describe('RemoteTier with an SftpTarget on a real sshd', () => {
         await new Promise((resolve) => setTimeout(resolve, 5));
       }
     })();
-    const run = await tier.runOnce();
+    const run = await tier.runOnce().finally(() => (finished = true));
     await watcher;
     expect(frozen).toBe(true);
     expect(run.failures).toHaveLength(1);

@@ -32,6 +32,8 @@ export interface LineProtocolTargetOptions {
   measurement?: string;
   /** Lines per POST (default 5,000, the batch size InfluxDB recommends). */
   linesPerBatch?: number;
+  /** Told, per file written, how many entries were sent and how many (NaN, ±Infinity) skipped. */
+  onSent?: (file: SealedFile, counts: { sent: number; skipped: number }) => void;
 }
 
 /** What a comparison of written and read-back entries found. */
@@ -104,13 +106,14 @@ export class LineProtocolTarget implements RemoteTarget {
     const escaped = this.escapedName(file);
     const local = await this.step(file.relativePath, 'prepare', async () => this.options.readEntries(file));
     const seriesKey = `${escapeMeasurement(this.measurement)},data_point=${escaped}`;
-    const { batches, sent } = formatLines(seriesKey, local, this.options.linesPerBatch ?? 5_000);
+    const { batches, sent, skipped } = formatLines(seriesKey, local, this.options.linesPerBatch ?? 5_000);
     let written = 0;
     for (const batch of batches) {
       await this.step(file.relativePath, 'upload', () => server.write(batch), () => ` after ${written} of ${sent} entries`);
       written += batch.split('\n').length - 1;
     }
     await this.step(file.relativePath, 'upload', () => server.flush());
+    this.options.onSent?.(file, { sent, skipped });
     const outcome = await this.compare(file, local);
     if (!outcome.ok) throw new RemoteTargetError(this.name, file.relativePath, 'verify', outcome.reason);
   }
