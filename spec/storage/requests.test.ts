@@ -7,6 +7,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   AddEntry,
+  ConfigApplied,
+  ConfigChanged,
   CreateDataPoint,
   ExistsDataPoint,
   GetDataPoints,
@@ -19,7 +21,7 @@ import {
   UpdateTags,
 } from '../../schemas/generated/messages.js';
 import { killAll } from '../support/processes.js';
-import { removeTempDirs, TestPeer, type Domain } from '../actor/helpers.js';
+import { logLine, removeTempDirs, TestPeer, type Domain } from '../actor/helpers.js';
 import { ask, askError, newDomain, startStorage, type RunningStorage } from './helpers.js';
 
 let domain: Domain;
@@ -212,9 +214,24 @@ describe('topology', () => {
     expect(big.message).toMatch(/maxTopologyBytes/);
   });
 
+  it('takes new limits at run time (ConfigChanged) and says which settings wait for a restart', async () => {
+    const configJson = JSON.stringify({ settings: { inMemory: true, maxEntriesPerReply: 3, maxTopologyBytes: 1000, ack: 'visible' } });
+    const applied = await peer.bus.request('config@storage', ConfigChanged, { module: 'storage', configJson, revision: 1 }, ConfigApplied, { timeoutMs: 5000 });
+    expect(applied.applied).toBe(true);
+    const capped = await ask(peer, GetEntriesOfTimeSpan, { dataPoint: 'meterA.u1', limit: 0 });
+    expect(capped.entries).toHaveLength(3);
+    expect(capped.truncated).toBe(true);
+    await logLine(storage.process, /storage settings changed that take effect at the next start \{settings=ack\}/);
+    const refused = JSON.stringify({ settings: { inMemory: true, maxEntriesPerReply: -1 } });
+    await peer.bus.request('config@storage', ConfigChanged, { module: 'storage', configJson: refused, revision: 2 }, ConfigApplied, { timeoutMs: 5000 });
+    await logLine(storage.process, /storage settings change ignored \{error=storage settings: "maxEntriesPerReply" must be an integer/);
+    expect((await ask(peer, GetEntriesOfTimeSpan, { dataPoint: 'meterA.u1', limit: 0 })).entries).toHaveLength(3);
+  });
+
   it('is still the same process after every refused request', async () => {
     expect(storage.process.child.exitCode).toBeNull();
     await peer.module('storage', storage.process.pid, 2000);
-    expect(storage.process.stderr.filter((line) => / ERROR /.test(line))).toEqual([]);
+    // The one error line is the refused settings change above.
+    expect(storage.process.stderr.filter((line) => / ERROR /.test(line) && !line.includes('settings change ignored'))).toEqual([]);
   });
 });
