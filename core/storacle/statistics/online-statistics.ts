@@ -10,8 +10,12 @@
  *   `infiniteCount`; neither enters count, min, max, the moments, the
  *   histogram or the autocorrelation. Both still count as entries for the
  *   update frequency and the arrival delay (they did arrive).
- * - Mean and variance: Welford's update; `merge` uses the pairwise formula
- *   of Chan, Golub & LeVeque (1979). Both are stable for large offsets.
+ * - Mean and variance: entries are taken in blocks of 512; each block's
+ *   moments are computed in two passes (block-moments.ts) and merged with the
+ *   pairwise formula of Chan, Golub & LeVeque (1979), as `merge` does. Both
+ *   are stable for large offsets. Reading the state (snapshot, serialize,
+ *   merge, histogramOptions) closes the current block: that changes only the
+ *   rounding of later results.
  *   Variance is the sample variance (divided by count − 1).
  * - Confidence intervals of the mean: mean ± q · s / √n with q Student's t
  *   quantile for n − 1 degrees of freedom (the normal quantile from 10⁴
@@ -38,8 +42,20 @@ import type { ConfidenceInterval, StatisticsReply } from '../../../schemas/gener
 import { tQuantile } from './quantiles.js';
 import { SparseHistogram, type HistogramConfig, type HistogramOptions, type HistogramSnapshot } from './histogram.js';
 import { StatisticsFormatError, crc32 } from './persistence.js';
+import { blockMoments, emptyMoments, type Moments } from './block-moments.js';
 
 export type { HistogramConfig, HistogramOptions, HistogramSnapshot } from './histogram.js';
+
+/**
+ * Entries per block of the bulk arithmetic. Blocks are cut at fixed positions of the entry
+ * stream (every BLOCK entries since the state was last read), whether the entries came one
+ * at a time or in bulk, so add() and addMany() give identical results.
+ */
+const BLOCK = 512;
+
+/** Scratch for one block's moments and delays (single-threaded, never kept across calls). */
+const blockScratch: Moments = emptyMoments();
+const delayScratch = new Float64Array(BLOCK);
 
 /** Bounds for ρ in the effective sample size. */
 const RHO_MIN = 0;
@@ -117,6 +133,10 @@ export class OnlineStatistics {
   private delayMin = Number.POSITIVE_INFINITY;
   private delayMax = Number.NEGATIVE_INFINITY;
   private readonly histogram: SparseHistogram;
+  // Entries of the open block (values, and arrival − timestamp or NaN), allocated on first use.
+  private pendingValues: Float64Array | undefined;
+  private pendingDelays: Float64Array | undefined;
+  private pendingLength = 0;
 
   constructor(options: StatisticsOptions = {}) {
     this.histogram = new SparseHistogram(options.histogram ?? {});
@@ -124,14 +144,18 @@ export class OnlineStatistics {
 
   /** The histogram's configuration (its bin width may have grown, see maxBins). */
   get histogramOptions(): HistogramOptions {
+    this.flush();
     return this.histogram.options();
   }
 
   /** Adds one entry. Throws a RangeError for a non-finite timestamp. */
   add(timestampMs: number, value: number, arrivalMs?: number): void {
     if (!Number.isFinite(timestampMs)) throw new RangeError(`timestamp must be finite, got ${timestampMs}`);
-    this.addTiming(timestampMs, arrivalMs);
-    this.addValue(value);
+    this.entries++;
+    if (timestampMs < this.firstTs) this.firstTs = timestampMs;
+    if (timestampMs > this.lastTs) this.lastTs = timestampMs;
+    this.addPending(timestampMs, value, arrivalMs ?? Number.NaN);
+    if (this.pendingLength === BLOCK) this.flush();
   }
 
   /**
@@ -143,47 +167,90 @@ export class OnlineStatistics {
     if (values.length !== len || (arrivalMs !== undefined && arrivalMs.length !== len)) {
       throw new RangeError('timestamps, values and arrival times must have the same length');
     }
+    let first = this.firstTs;
+    let last = this.lastTs;
     for (let i = 0; i < len; i++) {
-      if (!Number.isFinite(timestamps[i])) throw new RangeError(`timestamp ${i} must be finite, got ${timestamps[i]}`);
+      const t = timestamps[i];
+      if (!(t - t === 0)) throw new RangeError(`timestamp ${i} must be finite, got ${t}`);
+      if (t < first) first = t;
+      if (t > last) last = t;
     }
-    for (let i = 0; i < len; i++) {
-      this.addTiming(timestamps[i], arrivalMs === undefined ? undefined : arrivalMs[i]);
-      this.addValue(values[i]);
+    this.entries += len;
+    this.firstTs = first;
+    this.lastTs = last;
+    let i = 0;
+    // Complete the open block first, so blocks stay where add() would cut them.
+    if (this.pendingLength > 0) {
+      i = Math.min(len, BLOCK - this.pendingLength);
+      for (let k = 0; k < i; k++) this.addPending(timestamps[k], values[k], arrivalMs === undefined ? Number.NaN : arrivalMs[k]);
+      if (this.pendingLength === BLOCK) this.flush();
     }
+    for (; len - i >= BLOCK; i += BLOCK) {
+      this.absorbValues(values, i, i + BLOCK);
+      if (arrivalMs !== undefined) {
+        const delays = delayScratch;
+        for (let k = 0; k < BLOCK; k++) {
+          const a = arrivalMs[i + k];
+          delays[k] = a - a === 0 ? a - timestamps[i + k] : Number.NaN;
+        }
+        this.absorbDelays(delays, 0, BLOCK);
+      }
+    }
+    for (; i < len; i++) this.addPending(timestamps[i], values[i], arrivalMs === undefined ? Number.NaN : arrivalMs[i]);
   }
 
-  private addTiming(timestampMs: number, arrivalMs: number | undefined): void {
-    this.entries++;
-    if (timestampMs < this.firstTs) this.firstTs = timestampMs;
-    if (timestampMs > this.lastTs) this.lastTs = timestampMs;
-    if (arrivalMs !== undefined && Number.isFinite(arrivalMs)) {
-      const d = arrivalMs - timestampMs;
-      this.delayN++;
-      this.delayMean += (d - this.delayMean) / this.delayN;
-      if (d < this.delayMin) this.delayMin = d;
-      if (d > this.delayMax) this.delayMax = d;
+  /**
+   * Appends to the open block (NaN arrival: none); the timing counters and closing a
+   * full block are the caller's.
+   */
+  private addPending(timestampMs: number, value: number, arrivalMs: number): void {
+    if (this.pendingValues === undefined || this.pendingDelays === undefined) {
+      this.pendingValues = new Float64Array(BLOCK);
+      this.pendingDelays = new Float64Array(BLOCK);
     }
+    const k = this.pendingLength++;
+    this.pendingValues[k] = value;
+    this.pendingDelays[k] = arrivalMs - arrivalMs === 0 ? arrivalMs - timestampMs : Number.NaN;
   }
 
-  private addValue(value: number): void {
-    if (Number.isNaN(value)) {
-      this.nanCount++;
-      return;
+  /** Closes the open block: its values and delays enter the state. */
+  private flush(): void {
+    const n = this.pendingLength;
+    if (n === 0 || this.pendingValues === undefined || this.pendingDelays === undefined) return;
+    this.pendingLength = 0;
+    this.absorbValues(this.pendingValues, 0, n);
+    this.absorbDelays(this.pendingDelays, 0, n);
+  }
+
+  private absorbValues(values: Float64Array, start: number, end: number): void {
+    const b = blockMoments(values, start, end, blockScratch);
+    this.nanCount += b.nanCount;
+    this.infiniteCount += b.infiniteCount;
+    if (b.n === 0) return;
+    this.histogram.addBlock(values, start, end, b.min, b.max, b.n);
+    this.combine(b);
+  }
+
+  /** Delays of one block (NaN: no arrival time): mean by sum, merged like the moments. */
+  private absorbDelays(delays: Float64Array, start: number, end: number): void {
+    let n = 0;
+    let sum = 0;
+    let min = this.delayMin;
+    let max = this.delayMax;
+    for (let k = start; k < end; k++) {
+      const d = delays[k];
+      if (d !== d) continue;
+      n++;
+      sum += d;
+      if (d < min) min = d;
+      if (d > max) max = d;
     }
-    if (!Number.isFinite(value)) {
-      this.infiniteCount++;
-      return;
-    }
-    const n = ++this.n;
-    const delta = value - this.mean;
-    this.mean += delta / n;
-    this.m2 += delta * (value - this.mean);
-    if (value < this.minValue) this.minValue = value;
-    if (value > this.maxValue) this.maxValue = value;
-    this.histogram.add(value);
-    if (n === 1) this.firstValue = value;
-    else this.addPair(this.lastValue, value);
-    this.lastValue = value;
+    if (n === 0) return;
+    const dn = this.delayN + n;
+    this.delayMean += ((sum / n - this.delayMean) * n) / dn;
+    this.delayN = dn;
+    this.delayMin = min;
+    this.delayMax = max;
   }
 
   private addPair(a: number, b: number): void {
@@ -198,39 +265,54 @@ export class OnlineStatistics {
   }
 
   /**
+   * Adds the moments of values that follow this one's in time (Chan et al. for the
+   * moments and the lag-1 pairs, plus the pair across the boundary). Histogram, counts
+   * of non-finite values and timing are the caller's.
+   */
+  private combine(o: Moments): void {
+    if (o.pairs > 0) {
+      const p = this.pairs + o.pairs;
+      const da = o.meanA - this.meanA;
+      const db = o.meanB - this.meanB;
+      const f = (this.pairs * o.pairs) / p;
+      this.m2A += o.m2A + da * da * f;
+      this.m2B += o.m2B + db * db * f;
+      this.cAB += o.cAB + da * db * f;
+      this.meanA += (da * o.pairs) / p;
+      this.meanB += (db * o.pairs) / p;
+      this.pairs = p;
+    }
+    if (this.n > 0 && o.n > 0) this.addPair(this.lastValue, o.firstValue);
+    if (o.n > 0) {
+      if (this.n === 0) this.firstValue = o.firstValue;
+      this.lastValue = o.lastValue;
+      const n = this.n + o.n;
+      const delta = o.mean - this.mean;
+      this.m2 += o.m2 + (delta * delta * this.n * o.n) / n;
+      this.mean += (delta * o.n) / n;
+      this.n = n;
+      this.minValue = Math.min(this.minValue, o.min);
+      this.maxValue = Math.max(this.maxValue, o.max);
+    }
+  }
+
+  /**
    * Adds `other`'s entries to this one (Chan et al.), as if they had been
    * added after this one's. `other` is not changed. Throws a RangeError when
    * the histograms' origins, base widths or bin limits differ.
    */
   merge(other: OnlineStatistics): void {
+    this.flush();
     // Merging with itself: work from a copy, so nothing is read while it changes.
     if (other === this) other = OnlineStatistics.deserialize(this.serialize());
+    other.flush();
     this.histogram.merge(other.histogram);
-    // Lag-1 pairs: this one's, other's, and the pair across the boundary.
-    if (other.pairs > 0) {
-      const p = this.pairs + other.pairs;
-      const da = other.meanA - this.meanA;
-      const db = other.meanB - this.meanB;
-      const f = (this.pairs * other.pairs) / p;
-      this.m2A += other.m2A + da * da * f;
-      this.m2B += other.m2B + db * db * f;
-      this.cAB += other.cAB + da * db * f;
-      this.meanA += (da * other.pairs) / p;
-      this.meanB += (db * other.pairs) / p;
-      this.pairs = p;
-    }
-    if (this.n > 0 && other.n > 0) this.addPair(this.lastValue, other.firstValue);
-    if (other.n > 0) {
-      if (this.n === 0) this.firstValue = other.firstValue;
-      this.lastValue = other.lastValue;
-      const n = this.n + other.n;
-      const delta = other.mean - this.mean;
-      this.m2 += other.m2 + (delta * delta * this.n * other.n) / n;
-      this.mean += (delta * other.n) / n;
-      this.n = n;
-      this.minValue = Math.min(this.minValue, other.minValue);
-      this.maxValue = Math.max(this.maxValue, other.maxValue);
-    }
+    this.combine({
+      n: other.n, mean: other.mean, m2: other.m2, min: other.minValue, max: other.maxValue,
+      firstValue: other.firstValue, lastValue: other.lastValue, pairs: other.pairs,
+      meanA: other.meanA, meanB: other.meanB, m2A: other.m2A, m2B: other.m2B, cAB: other.cAB,
+      nanCount: other.nanCount, infiniteCount: other.infiniteCount,
+    });
     this.nanCount += other.nanCount;
     this.infiniteCount += other.infiniteCount;
     this.entries += other.entries;
@@ -254,6 +336,7 @@ export class OnlineStatistics {
 
   /** A plain, JSON-safe picture of the current statistics. */
   snapshot(): StatisticsSnapshot {
+    this.flush();
     const n = this.n;
     const s: StatisticsSnapshot = {
       count: n,
@@ -309,6 +392,7 @@ export class OnlineStatistics {
 
   /** Persistent form: see persistence.ts for the layout. */
   serialize(): Uint8Array {
+    this.flush();
     const bins = this.histogram.entries();
     const fixed = [
       this.n, this.mean, this.m2, this.minValue, this.maxValue, this.nanCount, this.infiniteCount,
