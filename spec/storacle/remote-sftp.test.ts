@@ -3,6 +3,7 @@
 // of an upload and replaced on the same port; a frozen server; corrupted copies.
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -232,5 +233,23 @@ describe('RemoteTier with an SftpTarget on a real sshd', () => {
     expect(await exists(file.absolutePath)).toBe(true);
     expect(await exists(journalPath)).toBe(false);
     await server.signal('SIGCONT');
+  });
+  it('a port that accepts connections but never speaks SSH fails at connect after the deadline', async () => {
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (silent.address() as AddressInfo).port;
+      const source = new FolderSource(join(root, 't6', 'local'));
+      const file = await source.add('s/0001.chunk', randomBytes(100), NOW - 30 * DAY);
+      const target = makeTarget(join(root, 't6', 'remote'), { port, connectTimeoutMs: 1_000 });
+      const run = await new RemoteTier({ source, target, journalPath: join(root, 't6', 'journal.jsonl'), deleteLocalAfterMs: DAY, now: () => NOW }).runOnce();
+      expect(run.failures).toEqual([expect.objectContaining({ relativePath: file.relativePath, stage: 'connect' })]);
+      expect(run.failures[0].reason).toMatch(/Timed out while waiting for handshake|within 1000 ms/);
+      expect(await exists(file.absolutePath)).toBe(true);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      silent.close();
+    }
   });
 });
