@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CorruptChunkError } from '../../core/storacle/codec/index.js';
 import { Series, SeriesAppendError } from '../../core/storacle/series/index.js';
-import type { ChunkLoader } from '../../core/storacle/series/index.js';
+import type { ChunkLoader, ChunkMeta } from '../../core/storacle/series/index.js';
 
 function prng(seed: number): () => number {
   let a = seed >>> 0;
@@ -115,6 +115,11 @@ class MapLoader implements ChunkLoader {
     this.loads++;
     return this.bytes.get(`${file}:${offset}`);
   }
+  /** Chunk lists of files folded into extents. */
+  readonly lists = new Map<number, Array<{ chunkOffset: number; meta: ChunkMeta }>>();
+  index(file: number): Array<{ chunkOffset: number; meta: ChunkMeta }> | undefined {
+    return this.lists.get(file);
+  }
   corrupt(file: number, offset: number, _len: number, error: CorruptChunkError): void {
     expect(error).toBeInstanceOf(CorruptChunkError);
     this.corrupted.push([file, offset]);
@@ -177,5 +182,43 @@ describe('Series with chunks outside RAM', () => {
     expect(() => fresh.append(400, 1)).toThrow(SeriesAppendError);
     expect(() => fresh.appendMany(Float64Array.from([400]), Float64Array.from([1]))).toThrow(SeriesAppendError);
     expect(fresh.append(501, 1)).toBe('appended');
+  });
+
+  it('files folded into extents are listed through the loader only when a query reaches them', () => {
+    const loader = new MapLoader();
+    const s = new Series({ chunkSize: 10, loader });
+    const ts = Float64Array.from({ length: 95 }, (_, i) => i * 1000);
+    s.appendMany(ts, ts.map(valueAt), 0);
+    const reference = s.range(-Infinity, Infinity);
+    // Chunks 0-3 go to "file" 1, 4-8 to file 2 (entries 90..94 stay in the head).
+    for (const i of s.unlocatedChunks()) {
+      const meta = s.chunkMeta(i);
+      const file = i < 4 ? 1 : 2;
+      loader.bytes.set(`${file}:${meta.firstTs}`, s.chunkBytes(i) as Uint8Array);
+      s.locateChunk(meta.firstTs, file, meta.firstTs);
+    }
+    const list1 = s.chunksInFile(1);
+    expect(list1.length).toBe(4);
+    loader.lists.set(1, list1);
+    expect(s.foldFile(2)).toBe(false); // not the oldest chunks of the table
+    expect(s.foldFile(1)).toBe(true);
+    expect(s.extentCount).toBe(1);
+    expect(s.chunkCount).toBe(5);
+    expect(s.count).toBe(95);
+    expect(s.firstTimestamp).toBe(0);
+    expect(s.range(-Infinity, Infinity)).toEqual(reference);
+    expect(s.rangeLimited(5000, 95_000, 7).timestamps[6]).toBe(11_000);
+    expect(s.append(12_000, valueAt(12_000))).toBe('duplicate');
+    expect(() => s.append(12_000, 1234)).toThrow(SeriesAppendError);
+    // A fresh series rebuilt from the extent alone.
+    const rebuilt = new Series({ chunkSize: 10, loader });
+    rebuilt.attachExtent({ file: 1, firstTs: 0, lastTs: 39_000, count: 40, byteLength: 1, lastValue: valueAt(39_000) });
+    expect(rebuilt.mostRecent()).toEqual({ timestampMs: 39_000, value: valueAt(39_000) });
+    expect(rebuilt.range(0, 40_000)).toEqual(s.range(0, 40_000));
+    expect(() => rebuilt.attachExtent({ file: 3, firstTs: 39_000, lastTs: 50_000, count: 1, byteLength: 1, lastValue: 0 })).toThrow(RangeError);
+    expect(rebuilt.removeChunks((file) => file === 1)).toBe(40);
+    expect(rebuilt.count).toBe(0);
+    expect(rebuilt.mostRecent()).toBeUndefined();
+    expect(rebuilt.sealedLastTs).toBe(39_000);
   });
 });

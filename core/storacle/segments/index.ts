@@ -15,8 +15,8 @@
  */
 export { FRAME_HEADER_BYTES, FRAME_MAGIC, decodeFrameHeader, encodeFrameHeader } from './frame.js';
 export { CHUNKS_DIR, SEGMENT_SUFFIX, parseSegmentName, parseSeriesDirectory, periodStart, segmentRelativePath, seriesDirectory } from './layout.js';
-export { scanSegmentFile } from './scan.js';
+export { indexSegmentBytes, scanSegmentFile } from './scan.js';
 export type { IndexedFrame, ScanDamage, ScanResult } from './scan.js';
 export { SegmentStore } from './segment-store.js';
 export type { FrameToWrite, SegmentFileState } from './segment-store.js';
-export { INDEX_SUFFIX, decodeSidecarIndex, encodeSidecarIndex, indexPathFor, readSidecarIndex, writeSidecarIndex } from './sidecar-index.js';
+export { INDEX_SUFFIX, decodeSidecarIndex, encodeSidecarIndex, indexPathFor, readSidecarIndex, readSidecarIndexSync, writeSidecarIndex } from './sidecar-index.js';

@@ -46,6 +46,32 @@ function resync(bytes: Uint8Array, from: number): number {
   return -1;
 }
 
+/**
+ * Indexes a segment file's bytes without changing the file (a query that finds no usable
+ * sidecar index): intact frames, and the damaged stretches it skipped or that end the file.
+ */
+export function indexSegmentBytes(bytes: Uint8Array): { frames: IndexedFrame[]; damage: ScanDamage[] } {
+  const frames: IndexedFrame[] = [];
+  const damage: ScanDamage[] = [];
+  let at = 0;
+  while (at < bytes.length) {
+    const meta = decodeFrameHeader(bytes, at);
+    if (meta !== undefined && at + FRAME_HEADER_BYTES + meta.byteLength <= bytes.length) {
+      frames.push({ frameOffset: at, chunkOffset: at + FRAME_HEADER_BYTES, meta });
+      at += FRAME_HEADER_BYTES + meta.byteLength;
+      continue;
+    }
+    const next = resync(bytes.subarray(at), 1);
+    if (next < 0) {
+      damage.push({ offset: at, length: bytes.length - at, reason: 'damaged or truncated frame at the end of the file' });
+      break;
+    }
+    damage.push({ offset: at, length: next, reason: 'damaged frame header (CRC mismatch); skipped to the next intact frame' });
+    at += next;
+  }
+  return { frames, damage };
+}
+
 /** Bytes read at a time: frame headers are read from these windows, not one syscall per frame. */
 const WINDOW_BYTES = 1 << 20;
 

@@ -8,7 +8,7 @@
  * Layout (little-endian): "GLSI" | u32 version | f64 segment size | u32 frame count |
  * count × (f64 chunk offset, the 60-byte frame header) | u32 CRC-32 of everything before it.
  */
-import { promises as fs } from 'node:fs';
+import { promises as fs, readFileSync } from 'node:fs';
 import { crc32 } from '../codec/index.js';
 import type { ChunkMeta } from '../series/index.js';
 import { FRAME_HEADER_BYTES, decodeFrameHeader, encodeFrameHeader } from './frame.js';
@@ -68,6 +68,17 @@ export async function readSidecarIndex(segmentPath: string, segmentSize: number)
   let bytes: Uint8Array;
   try {
     bytes = new Uint8Array(await fs.readFile(indexPathFor(segmentPath)));
+  } catch {
+    return undefined;
+  }
+  return decodeSidecarIndex(bytes, segmentSize);
+}
+
+/** readSidecarIndex for synchronous callers (a query reaching a file not yet listed). */
+export function readSidecarIndexSync(segmentPath: string, segmentSize: number): IndexedFrame[] | undefined {
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(readFileSync(indexPathFor(segmentPath)));
   } catch {
     return undefined;
   }

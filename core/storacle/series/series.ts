@@ -19,6 +19,32 @@ export interface ChunkLoader {
   load(file: number, offset: number, byteLength: number): Uint8Array | undefined;
   /** The bytes were read but do not decode (CRC mismatch...); the chunk is skipped. */
   corrupt(file: number, offset: number, byteLength: number, error: CorruptChunkError): void;
+  /** The chunks of a file attached as an extent, oldest first (undefined if unreadable: reported by the loader). */
+  index(file: number): ReadonlyArray<{ readonly chunkOffset: number; readonly meta: ChunkMeta }> | undefined;
+}
+
+/**
+ * A whole file of sealed chunks known only by its summary; its chunk list is asked from the
+ * loader when a query reaches it. Keeps the RAM cost of old, sealed files per file, not per chunk.
+ */
+export interface Extent {
+  readonly file: number;
+  readonly firstTs: number;
+  readonly lastTs: number;
+  readonly count: number;
+  readonly byteLength: number;
+  readonly lastValue: number;
+}
+
+/** A chunk a query visits: one of the chunk table (table >= 0) or one listed for an extent. */
+interface ChunkRef {
+  readonly firstTs: number;
+  readonly lastTs: number;
+  readonly count: number;
+  readonly byteLength: number;
+  readonly file: number;
+  readonly offset: number;
+  readonly table: number;
 }
 
 /** Options of a {@link Series}. */
@@ -115,6 +141,8 @@ export class Series {
   readonly chunkSize: number;
   readonly statistics: OnlineStatistics;
   private readonly chunks = new ChunkTable();
+  /** Older files as extents (all before every chunk of the table), oldest first. */
+  private readonly extents: Extent[] = [];
   private readonly loader: ChunkLoader | undefined;
   private headTs: Float64Array;
   private headValues: Float64Array;
@@ -190,6 +218,7 @@ export class Series {
 
   /** Oldest stored timestamp, or undefined if empty. */
   get firstTimestamp(): number | undefined {
+    if (this.extents.length > 0) return this.extents[0].firstTs;
     if (this.chunks.length > 0) return this.chunks.firstTs[0];
     return this.headCount > 0 ? this.headTs[0] : undefined;
   }
@@ -198,7 +227,9 @@ export class Series {
   get lastTimestamp(): number | undefined {
     if (this.headCount > 0) return this.headTs[this.headCount - 1];
     const n = this.chunks.length;
-    return n > 0 ? this.chunks.lastTs[n - 1] : undefined;
+    if (n > 0) return this.chunks.lastTs[n - 1];
+    const e = this.extents.length;
+    return e > 0 ? this.extents[e - 1].lastTs : undefined;
   }
 
   /**
@@ -418,6 +449,45 @@ export class Series {
     return out;
   }
 
+  /** Adds a file known by its summary (recovery); only while no chunk is in the table and the head is empty. */
+  attachExtent(extent: Extent): void {
+    if (this.headCount > 0 || this.chunks.length > 0) throw new RangeError('attachExtent needs an empty head and chunk table');
+    if (!(extent.firstTs > this.sealedLastTs) || extent.lastTs < extent.firstTs) {
+      throw new RangeError(`extent [${extent.firstTs}, ${extent.lastTs}] does not follow the last sealed timestamp ${this.sealedLastTs}`);
+    }
+    this.extents.push({ ...extent });
+    this.sealedThrough = extent.lastTs;
+    this.sealedCount += extent.count;
+    this.sealedBytes += extent.byteLength;
+  }
+
+  /**
+   * Replaces the table's chunks of `file` by one extent, if they are the oldest chunks of the
+   * table (files are folded in time order). Returns whether it did.
+   */
+  foldFile(file: number): boolean {
+    const t = this.chunks;
+    let n = 0;
+    while (n < t.length && t.file[n] === file) n++;
+    if (n === 0 || this.loader === undefined) return false;
+    for (let i = n; i < t.length; i++) if (t.file[i] === file) return false;
+    let count = 0;
+    let byteLength = 0;
+    for (let i = 0; i < n; i++) {
+      count += t.count[i];
+      byteLength += t.byteLength[i];
+    }
+    const extent: Extent = { file, firstTs: t.firstTs[0], lastTs: t.lastTs[n - 1], count, byteLength, lastValue: t.lastValue[n - 1] };
+    t.removeWhere((i) => i < n);
+    this.extents.push(extent);
+    return true;
+  }
+
+  /** Files held as extents. */
+  get extentCount(): number {
+    return this.extents.length;
+  }
+
   /** Drops the RAM copy of every located chunk but the `keep` newest ones. */
   evictResident(keep: number): void {
     if (this.loader === undefined) throw new RangeError('evictResident needs a loader');
@@ -429,12 +499,25 @@ export class Series {
   }
 
   /** Forgets every chunk located in a file for which `drop(file)` is true; returns the entries removed. */
+  /**
+   * Forgets every chunk located in a file for which `drop(file, offset)` is true, and every
+   * extent for which `drop(file, -1)` is (a whole file); returns the entries removed.
+   */
   removeChunks(drop: (file: number, offset: number) => boolean): number {
     const t = this.chunks;
     const removed = t.removeWhere((i) => t.file[i] !== NO_FILE && drop(t.file[i], t.offset[i]));
-    this.sealedCount -= removed.entries;
-    this.sealedBytes -= removed.bytes;
-    return removed.entries;
+    let entries = removed.entries;
+    let bytes = removed.bytes;
+    for (let e = this.extents.length - 1; e >= 0; e--) {
+      const extent = this.extents[e];
+      if (!drop(extent.file, -1)) continue;
+      entries += extent.count;
+      bytes += extent.byteLength;
+      this.extents.splice(e, 1);
+    }
+    this.sealedCount -= entries;
+    this.sealedBytes -= bytes;
+    return entries;
   }
 
   // ---- Queries ----
@@ -444,7 +527,9 @@ export class Series {
     const n = this.headCount;
     if (n > 0) return { timestampMs: this.headTs[n - 1], value: this.headValues[n - 1] };
     const c = this.chunks.length;
-    return c === 0 ? undefined : { timestampMs: this.chunks.lastTs[c - 1], value: this.chunks.lastValue[c - 1] };
+    if (c > 0) return { timestampMs: this.chunks.lastTs[c - 1], value: this.chunks.lastValue[c - 1] };
+    const last = this.extents[this.extents.length - 1];
+    return last === undefined ? undefined : { timestampMs: last.lastTs, value: last.lastValue };
   }
 
   /** Entries with fromMs <= timestamp < toMs, ascending. Throws a RangeError if fromMs > toMs or a bound is NaN. */
@@ -461,11 +546,9 @@ export class Series {
   rangeLimited(fromMs: number, toMs: number, limit: number): LimitedColumns {
     checkSpan(fromMs, toMs);
     if (!Number.isInteger(limit) || limit < 0) throw new RangeError(`limit must be a non-negative integer, got ${limit}`);
-    const t = this.chunks;
-    const first = fromMs >= toMs ? t.length : t.firstEndingAtOrAfter(fromMs);
-    let end = first;
+    const refs = this.collect(fromMs, toMs, 0);
     let bound = 0;
-    while (end < t.length && t.firstTs[end] < toMs) bound += t.count[end++];
+    for (const r of refs) bound += r.count;
     const headStart = fromMs >= toMs ? 0 : lowerBound(this.headTs, fromMs, 0, this.headCount);
     const headEnd = fromMs >= toMs ? 0 : lowerBound(this.headTs, toMs, headStart, this.headCount);
     bound += headEnd - headStart;
@@ -474,24 +557,25 @@ export class Series {
     const values = new Float64Array(cap);
     let at = 0;
     let truncated = false;
-    for (let c = first; c < end && !truncated; c++) {
-      const count = t.count[c];
-      const inside = t.firstTs[c] >= fromMs && t.lastTs[c] < toMs;
-      if (inside && at + count <= cap) {
-        const bytes = this.chunkBytes(c);
+    for (let k = 0; k < refs.length && !truncated; k++) {
+      const r = refs[k];
+      const inside = r.firstTs >= fromMs && r.lastTs < toMs;
+      if (inside && at + r.count <= cap) {
+        const bytes = this.bytesOf(r);
         if (bytes === undefined) continue;
         this.decodes++;
         try {
           at += decodeChunkInto(bytes, timestamps, values, at);
         } catch (e) {
-          this.reportCorrupt(c, e);
+          this.reportCorrupt(r, e);
         }
         continue;
       }
-      const decoded = this.decode(c);
+      const decoded = this.decode(r);
       if (decoded === undefined) continue;
-      const start = t.firstTs[c] >= fromMs ? 0 : lowerBound(decoded.timestamps, fromMs, 0, count);
-      let stop = t.lastTs[c] < toMs ? count : lowerBound(decoded.timestamps, toMs, start, count);
+      const count = decoded.timestamps.length;
+      const start = r.firstTs >= fromMs ? 0 : lowerBound(decoded.timestamps, fromMs, 0, count);
+      let stop = r.lastTs < toMs ? count : lowerBound(decoded.timestamps, toMs, start, count);
       if (at + (stop - start) > cap) {
         stop = start + (cap - at);
         truncated = true;
@@ -583,6 +667,40 @@ export class Series {
   }
 
   /**
+   * The sealed chunks with entries possibly in [fromMs, toMs), in time order (at most `max`
+   * if max > 0): those of the extents that overlap (their chunk lists asked from the loader),
+   * then those of the table. Chunks wholly outside the span are not listed, so not decoded.
+   */
+  private collect(fromMs: number, toMs: number, max: number): ChunkRef[] {
+    const out: ChunkRef[] = [];
+    if (fromMs >= toMs) return out;
+    const ex = this.extents;
+    let lo = 0;
+    let hi = ex.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (ex[mid].lastTs < fromMs) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let e = lo; e < ex.length && ex[e].firstTs < toMs; e++) {
+      const list = this.loader?.index(ex[e].file);
+      if (list === undefined) continue;
+      for (const c of list) {
+        const m = c.meta;
+        if (m.lastTs < fromMs || m.firstTs >= toMs) continue;
+        out.push({ firstTs: m.firstTs, lastTs: m.lastTs, count: m.count, byteLength: m.byteLength, file: ex[e].file, offset: c.chunkOffset, table: -1 });
+        if (max > 0 && out.length >= max) return out;
+      }
+    }
+    const t = this.chunks;
+    for (let c = t.firstEndingAtOrAfter(fromMs); c < t.length && t.firstTs[c] < toMs; c++) {
+      out.push({ firstTs: t.firstTs[c], lastTs: t.lastTs[c], count: t.count[c], byteLength: t.byteLength[c], file: t.file[c], offset: t.offset[c], table: c });
+      if (max > 0 && out.length >= max) return out;
+    }
+    return out;
+  }
+
+  /**
    * Calls `f` with the in-span slice [start, end) of every chunk and of the head
    * that has entries in [fromMs, toMs), in time order. Chunks whose first/last
    * timestamps lie outside the span are not decoded.
@@ -593,14 +711,12 @@ export class Series {
     f: (timestamps: Float64Array, values: Float64Array, start: number, end: number) => void,
   ): void {
     if (fromMs >= toMs) return;
-    const t = this.chunks;
-    for (let c = t.firstEndingAtOrAfter(fromMs); c < t.length; c++) {
-      if (t.firstTs[c] >= toMs) return;
-      const decoded = this.decode(c);
+    for (const r of this.collect(fromMs, toMs, 0)) {
+      const decoded = this.decode(r);
       if (decoded === undefined) continue;
-      const count = t.count[c];
-      const start = t.firstTs[c] >= fromMs ? 0 : lowerBound(decoded.timestamps, fromMs, 0, count);
-      const end = t.lastTs[c] < toMs ? count : lowerBound(decoded.timestamps, toMs, start, count);
+      const count = decoded.timestamps.length;
+      const start = r.firstTs >= fromMs ? 0 : lowerBound(decoded.timestamps, fromMs, 0, count);
+      const end = r.lastTs < toMs ? count : lowerBound(decoded.timestamps, toMs, start, count);
       if (start < end) f(decoded.timestamps, decoded.values, start, end);
     }
     const n = this.headCount;
@@ -610,22 +726,37 @@ export class Series {
     if (start < end) f(this.headTs, this.headValues, start, end);
   }
 
-  /** Decodes chunk c; undefined if its bytes are unreadable or corrupt (reported to the loader). */
-  private decode(c: number): { timestamps: Float64Array; values: Float64Array } | undefined {
-    const bytes = this.chunkBytes(c);
+  private bytesOf(r: ChunkRef): Uint8Array | undefined {
+    return r.table >= 0 ? this.chunkBytes(r.table) : this.loader?.load(r.file, r.offset, r.byteLength);
+  }
+
+  /** Decodes a chunk; undefined if its bytes are unreadable or corrupt (reported to the loader). */
+  private decode(r: ChunkRef): { timestamps: Float64Array; values: Float64Array } | undefined {
+    const bytes = this.bytesOf(r);
     if (bytes === undefined) return undefined;
     this.decodes++;
     try {
       return decodeChunk(bytes);
     } catch (e) {
-      this.reportCorrupt(c, e);
+      this.reportCorrupt(r, e);
       return undefined;
     }
   }
 
-  private reportCorrupt(c: number, e: unknown): void {
+  private reportCorrupt(r: ChunkRef, e: unknown): void {
     if (!(e instanceof CorruptChunkError) || this.loader === undefined) throw e;
-    this.loader.corrupt(this.chunks.file[c], this.chunks.offset[c], this.chunks.byteLength[c], e);
+    this.loader.corrupt(r.file, r.offset, r.byteLength, e);
+  }
+
+  /** Value of the sealed entry at exactly `timestampMs`, if any (decodes at most one chunk). */
+  private sealedValueAt(timestampMs: number): number | undefined {
+    const [r] = this.collect(timestampMs, Number.POSITIVE_INFINITY, 1);
+    if (r === undefined || r.firstTs > timestampMs) return undefined;
+    const decoded = this.decode(r);
+    if (decoded === undefined) return undefined;
+    const count = decoded.timestamps.length;
+    const at = lowerBound(decoded.timestamps, timestampMs, 0, count);
+    return at < count && decoded.timestamps[at] === timestampMs ? decoded.values[at] : undefined;
   }
 
   private duplicate(stored: number, timestampMs: number, value: number): AppendResult {
@@ -635,17 +766,6 @@ export class Series {
       timestampMs,
       value,
     );
-  }
-
-  /** Value of the sealed entry at exactly `timestampMs`, if any (decodes at most one chunk). */
-  private sealedValueAt(timestampMs: number): number | undefined {
-    const t = this.chunks;
-    const c = t.firstEndingAtOrAfter(timestampMs);
-    if (c >= t.length || t.firstTs[c] > timestampMs) return undefined;
-    const decoded = this.decode(c);
-    if (decoded === undefined) return undefined;
-    const at = lowerBound(decoded.timestamps, timestampMs, 0, t.count[c]);
-    return at < t.count[c] && decoded.timestamps[at] === timestampMs ? decoded.values[at] : undefined;
   }
 
   /** Grows the head to hold `needed` entries (beyond chunkSize only if `pastChunkSize`: appendMany's slow path). */

@@ -19,7 +19,7 @@
  * taken in the same turn as the seal). So a crash between writing chunks and trimming the log
  * neither duplicates an entry nor counts it twice.
  */
-import { promises as fs } from 'node:fs';
+import { promises as fs, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { OnlineStatistics } from '../statistics/index.js';
 import type { ChunkLoader } from '../series/index.js';
@@ -31,7 +31,9 @@ import {
   parseSegmentName,
   parseSeriesDirectory,
   periodStart,
+  indexSegmentBytes,
   readSidecarIndex,
+  readSidecarIndexSync,
   scanSegmentFile,
   writeSidecarIndex,
 } from '../segments/index.js';
@@ -54,6 +56,8 @@ const DEFAULT_PERIOD_MS = 7 * DAY_MS;
 const DEFAULT_CHECKPOINT_INTERVAL_MS = 60_000;
 const DEFAULT_CHECKPOINT_ENTRIES = 5_000_000;
 const DEFAULT_RESIDENT_CHUNKS = 2;
+/** Chunk lists of extent files kept after a query needed them (a file's list is ~70 bytes per chunk). */
+const CACHED_FILE_INDEXES = 256;
 
 /** What the disk tier needs from the store it serves. */
 export interface DiskTierHost {
@@ -89,6 +93,10 @@ export class DiskTier {
   private lastAck: Promise<'appended'> | undefined;
   /** Chunks found corrupt by a query, dropped from their series after it. */
   private readonly corruptChunks: Array<{ name: string; file: number; offset: number }> = [];
+  /** Damage already reported by queries ("file:offset"), so a chunk inside an extent is reported once. */
+  private readonly reportedDamage = new Set<string>();
+  /** fileNo → chunk list of an extent file, least recently used first. */
+  private readonly fileIndexes = new Map<number, IndexedFrame[]>();
 
   private constructor(
     private readonly dataDir: string,
@@ -193,6 +201,26 @@ export class DiskTier {
           frames = scan.frames;
         }
         let keepBytes = file.size;
+        const last = frames[frames.length - 1];
+        if (file.indexed && last !== undefined && last.meta.lastTs <= through && (state as DataPointState).series.chunkCount === 0) {
+          // A sealed file with an index: known by its summary; its chunk list is read when a query needs it.
+          let count = 0;
+          let byteLength = 0;
+          for (const frame of frames) {
+            count += frame.meta.count;
+            byteLength += frame.meta.byteLength;
+            this.segments.noteFrame(file, frame.meta);
+          }
+          try {
+            (state as DataPointState).series.attachExtent({
+              file: file.fileNo, firstTs: frames[0].meta.firstTs, lastTs: last.meta.lastTs, count, byteLength, lastValue: last.meta.lastValue,
+            });
+            continue;
+          } catch (e) {
+            this.host.report({ file: file.absolutePath, offset: 0, reason: `file out of time order (${(e as Error).message}); skipped`, dataPoint: entry?.name });
+            continue;
+          }
+        }
         for (const frame of frames) {
           if (frame.meta.lastTs > through) {
             keepBytes = frame.frameOffset;
@@ -283,14 +311,49 @@ export class DiskTier {
   // ---- Serving the store ----
 
   /** Reads evicted chunks of one data point from its segment files. */
+  /** Reports a damaged chunk or file found by a query, once. */
+  private reportOnce(r: CorruptionReport): void {
+    const key = `${r.file}:${r.offset}`;
+    if (this.reportedDamage.has(key)) return;
+    this.reportedDamage.add(key);
+    this.host.report(r);
+  }
+
+  /** The chunk list of an extent file: from the cache, its sidecar index, or a read-only scan. */
+  private fileIndex(fileNo: number, dataPoint: string): IndexedFrame[] | undefined {
+    const cached = this.fileIndexes.get(fileNo);
+    if (cached !== undefined) {
+      this.fileIndexes.delete(fileNo);
+      this.fileIndexes.set(fileNo, cached);
+      return cached;
+    }
+    const file = this.segments.get(fileNo);
+    if (file === undefined) return undefined;
+    let frames = readSidecarIndexSync(file.absolutePath, file.size);
+    if (frames === undefined) {
+      try {
+        const scan = indexSegmentBytes(new Uint8Array(readFileSync(file.absolutePath)));
+        for (const d of scan.damage) this.reportOnce({ file: file.absolutePath, offset: d.offset, length: d.length, reason: d.reason, dataPoint });
+        frames = scan.frames;
+      } catch (e) {
+        this.reportOnce({ file: file.absolutePath, offset: 0, reason: `unreadable: ${(e as Error).message}`, dataPoint });
+        return undefined;
+      }
+    }
+    if (this.fileIndexes.size >= CACHED_FILE_INDEXES) this.fileIndexes.delete(this.fileIndexes.keys().next().value as number);
+    this.fileIndexes.set(fileNo, frames);
+    return frames;
+  }
+
   loaderFor(entry: CatalogueEntry): ChunkLoader {
     return {
+      index: (file) => this.fileIndex(file, entry.name),
       load: (file, offset, byteLength) => {
         try {
           return this.segments.read(file, offset, byteLength);
         } catch (e) {
           const f = this.segments.get(file);
-          this.host.report({
+          this.reportOnce({
             file: f?.absolutePath ?? `segment file #${file}`,
             offset: offset - FRAME_HEADER_BYTES,
             length: byteLength + FRAME_HEADER_BYTES,
@@ -302,7 +365,7 @@ export class DiskTier {
         }
       },
       corrupt: (file, offset, byteLength, error) => {
-        this.host.report({
+        this.reportOnce({
           file: this.segments.get(file)?.absolutePath ?? `segment file #${file}`,
           offset: offset - FRAME_HEADER_BYTES,
           length: byteLength + FRAME_HEADER_BYTES,
@@ -396,6 +459,7 @@ export class DiskTier {
     const entry = this.host.catalogue.getById(file.seriesId);
     const state = entry === undefined ? undefined : this.host.points.get(entry.name);
     state?.series.removeChunks((f) => f === file.fileNo);
+    this.fileIndexes.delete(file.fileNo);
     try {
       await this.segments.remove(file);
     } catch (e) {
@@ -491,6 +555,8 @@ export class DiskTier {
       try {
         await writeSidecarIndex(file.absolutePath, file.size, frames);
         file.indexed = true;
+        // From now on the file costs one extent in RAM instead of its chunks' index entries.
+        state.series.foldFile(file.fileNo);
       } catch {
         // Disk full or the like: the next open scans this file instead.
       }
