@@ -56,7 +56,7 @@ const FULL: Plan = {
   taggedDataPoints: 10_000,
   batch: 5_000,
   queryRuns: 50,
-  queryBudgetMs: 15_000,
+  queryBudgetMs: 8_000,
   timeoutMs: 300_000,
 };
 

@@ -137,18 +137,15 @@ export class SqliteSystem implements System {
 
   async readRange(key: SeriesKey, fromMs: number, toMs: number): Promise<Columns> {
     const { db, id } = this.idFor(key);
-    const rows = db
-      .prepare('SELECT ts, value FROM points WHERE data_point_id = ? AND ts >= ? AND ts < ? ORDER BY ts')
-      .raw(true)
-      .all(id, fromMs, toMs) as [number, number][];
-    const timestamps = new Float64Array(rows.length);
-    const values = new Float64Array(rows.length);
-    for (let i = 0; i < rows.length; i++) {
-      const row = rows[i] as [number, number];
-      timestamps[i] = row[0];
-      values[i] = row[1];
+    // Iterating raw rows into two columns is much faster than .all(), which builds one array per row first.
+    const statement = db.prepare('SELECT ts, value FROM points WHERE data_point_id = ? AND ts >= ? AND ts < ? ORDER BY ts').raw(true);
+    const timestamps: number[] = [];
+    const values: number[] = [];
+    for (const row of statement.iterate(id, fromMs, toMs) as IterableIterator<[number, number]>) {
+      timestamps.push(row[0]);
+      values.push(row[1]);
     }
-    return { timestamps, values };
+    return { timestamps: Float64Array.from(timestamps), values: Float64Array.from(values) };
   }
 
   async statistics(key: SeriesKey, fromMs: number, toMs: number): Promise<SpanStatistics> {

@@ -7,7 +7,7 @@
  * /api/v1/series. VictoriaMetrics has no write-ahead log: an acknowledged write
  * sits in memory for up to a second or so.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findExecutable, freeLoopbackPort, startProgram, type ProgramProcess } from '../harness.js';
@@ -36,6 +36,14 @@ interface QueryResponse {
   data?: { result?: { metric: Record<string, string>; value: [number, string] }[] };
 }
 
+function safeList(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
 const selector = (key: SeriesKey): string => `${key.set}_v{ch="${key.channel}"}`;
 
 export class VictoriaMetricsSystem implements System {
@@ -49,6 +57,8 @@ export class VictoriaMetricsSystem implements System {
   private dir = '';
   private base = '';
   private server: ProgramProcess | undefined;
+  /** Records acknowledged by the server so far (to see when all of them are in part files). */
+  private written = 0;
 
   async start(log: (message: string) => void): Promise<void> {
     const binary = findVictoriaMetrics();
@@ -84,20 +94,41 @@ export class VictoriaMetricsSystem implements System {
   async stop(): Promise<void> {
     await this.server?.stop(5_000);
     this.server = undefined;
+    this.written = 0;
     if (this.dir) rmSync(this.dir, { recursive: true, force: true });
   }
 
-  private writeBodies(bodies: readonly Buffer[]): Promise<void> {
+  private async writeBodies(bodies: readonly Buffer[], records: number): Promise<void> {
     const url = `${this.base}/write?precision=ms`;
-    return runPipelined(
+    await runPipelined(
       bodies.map((body) => () => fetchOk('POST', url, body)),
       2,
     );
+    this.written += records;
   }
 
   async prepareWrite(series: readonly SeriesData[], _mode: WriteMode, batch: number): Promise<() => Promise<void>> {
     const bodies = lineProtocolBatches(series, batch);
-    return () => this.writeBodies(bodies);
+    const records = series.reduce((n, s) => n + s.values.length, 0);
+    return () => this.writeBodies(bodies, records);
+  }
+
+  /**
+   * Rows in part files on disk: a part folder's name starts with its row count
+   * (`<rows>_<blocks>_<min>_<max>_<id>` in 1.79).
+   */
+  private rowsOnDisk(): number {
+    let rows = 0;
+    for (const size of ['small', 'big']) {
+      const sizeDir = join(this.dir, 'storage', 'data', size);
+      for (const partition of safeList(sizeDir)) {
+        for (const part of safeList(join(sizeDir, partition))) {
+          const match = /^(\d+)_\d+_/.exec(part);
+          if (match) rows += Number(match[1]);
+        }
+      }
+    }
+    return rows;
   }
 
   private async activeMerges(): Promise<number> {
@@ -109,26 +140,36 @@ export class VictoriaMetricsSystem implements System {
     return total;
   }
 
-  /** force_flush, then force_merge of every partition; waits until no merge runs and the part files stop changing. */
+  /**
+   * Steady state: every acknowledged row in a part file (force_flush does not
+   * flush the ingestion buffers of every CPU at once, so it is repeated until
+   * the part folders' row counts add up), then force_merge of every partition,
+   * then no merge running and the part files unchanged for a second.
+   */
   async settle(log: (message: string) => void): Promise<void> {
     const started = Date.now();
-    await fetchOk('GET', `${this.base}/internal/force_flush`);
-    await fetchOk('GET', `${this.base}/internal/force_merge`);
     const deadline = started + 120_000;
+    const wait = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+    while (this.rowsOnDisk() < this.written) {
+      if (Date.now() > deadline) throw new Error(`VictoriaMetrics: ${this.rowsOnDisk()} of ${this.written} rows on disk after 120 s`);
+      await fetchOk('GET', `${this.base}/internal/force_flush`);
+      await wait(200);
+    }
+    await fetchOk('GET', `${this.base}/internal/force_merge`);
     let fingerprint = '';
     let stableSince = Date.now();
     for (;;) {
       if (Date.now() > deadline) throw new Error('VictoriaMetrics did not reach steady state within 120 s');
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await wait(200);
       const now = filesFingerprint(join(this.dir, 'storage'), /\.bin$/);
-      if ((await this.activeMerges()) > 0 || now !== fingerprint) {
+      if ((await this.activeMerges()) > 0 || now !== fingerprint || this.rowsOnDisk() !== this.written) {
         fingerprint = now;
         stableSince = Date.now();
         continue;
       }
       if (Date.now() - stableSince >= 1_000) break;
     }
-    log(`VictoriaMetrics settled in ${((Date.now() - started) / 1000).toFixed(1)} s (flushed, merged, part files unchanged for 1 s)`);
+    log(`VictoriaMetrics settled in ${((Date.now() - started) / 1000).toFixed(1)} s (${this.written} rows in part files, merged, unchanged for 1 s)`);
   }
 
   /** data/ and indexdb/ (caches and the lock file are not stored data). Sets are measured one after another. */
@@ -209,7 +250,7 @@ export class VictoriaMetricsSystem implements System {
   }
 
   async createTagged(points: readonly TaggedPoint[], timestampMs: number): Promise<void> {
-    await this.writeBodies(taggedLineProtocol(points, timestampMs, 5_000));
+    await this.writeBodies(taggedLineProtocol(points, timestampMs, 5_000), points.length);
     await fetchOk('GET', `${this.base}/internal/force_flush`);
   }
 
