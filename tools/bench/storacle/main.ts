@@ -10,7 +10,7 @@
 import { defineBenchmark, runBenchmarkCli, type PeerFigures, type RowSpec, type Subject } from '../harness.js';
 import { findInfluxd, InfluxSystem } from './influxdb.js';
 import { failedDataChecks, measurementsOf, type Row } from './measure.js';
-import { OursSystem, oursUnavailable } from './ours.js';
+import { OursSystem } from './ours.js';
 import { planOf, spanLabel } from './plan.js';
 import { SqliteSystem, sqliteUnavailable } from './sqlite.js';
 import type { System } from './system.js';
@@ -83,7 +83,7 @@ const storacleBenchmark = defineBenchmark<Row>({
     'Storacle (in-process) beside InfluxDB 1.6, VictoriaMetrics 1.79 (loopback HTTP) and SQLite (better-sqlite3, in-process) on the same data in the same run: ' +
     'marginal bytes/record at steady state, ingestion, month read, statistics, most recent entry, tag query, CSV export.',
   rows,
-  ours: { unavailable: oursUnavailable, ...subject('ours', new OursSystem()) },
+  ours: subject('ours', new OursSystem()),
   peers: [
     {
       name: 'influxdb',

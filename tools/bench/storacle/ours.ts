@@ -9,55 +9,27 @@
 import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AckMode, StoracleApi, StoracleOptions } from '../../../core/storacle/store/api.js';
+import type { AckMode, StoracleApi } from '../../../core/storacle/store/api.js';
+import { Storacle } from '../../../core/storacle/store/storacle.js';
 import type { Checksum, SeriesData, TaggedPoint } from './datasets.js';
 import { addColumns } from './datasets.js';
 import { apparentSize } from './disk.js';
 import type { Columns, SeriesKey, SpanStatistics, System, WriteMode } from './system.js';
 
-interface StoracleModule {
-  Storacle: { open(options: StoracleOptions): Promise<StoracleApi> };
-}
-
-// Loaded at run time: the bench builds and reports "n/a" for ours while the store is still missing.
-const STORE_MODULE = '../../../core/storacle/store/storacle.js';
-
-async function loadStoracle(): Promise<StoracleModule['Storacle']> {
-  const module = (await import(STORE_MODULE)) as Partial<StoracleModule>;
-  if (typeof module.Storacle?.open !== 'function') throw new Error(`${STORE_MODULE} has no Storacle.open`);
-  return module.Storacle;
-}
-
-export async function oursUnavailable(): Promise<string | undefined> {
-  try {
-    await loadStoracle();
-    return undefined;
-  } catch (error) {
-    return `the store cannot be loaded: ${error instanceof Error ? error.message : String(error)}`;
-  }
-}
-
 const nameOf = (key: SeriesKey): string => `${key.set}/${key.channel}`;
 
 export class OursSystem implements System {
-  get describeModes(): Record<WriteMode, string> {
-    return {
-      fast: this.ramOnly
-        ? "in-process appendMany, 5,000 entries per call, RAM-only store (ack 'visible')"
-        : "in-process appendMany, 5,000 entries per call, ack 'processSafe' (in the write-ahead log)",
-      durable: "in-process appendMany, 5,000 entries per call, ack 'durable' (group commit, fdatasync)",
-    };
-  }
+  readonly describeModes = {
+    fast: "in-process appendMany, 5,000 entries per call, ack 'processSafe' (in the write-ahead log)",
+    durable: "in-process appendMany, 5,000 entries per call, ack 'durable' (group commit, fdatasync)",
+  };
   readonly sizesPerSet = true;
   readonly durable = 'own' as const;
 
   private dir = '';
-  /** undefined: not known yet; false: the disk tier works; a string: why the stores are RAM-only. */
-  private ramOnly: string | false | undefined;
   private readonly stores = new Map<string, StoracleApi>();
 
   async start(log: (message: string) => void): Promise<void> {
-    await loadStoracle();
     this.dir = mkdtempSync(join(tmpdir(), 'gridlink-bench-storacle-'));
     log(`Storacle, data folders in ${this.dir}`);
   }
@@ -65,36 +37,16 @@ export class OursSystem implements System {
   async stop(): Promise<void> {
     for (const store of this.stores.values()) await store.close();
     this.stores.clear();
-    this.ramOnly = undefined;
     if (this.dir) rmSync(this.dir, { recursive: true, force: true });
   }
 
-  /**
-   * Opens the data set's store. Until the disk tier exists (Storacle.open
-   * refuses a dataDir), fast writes and queries fall back to a RAM-only store
-   * (ack 'visible', said on stderr); sizes and durable writes then fail, so
-   * their cells show n/a instead of a figure that measures something else.
-   */
-  private async open(set: string, ack: AckMode, log: (message: string) => void): Promise<StoracleApi> {
+  /** The data set's store, opened on first use with the ack mode of that first write. */
+  private async open(set: string, ack: AckMode): Promise<StoracleApi> {
     let store = this.stores.get(set);
-    if (store) return store;
-    const Storacle = await loadStoracle();
-    if (this.ramOnly === undefined) {
-      try {
-        store = await Storacle.open({ dataDir: join(this.dir, set), ack });
-        this.ramOnly = false;
-      } catch (error) {
-        this.ramOnly = `the store refuses a dataDir (${error instanceof Error ? error.message : String(error)})`;
-        log(`${this.ramOnly}: RAM-only store, ack 'visible'; no bytes or durable figures for ours`);
-      }
-    } else if (this.ramOnly === false) {
+    if (!store) {
       store = await Storacle.open({ dataDir: join(this.dir, set), ack });
+      this.stores.set(set, store);
     }
-    if (store === undefined) {
-      if (ack === 'durable') throw new Error(`no durable writes: ${String(this.ramOnly)}`);
-      store = await Storacle.open({});
-    }
-    this.stores.set(set, store);
     return store;
   }
 
@@ -104,10 +56,10 @@ export class OursSystem implements System {
     return store;
   }
 
-  async prepareWrite(series: readonly SeriesData[], mode: WriteMode, batch: number, log: (message: string) => void): Promise<() => Promise<void>> {
+  async prepareWrite(series: readonly SeriesData[], mode: WriteMode, batch: number): Promise<() => Promise<void>> {
     const jobs: { store: StoracleApi; name: string; series: SeriesData }[] = [];
     for (const s of series) {
-      const store = await this.open(s.set, mode === 'durable' ? 'durable' : 'processSafe', log);
+      const store = await this.open(s.set, mode === 'durable' ? 'durable' : 'processSafe');
       const name = nameOf(s);
       store.createDataPoint(name, s.set === 'ieee' ? { unit: 'kW' } : {}, true);
       jobs.push({ store, name, series: s });
@@ -128,7 +80,6 @@ export class OursSystem implements System {
   }
 
   async sizeBytes(set: string): Promise<number> {
-    if (this.ramOnly) throw new Error(`no size on disk: ${this.ramOnly}`);
     return apparentSize(join(this.dir, set));
   }
 
@@ -173,8 +124,8 @@ export class OursSystem implements System {
     return rows;
   }
 
-  async createTagged(points: readonly TaggedPoint[], _timestampMs: number, log: (message: string) => void): Promise<void> {
-    const store = await this.open('tagged', 'processSafe', log);
+  async createTagged(points: readonly TaggedPoint[]): Promise<void> {
+    const store = await this.open('tagged', 'processSafe');
     for (const p of points) {
       const tags = Object.entries(p.tags).map(([k, v]) => `${k}=${v}`);
       store.createDataPoint(`tagged/${p.channel}`, { tags }, true);
