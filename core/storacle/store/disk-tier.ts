@@ -118,6 +118,10 @@ export class DiskTier {
     const tier = new DiskTier(dataDir, options, host);
     try {
       await fs.mkdir(dataDir, { recursive: true });
+      // A snapshot write that crashed before its rename leaves its temporary file behind.
+      for (const name of await fs.readdir(dataDir)) {
+        if (name.startsWith(`${SNAPSHOT_FILE}.tmp-`)) await fs.rm(path.join(dataDir, name), { force: true });
+      }
       await tier.segments.init();
       const sealedThrough = await tier.loadSnapshot();
       await tier.loadSegments(sealedThrough);
