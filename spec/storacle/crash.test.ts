@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { CorruptionReport } from '../../core/storacle/store/api.js';
+import type { CrashChildArgs } from '../fixtures/storacle/crash-child.js';
 import { CrashWalStore } from '../fixtures/storacle/crash-wal-store.js';
 import { POINT_COUNT, T0_MS, pointName, summarisePoint, type PointSummary } from '../fixtures/storacle/crash-stream.js';
 import { Storacle } from '../../core/storacle/store/index.js';
@@ -107,6 +108,16 @@ class Ledger {
   }
 }
 
+/** The child's first `event`; fails at once, with its stderr, if it reports an error or ends first. */
+async function untilEvent(child: LineProcess, event: string, where: string): Promise<JsonEvent> {
+  const seen = await Promise.race([
+    child.waitFor((e) => e.event === event || e.event === 'error', 20_000, event),
+    child.exited.then(({ code, signal }) => ({ event: 'exit', code, signal }) as JsonEvent),
+  ]);
+  if (seen.event !== event) expect.fail(`${where}: waiting for ${event}, got ${JSON.stringify(seen)}; stderr:\n${child.stderr.join('\n')}`);
+  return seen;
+}
+
 async function crashCycles(options: { backend: 'store' | 'wal'; cycles: number; seed: number }): Promise<{ ledger: Ledger; dataDir: string; entries: number }> {
   const { cycles, seed, backend } = options;
   const random = prng(seed);
@@ -114,7 +125,9 @@ async function crashCycles(options: { backend: 'store' | 'wal'; cycles: number; 
   const ledger = new Ledger();
   let next = 0;
   const spawnChild = (cycle: number): { child: LineProcess; closed: Promise<unknown> } => {
-    const child = startNode(CHILD, [JSON.stringify({ dataDir, backend, seed: seed + cycle, waitForGo: true })], `crash-${cycle}`);
+    // The WAL alone alternates its sync modes: write() alone must survive kill -9 too.
+    const args: CrashChildArgs = { dataDir, backend, seed: seed + cycle, waitForGo: true, sync: cycle % 2 === 0 ? 'fdatasync' : 'none' };
+    const child = startNode(CHILD, [JSON.stringify(args)], `crash-${cycle}`);
     return { child, closed: once(child.child, 'close') };
   };
   const tally = { killedInRecovery: 0, killedInCheckpoint: 0, checkpoints: 0, maxRecoveryMs: 0, totalRecoveryMs: 0, readyWaitMs: 0, goToRecoveredMs: 0, killMs: 0 };
@@ -124,7 +137,7 @@ async function crashCycles(options: { backend: 'store' | 'wal'; cycles: number; 
     const where = `seed ${seed} (CRASH_SEED=${seed}), cycle ${cycle}`;
     const { child, closed } = spare;
     let mark = performance.now();
-    await child.waitFor((e) => e.event === 'ready', 20_000, 'ready');
+    await untilEvent(child, 'ready', where);
     tally.readyWaitMs += performance.now() - mark;
     child.command({ go: true });
     mark = performance.now();
@@ -134,8 +147,7 @@ async function crashCycles(options: { backend: 'store' | 'wal'; cycles: number; 
       // Now and then during recovery itself.
       await new Promise((resolve) => setTimeout(resolve, random() * 30));
     } else {
-      const recovered = await child.waitFor((e) => e.event === 'recovered' || e.event === 'error', 20_000, 'recovery');
-      expect(recovered.event, `${where}: ${JSON.stringify(recovered)}`).toBe('recovered');
+      await untilEvent(child, 'recovered', where);
       tally.goToRecoveredMs += performance.now() - mark;
       await new Promise((resolve) => setTimeout(resolve, 10 + random() * 100));
     }
@@ -211,7 +223,7 @@ describe('SIGKILL crash test', () => {
     expect(ledger.highestRequired, `seed ${seed}: too little was acknowledged to mean anything`).toBeGreaterThan(10_000);
   }, 150_000);
 
-  it('the write-ahead log alone: 25 kills', async () => {
+  it('the write-ahead log alone, sync fdatasync and none in turn: 25 kills', async () => {
     const seed = seedOf();
     const { ledger, dataDir } = await crashCycles({ backend: 'wal', cycles: 25, seed });
     const { points, corruptions } = await readBack('wal', dataDir);

@@ -288,7 +288,8 @@ export class WriteAheadLog {
       }
       operation.resolve();
       operation.reset();
-      this.spare.push(operation);
+      // A buffer that grew far past the usual group (a burst behind a slow disk) is not kept.
+      if (operation.bytes.length <= 2 * this.groupMaxBytes) this.spare.push(operation);
       if (this.segmentSize >= this.segmentBytes) {
         try {
           await this.switchSegment();
