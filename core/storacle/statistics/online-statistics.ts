@@ -247,7 +247,7 @@ export class OnlineStatistics {
     }
     if (n === 0) return;
     const dn = this.delayN + n;
-    this.delayMean += ((sum / n - this.delayMean) * n) / dn;
+    this.delayMean += (sum / n - this.delayMean) * (n / dn);
     this.delayN = dn;
     this.delayMin = min;
     this.delayMax = max;
@@ -288,8 +288,10 @@ export class OnlineStatistics {
       this.lastValue = o.lastValue;
       const n = this.n + o.n;
       const delta = o.mean - this.mean;
-      this.m2 += o.m2 + (delta * delta * this.n * o.n) / n;
-      this.mean += (delta * o.n) / n;
+      // Weights as fractions (o.n / n), not delta · o.n / n: with values near ±1.8e308,
+      // delta · o.n overflows where the mean itself does not.
+      this.m2 += o.m2 + delta * delta * ((this.n * o.n) / n);
+      this.mean += delta * (o.n / n);
       this.n = n;
       this.minValue = Math.min(this.minValue, o.min);
       this.maxValue = Math.max(this.maxValue, o.max);
