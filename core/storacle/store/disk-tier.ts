@@ -56,6 +56,7 @@ const DEFAULT_PERIOD_MS = 7 * DAY_MS;
 const DEFAULT_CHECKPOINT_INTERVAL_MS = 60_000;
 const DEFAULT_CHECKPOINT_ENTRIES = 5_000_000;
 const DEFAULT_RESIDENT_CHUNKS = 2;
+const DUPLICATE: Promise<'duplicate'> = Promise.resolve('duplicate');
 /** Chunk lists of extent files kept after a query needed them (a file's list is ~70 bytes per chunk). */
 const CACHED_FILE_INDEXES = 256;
 
@@ -91,6 +92,9 @@ export class DiskTier {
   /** The last group promise handed out by the log and its 'appended' mapping (one per group, not per entry). */
   private lastGroup: Promise<void> | undefined;
   private lastAck: Promise<'appended'> | undefined;
+  private lastLogged: Promise<void> | undefined;
+  private lastDuplicateGroup: Promise<void> | undefined;
+  private lastDuplicateAck: Promise<'duplicate'> | undefined;
   /** Chunks found corrupt by a query, dropped from their series after it. */
   private readonly corruptChunks: Array<{ name: string; file: number; offset: number }> = [];
   /** Damage already reported by queries ("file:offset"), so a chunk inside an extent is reported once. */
@@ -395,7 +399,23 @@ export class DiskTier {
       this.checkpointScheduled = true;
       setImmediate(() => this.backgroundCheckpoint());
     }
-    return this.wal.appendEntry(seriesId, timestampMs, value, arrivalMs);
+    const logged = this.wal.appendEntry(seriesId, timestampMs, value, arrivalMs);
+    this.lastLogged = logged;
+    return logged;
+  }
+
+  /**
+   * 'duplicate' once the entry it duplicates is acknowledged: that entry was logged at or before
+   * the last logged one, whose group commit therefore covers it.
+   */
+  ackDuplicate(): Promise<'duplicate'> {
+    const logged = this.lastLogged;
+    if (logged === undefined) return DUPLICATE;
+    if (logged !== this.lastDuplicateGroup || this.lastDuplicateAck === undefined) {
+      this.lastDuplicateGroup = logged;
+      this.lastDuplicateAck = logged.then(() => 'duplicate' as const);
+    }
+    return this.lastDuplicateAck;
   }
 
   logMeta(record: MetaRecord): void {

@@ -252,10 +252,12 @@ export class Storacle implements StoracleApi {
       if (e instanceof SeriesAppendError || e instanceof RangeError) throw invalid(e.message, name);
       throw e;
     }
-    if (result === 'duplicate') return DUPLICATE;
-    if (this.disk === undefined) return APPENDED;
-    const logged = this.disk.logEntry(s.entry.id, timestampMs, value, arrival);
-    return this.ack === 'visible' ? APPENDED : this.disk.ackAppended(logged);
+    if (this.disk === undefined || this.ack === 'visible') {
+      if (result === 'appended') this.disk?.logEntry(s.entry.id, timestampMs, value, arrival);
+      return result === 'appended' ? APPENDED : DUPLICATE;
+    }
+    if (result === 'duplicate') return this.disk.ackDuplicate();
+    return this.disk.ackAppended(this.disk.logEntry(s.entry.id, timestampMs, value, arrival));
   }
 
   appendMany(name: string, timestamps: Float64Array, values: Float64Array): Promise<{ appended: number; duplicates: number }> {
@@ -282,9 +284,9 @@ export class Storacle implements StoracleApi {
       throw e;
     }
     // Log records are written in order, so the last one's group commit covers all of them.
-    const logged: Promise<void> | undefined = last;
-    if (logged === undefined || this.ack === 'visible') return Promise.resolve(result);
-    return logged.then(() => result);
+    if (disk === undefined || this.ack === 'visible') return Promise.resolve(result);
+    const acknowledged: Promise<unknown> | undefined = last ?? (result.duplicates > 0 ? disk.ackDuplicate() : undefined);
+    return acknowledged === undefined ? Promise.resolve(result) : acknowledged.then(() => result);
   }
 
   // ---- Queries ----
