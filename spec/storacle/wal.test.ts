@@ -95,6 +95,29 @@ describe('WriteAheadLog', () => {
     await wal.close();
   });
 
+  it('writes a group that passed groupMaxBytes without waiting for its delay', async () => {
+    const wal = await WriteAheadLog.open({ dir: freshDir(), sync: 'none', groupCommitMaxDelayMs: 60_000, groupMaxBytes: 1024 }, collector());
+    let last: Promise<void> | undefined;
+    for (let i = 0; i < 100; i++) last = wal.appendEntry(1, i, i, i);
+    await last;
+    // The first group goes at about 1 KiB; the rest, filled while it was written, also passed it.
+    expect(wal.stats.groups).toBe(2);
+    expect(wal.stats.records).toBe(100);
+    // A small group still waits for its delay.
+    void wal.appendEntry(1, 100, 0, 0);
+    await nextTurn();
+    expect(wal.stats.records).toBe(100);
+    await wal.close();
+  });
+
+  it('refuses impossible options', async () => {
+    const dir = freshDir();
+    await expect(WriteAheadLog.open({ dir, sync: 'fsync' as 'none' }, collector())).rejects.toMatchObject({ code: 'InvalidArgument' });
+    await expect(WriteAheadLog.open({ dir, sync: 'none', segmentBytes: 0 }, collector())).rejects.toMatchObject({ code: 'InvalidArgument' });
+    await expect(WriteAheadLog.open({ dir, sync: 'none', groupCommitMaxDelayMs: -1 }, collector())).rejects.toMatchObject({ code: 'InvalidArgument' });
+    await expect(WriteAheadLog.open({ dir, sync: 'none', groupMaxBytes: Number.NaN }, collector())).rejects.toMatchObject({ code: 'InvalidArgument' });
+  });
+
   it('rotate() puts records appended before it before the marker and later ones after; trimBefore deletes only older segments', async () => {
     const dir = freshDir();
     const wal = await WriteAheadLog.open({ dir, sync: 'fdatasync' }, collector());

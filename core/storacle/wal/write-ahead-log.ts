@@ -82,6 +82,9 @@ export class WriteAheadLog {
     if (!(segmentBytes > 0)) throw new StoreError('InvalidArgument', `WAL segmentBytes must be positive, got ${segmentBytes}`);
     const delay = options.groupCommitMaxDelayMs ?? DEFAULT_MAX_DELAY_MS;
     if (!(delay >= 0) || !Number.isFinite(delay)) throw new StoreError('InvalidArgument', `WAL groupCommitMaxDelayMs must be >= 0, got ${delay}`);
+    if (options.sync !== 'none' && options.sync !== 'fdatasync') throw new StoreError('InvalidArgument', `WAL sync must be 'none' or 'fdatasync', got ${String(options.sync)}`);
+    const groupMaxBytes = options.groupMaxBytes ?? DEFAULT_GROUP_MAX_BYTES;
+    if (!(groupMaxBytes > 0)) throw new StoreError('InvalidArgument', `WAL groupMaxBytes must be positive, got ${groupMaxBytes}`);
     const durable = options.sync === 'fdatasync';
     const corruptions: CorruptionReport[] = [];
     const report = (corruption: CorruptionReport): void => {
