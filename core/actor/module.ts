@@ -4,6 +4,7 @@ import type { Logger } from '../log/logger.js';
 import type { MessageType, RequestType } from '../schema/message-type.js';
 import { ChildActor, type ChildBehavior, type ChildOptions } from './child-actor.js';
 import type { Mailbox } from './mailbox.js';
+import type { ReplyLater } from './reply-later.js';
 import { startWorker, type WorkerHandle } from './worker.js';
 
 /** Name and version of a module class; the name is its registry name. */
@@ -48,8 +49,14 @@ export interface RequestCallOptions {
 
 /** Handlers of one role, declared in Module.declare(). */
 export interface RoleDeclaration {
-  /** Answers a request type; the handler returns the reply value. */
-  on<T, R>(type: RequestType<T, R>, handler: (value: T, meta: MessageMeta) => NoInfer<R> | Promise<NoInfer<R>>): RoleDeclaration;
+  /**
+   * Answers a request type; the handler returns the reply value, or
+   * `replyLater(promise)` to end its mailbox turn before the reply is ready.
+   */
+  on<T, R>(
+    type: RequestType<T, R>,
+    handler: (value: T, meta: MessageMeta) => NoInfer<R> | ReplyLater<NoInfer<R>> | Promise<NoInfer<R> | ReplyLater<NoInfer<R>>>,
+  ): RoleDeclaration;
   /** Takes a one-way message type (send). */
   onSend<T>(type: MessageType<T>, handler: (value: T, meta: MessageMeta) => void | Promise<void>): RoleDeclaration;
 }
@@ -68,6 +75,8 @@ export interface ModuleContext<Config> {
   readonly log: Logger;
   readonly mailbox: Mailbox;
   config: Config;
+  /** The folder for module state (module config `stateDir`); modules keep their own data under it. */
+  readonly stateDir: string;
   readonly escalate: (error: unknown, where: string) => void;
 }
 
@@ -139,6 +148,11 @@ export abstract class Module<Config = Record<string, unknown>> {
 
   get config(): Config {
     return this.context.config;
+  }
+
+  /** The folder for this module's state and data (module config `stateDir`). */
+  get stateDir(): string {
+    return this.context.stateDir;
   }
 
   /** This module's id on the bus (changes at every start). */

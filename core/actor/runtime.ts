@@ -8,6 +8,7 @@ import { loadModuleConfig, parseModuleConfig, watchModuleConfig, type ModuleConf
 import { createLogger, type Logger } from '../log/logger.js';
 import type { MessageType } from '../schema/message-type.js';
 import { Mailbox } from './mailbox.js';
+import { ReplyLater } from './reply-later.js';
 import { ReplyError, type Declarations, type MessageMeta, type Module, type ModuleClass, type ModuleContext, type RoleDeclaration } from './module.js';
 import { StateStore } from './state-store.js';
 
@@ -90,6 +91,7 @@ export class ModuleRuntime<Config = Record<string, unknown>> {
       log: this.log,
       mailbox: this.mailbox,
       config: this.settings(),
+      stateDir: this.config.stateDir,
       escalate: (error, where) => this.escalate(error, where),
     };
     this.module = new this.moduleClass(context);
@@ -150,17 +152,28 @@ export class ModuleRuntime<Config = Record<string, unknown>> {
     const role = (name: string): RoleDeclaration => {
       const declaration: RoleDeclaration = {
         on: (type, handler) => {
-          add(name, type as MessageType<unknown>, (body, meta) =>
-            run(async (): Promise<ReplyValue> => {
+          type Reply = Parameters<typeof type.reply.encode>[0];
+          const encode = async (reply: Reply | Promise<Reply>): Promise<ReplyValue> => {
+            try {
+              return { type: type.reply.name, body: type.reply.encode(await reply) };
+            } catch (error) {
+              if (error instanceof ReplyError) return { type: error.type.name, body: error.type.encode(error.value), error: true };
+              throw error;
+            }
+          };
+          add(name, type as MessageType<unknown>, async (body, meta) => {
+            // The mailbox turn ends when the handler returns; a ReplyLater is awaited outside it.
+            const result = await run(async (): Promise<ReplyValue | ReplyLater<Reply>> => {
+              let reply: Reply | ReplyLater<Reply>;
               try {
-                const reply = await handler(type.decode(body), meta);
-                return { type: type.reply.name, body: type.reply.encode(reply) };
+                reply = await handler(type.decode(body), meta);
               } catch (error) {
-                if (error instanceof ReplyError) return { type: error.type.name, body: error.type.encode(error.value), error: true };
-                throw error;
+                return encode(Promise.reject(error));
               }
-            }),
-          );
+              return reply instanceof ReplyLater ? reply : encode(reply);
+            });
+            return result instanceof ReplyLater ? encode(result.reply) : result;
+          });
           return declaration;
         },
         onSend: (type, handler) => {

@@ -44,6 +44,18 @@ describe('mailbox', () => {
     expect(began[second as 'a' | 'b'] - began[first as 'a' | 'b']).toBeGreaterThanOrEqual(195);
   });
 
+  it('replyLater frees the mailbox: two 200 ms replies overlap, and a later ReplyError arrives as an ErrorReply', async () => {
+    const [a, b, ping] = await Promise.all([peer.ask(probe.address, 'later:a'), peer.ask(probe.address, 'later:b'), peer.value(probe.address, 'ping')]);
+    // The second began while the first reply was still pending.
+    expect([a.entry?.value, b.entry?.value].sort()).toEqual([1, 2]);
+    expect(ping).toBe(0);
+    const failed = await peer.ask(probe.address, 'later-fail').then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(String(failed)).toContain('asked to fail later');
+  });
+
   it('keeps the order of messages from one sender', async () => {
     const replies = await Promise.all(Array.from({ length: 20 }, () => peer.value(probe.address, 'increment')));
     // Twenty increments in the order sent: 1..20, no lost update, no reordering.
