@@ -187,6 +187,22 @@ describe('Storacle on disk: acknowledgement, concurrency and the log', () => {
     await again.close();
   });
 
+  it('an idle checkpoint writes nothing: no new snapshot, no new log segment', async () => {
+    const dir = freshDir();
+    const store = await filled(dir, 100);
+    await store.checkpoint();
+    const snapshot = statSync(path.join(dir, 'snapshot.bin')).mtimeMs;
+    const segments = readdirSync(path.join(dir, 'wal'));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await store.checkpoint();
+    expect(statSync(path.join(dir, 'snapshot.bin')).mtimeMs).toBe(snapshot);
+    expect(readdirSync(path.join(dir, 'wal'))).toEqual(segments);
+    await store.append('a', 1e9, 1);
+    await store.checkpoint();
+    expect(readdirSync(path.join(dir, 'wal'))).not.toEqual(segments);
+    await store.close();
+  });
+
   it('a damaged log tail is reported in corruptions and the rest recovered', async () => {
     const dir = freshDir();
     const store = await filled(dir, 200);

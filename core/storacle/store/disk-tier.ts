@@ -87,6 +87,8 @@ export class DiskTier {
   private exclusive: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
   private entriesSinceCheckpoint = 0;
+  /** Whether anything was logged since the last checkpoint's start (true after recovery: replayed entries). */
+  private changed = true;
   private checkpointScheduled = false;
   private backgroundError: unknown;
   /** The last group promise handed out by the log and its 'appended' mapping (one per group, not per entry). */
@@ -399,6 +401,7 @@ export class DiskTier {
       this.checkpointScheduled = true;
       setImmediate(() => this.backgroundCheckpoint());
     }
+    this.changed = true;
     const logged = this.wal.appendEntry(seriesId, timestampMs, value, arrivalMs);
     this.lastLogged = logged;
     return logged;
@@ -420,6 +423,7 @@ export class DiskTier {
 
   logMeta(record: MetaRecord): void {
     // The log marks its promises handled; a failure stops the log and surfaces at the next append.
+    this.changed = true;
     void this.wal.appendMeta(encodeMetaRecord(record));
   }
 
@@ -517,6 +521,9 @@ export class DiskTier {
       this.backgroundError = undefined;
       throw ioError('a background checkpoint failed', e);
     }
+    // An idle store does not rewrite its snapshot nor start a new log segment every interval.
+    if (!this.changed) return;
+    this.changed = false;
     // One synchronous turn: log marker, seal, new chunks, statistics and catalogue.
     const marker = this.wal.rotate();
     const work: Array<{ state: DataPointState; frames: FrameToWrite[] }> = [];
@@ -538,7 +545,10 @@ export class DiskTier {
       });
     }
     this.entriesSinceCheckpoint = 0;
-    const walMarker = await marker;
+    const walMarker = await marker.catch((e: unknown) => {
+      this.changed = true;
+      throw e;
+    });
     try {
       for (const { state, frames } of work) {
         const id = state.entry.id;
@@ -557,6 +567,7 @@ export class DiskTier {
       }
       await writeFileAtomic(path.join(this.dataDir, SNAPSHOT_FILE), encodeSnapshot({ walMarker, createdMs: Date.now(), points }));
     } catch (e) {
+      this.changed = true; // the next checkpoint writes what this one could not
       throw ioError('checkpoint', e);
     }
     this.segments.commitAll();
