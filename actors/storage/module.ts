@@ -2,7 +2,7 @@
 // request types of schemas/storage.fbs, MeasurementEvents taken from the measurement topics, and
 // observer events published for every change. What it serves and its settings: ./README.md.
 
-import { Module, type Declarations, type MessageMeta, type ShutdownDecision } from '../../core/actor/index.js';
+import { Module, replyLater, type Declarations, type MessageMeta, type ReplyLater, type ShutdownDecision } from '../../core/actor/index.js';
 import type { RequestType } from '../../core/schema/message-type.js';
 import { StoreError, type StoracleApi, type StoracleOptions } from '../../core/storacle/store/api.js';
 import { Storacle } from '../../core/storacle/store/storacle.js';
@@ -22,7 +22,6 @@ import {
   UpdateTags,
   type SuccessReply,
 } from '../../schemas/generated/messages.js';
-import { pipelineAddEntry, successMessage } from './add-entry-pipeline.js';
 import { CsvExportRequest } from './csv-export-request.js';
 import { DataDirLock } from './data-dir-lock.js';
 import { DataPointRequests } from './data-point-requests.js';
@@ -40,12 +39,16 @@ import { TopologyRequests } from './topology-requests.js';
 
 export const STORAGE_ROLE = 'storage';
 
+function successMessage(outcome: 'appended' | 'duplicate'): SuccessReply {
+  return { message: outcome === 'appended' ? 'stored' : 'duplicate (already stored)' };
+}
+
 export default class Storage extends Module {
   static override info = { name: 'storage', version: '1.0.0', description: 'Storacle time-series store on role storage' };
   static override defaults: Record<string, unknown> = { ...storageDefaults };
 
   // Checked when the module is constructed: a bad setting stops the start with a clear message.
-  private settings: StorageSettings = parseStorageSettings(this.config);
+  private settings: StorageSettings = parseStorageSettings(this.config, this.stateDir);
   private store?: StoracleApi;
   private lock?: DataDirLock;
   private exportFolder = new ExportFolder(this.settings.exportDir);
@@ -81,7 +84,7 @@ export default class Storage extends Module {
     serve(GetDataPoints, (request) => this.dataPoints.list(request));
     serve(GetTags, (request) => this.dataPoints.tags(request));
     serve(UpdateTags, (request) => this.dataPoints.updateTags(request));
-    serve(AddEntry, (request, meta) => this.addEntry(request, meta));
+    role.on(AddEntry, (request, meta) => this.addEntry(request, meta));
     serve(GetMostRecentEntry, (request) => this.entries.mostRecent(request));
     serve(GetEntriesOfTimeSpan, (request) => this.entries.entriesOfTimeSpan(request));
     serve(GetStatistics, (request) => this.statistics.answer(request));
@@ -115,12 +118,6 @@ export default class Storage extends Module {
       dataPoints: this.store.dataPoints().length,
       openMs: Date.now() - started,
     });
-    pipelineAddEntry(
-      this.context.bus(),
-      this.context.mailbox,
-      { append: (request) => this.writer.write(request.dataPoint, request.timestampMs, request.value), take: (request, meta) => this.takeSent(request, meta) },
-      this.log,
-    );
     if (this.settings.checkpointIntervalMs > 0) this.every(this.settings.checkpointIntervalMs, () => this.checkpoint('interval'));
   }
 
@@ -150,7 +147,7 @@ export default class Storage extends Module {
   override configChanged(next: Record<string, unknown>): void {
     let parsed: StorageSettings;
     try {
-      parsed = parseStorageSettings(next);
+      parsed = parseStorageSettings(next, this.stateDir);
     } catch (error) {
       this.log.error('storage settings change ignored', { error: (error as Error).message });
       return;
@@ -167,16 +164,23 @@ export default class Storage extends Module {
   /**
    * AddEntry as a request is answered once the store acknowledged the entry (its ack mode,
    * default durable); sent without a reply wanted (bus send), it is stored like a
-   * MeasurementEvent and a failure is only logged. This handler serves until the store is open;
-   * from then on ./add-entry-pipeline.ts does the same without holding the mailbox during the
-   * wait for the disk.
+   * MeasurementEvent and a failure is only logged. The checks and the append run in the
+   * mailbox, in arrival order; the wait for the disk does not (replyLater), so the entries of
+   * many requests in flight share one group commit instead of one fsync each.
    */
-  private async addEntry(request: AddEntry, meta: MessageMeta): Promise<SuccessReply> {
+  private addEntry(request: AddEntry, meta: MessageMeta): SuccessReply | ReplyLater<SuccessReply> {
+    const fail = (error: unknown): never => {
+      throw toErrorReply(error, request.dataPoint, this.log, AddEntry.name);
+    };
     if (meta.kind === 'send') {
       this.takeSent(request, meta);
       return {};
     }
-    return successMessage(await this.writer.write(request.dataPoint, request.timestampMs, request.value));
+    try {
+      return replyLater(this.writer.write(request.dataPoint, request.timestampMs, request.value).then(successMessage, fail));
+    } catch (error) {
+      return fail(error);
+    }
   }
 
   private takeSent(request: AddEntry, meta: MessageMeta): void {

@@ -65,8 +65,8 @@ export class StorageSettingsError extends Error {
 
 /**
  * Checks the merged settings and fills in the derived defaults. `stateDir` is the module's state
- * folder (the runtime does not tell a module its configured stateDir yet, so the caller passes
- * the default one); relative paths are taken from the working directory, like stateDir's.
+ * folder (module config `stateDir`); relative paths are taken from the working directory, like
+ * stateDir's.
  */
 export function parseStorageSettings(raw: Record<string, unknown>, stateDir: string = defaultStateDir): StorageSettings {
   const problems: string[] = [];
