@@ -3,8 +3,10 @@ import { lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
- * Apparent size (`du -sb`) of a file or of everything under a folder: the sum
- * of file lengths, so results do not depend on the file system's block size.
+ * Apparent size, as `du -sb` reports it: the lengths of the files under a
+ * folder plus the sizes of the folders themselves (a directory occupies at
+ * least one block, 4,096 bytes on ext4, so a layout of one folder per data
+ * point pays for it). Independent of how full the last block of each file is.
  * Missing paths count 0 (a file may be renamed away while compaction runs).
  */
 export function apparentSize(path: string): number {
@@ -15,7 +17,7 @@ export function apparentSize(path: string): number {
     return 0;
   }
   if (!stat.isDirectory()) return stat.size;
-  let total = 0;
+  let total = stat.size;
   let names: string[];
   try {
     names = readdirSync(path);
@@ -50,4 +52,44 @@ export function filesFingerprint(path: string, pattern: RegExp): string {
   };
   walk(path);
   return out.sort().join('\n');
+}
+
+/** Bytes of the blocks allocated under a path (`du -s --block-size=1`): what the disk really gives up. */
+export function allocatedSize(path: string): number {
+  let stat;
+  try {
+    stat = lstatSync(path);
+  } catch {
+    return 0;
+  }
+  let total = stat.blocks * 512;
+  if (!stat.isDirectory()) return total;
+  let names: string[];
+  try {
+    names = readdirSync(path);
+  } catch {
+    return total;
+  }
+  for (const name of names) total += allocatedSize(join(path, name));
+  return total;
+}
+
+/** Sum of the lengths of the files under a folder (no folder sizes): e.g. whether a WAL is empty. */
+export function fileLengths(path: string): number {
+  let stat;
+  try {
+    stat = lstatSync(path);
+  } catch {
+    return 0;
+  }
+  if (!stat.isDirectory()) return stat.size;
+  let names: string[];
+  try {
+    names = readdirSync(path);
+  } catch {
+    return 0;
+  }
+  let total = 0;
+  for (const name of names) total += fileLengths(join(path, name));
+  return total;
 }

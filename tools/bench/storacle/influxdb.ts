@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findExecutable, freeLoopbackPort, startProgram, type ProgramProcess } from '../harness.js';
 import type { Checksum, SeriesData, TaggedPoint } from './datasets.js';
-import { apparentSize, filesFingerprint } from './disk.js';
+import { fileLengths, filesFingerprint } from './disk.js';
 import { downloadLines, fetchBody, fetchOk, runPipelined } from './http.js';
 import { lineProtocolBatches, taggedLineProtocol } from './line-protocol.js';
 import type { Columns, SeriesKey, SpanStatistics, System, WriteMode } from './system.js';
@@ -162,7 +162,7 @@ export class InfluxSystem implements System {
     for (;;) {
       if (Date.now() > deadline) throw new Error('InfluxDB did not reach steady state within 120 s');
       await new Promise((resolve) => setTimeout(resolve, 250));
-      const walBytes = apparentSize(join(this.dir, 'wal'));
+      const walBytes = fileLengths(join(this.dir, 'wal'));
       const now = filesFingerprint(join(this.dir, 'data'), /\.(tsm|tmp)$/);
       if (walBytes > 0 || now !== fingerprint || now.includes('.tmp:')) {
         fingerprint = now;
@@ -174,8 +174,8 @@ export class InfluxSystem implements System {
     log(`InfluxDB settled in ${((Date.now() - started) / 1000).toFixed(1)} s (WAL empty, TSM files unchanged for ${STABLE_MS / 1000} s)`);
   }
 
-  async sizeBytes(set: string): Promise<number> {
-    return apparentSize(join(this.dir, 'data', set)) + apparentSize(join(this.dir, 'wal', set));
+  sizePaths(set: string): string[] {
+    return [join(this.dir, 'data', set), join(this.dir, 'wal', set)];
   }
 
   async checksum(set: string): Promise<Checksum> {

@@ -19,6 +19,7 @@ import {
   taggedPoints,
   type SeriesData,
 } from './datasets.js';
+import { allocatedSize, apparentSize } from './disk.js';
 import { EPOCH, monthSpan, planOf, type Plan } from './plan.js';
 import type { SeriesKey, System } from './system.js';
 
@@ -90,7 +91,14 @@ async function measureBytes(subject: string, system: System, ctx: RunContext): P
   const plan = planOf(ctx.quick);
   const halves = bytesHalves(plan);
   const sets = Object.keys(halves) as BytesSet[];
+  // Apparent size (du -sb) makes the row; allocated blocks (du -s) go to the log for comparison.
   const size: Record<BytesSet, number[]> = { ieee: [], regular: [], jitter: [] };
+  const allocated: Record<BytesSet, number[]> = { ieee: [], regular: [], jitter: [] };
+  const measureSize = (set: BytesSet): void => {
+    const paths = system.sizePaths(set);
+    size[set].push(paths.reduce((n, p) => n + apparentSize(p), 0));
+    allocated[set].push(paths.reduce((n, p) => n + allocatedSize(p), 0));
+  };
   const writeHalf = async (set: BytesSet, half: 0 | 1): Promise<void> => {
     const write = await system.prepareWrite(halves[set][half], 'fast', plan.batch, ctx.log);
     await write();
@@ -99,14 +107,14 @@ async function measureBytes(subject: string, system: System, ctx: RunContext): P
     for (const half of [0, 1] as const) {
       for (const set of sets) await writeHalf(set, half);
       await system.settle(ctx.log);
-      for (const set of sets) size[set].push(await system.sizeBytes(set));
+      for (const set of sets) measureSize(set);
     }
   } else {
     for (const set of sets) {
       for (const half of [0, 1] as const) {
         await writeHalf(set, half);
         await system.settle(ctx.log);
-        size[set].push(await system.sizeBytes(set));
+        measureSize(set);
       }
     }
   }
@@ -116,7 +124,12 @@ async function measureBytes(subject: string, system: System, ctx: RunContext): P
     const all = [...first, ...second];
     check(subject, ctx, checksumMismatch(checksumOf(all), await system.checksum(set, keysOf(all)), `${set} data set`));
     const [b1 = NaN, b2 = NaN] = size[set];
-    ctx.log(`${set}: ${b1} B after ${records(first)} records, ${b2} B after ${records(all)}; total/records = ${(b2 / records(all)).toFixed(3)} B`);
+    const [a1 = NaN, a2 = NaN] = allocated[set];
+    ctx.log(
+      `${set}: ${b1} B after ${records(first)} records, ${b2} B after ${records(all)}; ` +
+        `marginal ${((b2 - b1) / records(second)).toFixed(3)} B/record (allocated blocks: ${((a2 - a1) / records(second)).toFixed(3)}); ` +
+        `total/records ${(b2 / records(all)).toFixed(3)}`,
+    );
     result[BYTES_ROW[set]] = (b2 - b1) / records(second);
   }
   return result;

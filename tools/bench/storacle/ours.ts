@@ -13,7 +13,6 @@ import type { AckMode, StoracleApi } from '../../../core/storacle/store/api.js';
 import { Storacle } from '../../../core/storacle/store/storacle.js';
 import type { Checksum, SeriesData, TaggedPoint } from './datasets.js';
 import { addColumns } from './datasets.js';
-import { apparentSize } from './disk.js';
 import type { Columns, SeriesKey, SpanStatistics, System, WriteMode } from './system.js';
 
 const nameOf = (key: SeriesKey): string => `${key.set}/${key.channel}`;
@@ -79,8 +78,8 @@ export class OursSystem implements System {
     for (const store of this.stores.values()) await store.checkpoint();
   }
 
-  async sizeBytes(set: string): Promise<number> {
-    return apparentSize(join(this.dir, set));
+  sizePaths(set: string): string[] {
+    return [join(this.dir, set)];
   }
 
   async checksum(set: string, series: readonly SeriesKey[]): Promise<Checksum> {

@@ -13,7 +13,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Checksum, SeriesData, TaggedPoint } from './datasets.js';
-import { apparentSize } from './disk.js';
 import type { Columns, SeriesKey, SpanStatistics, System, WriteMode } from './system.js';
 
 type DatabaseConstructor = typeof BetterSqlite3;
@@ -118,9 +117,9 @@ export class SqliteSystem implements System {
     for (const db of this.databases.values()) db.pragma('wal_checkpoint(TRUNCATE)');
   }
 
-  async sizeBytes(set: string): Promise<number> {
+  sizePaths(set: string): string[] {
     const file = join(this.dir, `${set}.sqlite`);
-    return apparentSize(file) + apparentSize(`${file}-wal`);
+    return [file, `${file}-wal`];
   }
 
   async checksum(set: string): Promise<Checksum> {

@@ -55,8 +55,8 @@ export interface System {
   prepareWrite(series: readonly SeriesData[], mode: WriteMode, batch: number, log: (message: string) => void): Promise<() => Promise<void>>;
   /** Brings the stored data to steady state (flush, compaction, merge, checkpoint). */
   settle(log: (message: string) => void): Promise<void>;
-  /** Bytes on disk of one data set (when sizesPerSet) or of everything. */
-  sizeBytes(set: string): Promise<number>;
+  /** Files and folders that hold one data set (when sizesPerSet) or everything stored. */
+  sizePaths(set: string): string[];
   /** Count and sums of everything stored in a data set, read back. */
   checksum(set: string, series: readonly SeriesKey[]): Promise<Checksum>;
 

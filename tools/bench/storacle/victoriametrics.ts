@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findExecutable, freeLoopbackPort, startProgram, type ProgramProcess } from '../harness.js';
 import { addColumns, type Checksum, type SeriesData, type TaggedPoint } from './datasets.js';
-import { apparentSize, filesFingerprint } from './disk.js';
+import { filesFingerprint } from './disk.js';
 import { downloadLines, fetchBody, fetchOk, runPipelined } from './http.js';
 import { lineProtocolBatches, taggedLineProtocol } from './line-protocol.js';
 import { EPOCH } from './plan.js';
@@ -173,8 +173,8 @@ export class VictoriaMetricsSystem implements System {
   }
 
   /** data/ and indexdb/ (caches and the lock file are not stored data). Sets are measured one after another. */
-  async sizeBytes(): Promise<number> {
-    return apparentSize(join(this.dir, 'storage', 'data')) + apparentSize(join(this.dir, 'storage', 'indexdb'));
+  sizePaths(): string[] {
+    return [join(this.dir, 'storage', 'data'), join(this.dir, 'storage', 'indexdb')];
   }
 
   private async exportLines(match: string, startS: number, endS: number): Promise<ExportLine[]> {
