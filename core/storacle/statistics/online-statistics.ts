@@ -53,9 +53,56 @@ export type { HistogramConfig, HistogramOptions, HistogramSnapshot } from './his
  */
 const BLOCK = 512;
 
-/** Scratch for one block's moments and delays (single-threaded, never kept across calls). */
+/** Scratch for one block's moments and delay sums (single-threaded, never kept across calls). */
 const blockScratch: Moments = emptyMoments();
-const delayScratch = new Float64Array(BLOCK);
+const delayScratch = new Float64Array(4);
+
+/**
+ * Count, sum, min and max of arrival − timestamp over [start, end) where the arrival time
+ * is finite, into delayScratch[0..3] (one loop straight over the caller's columns).
+ */
+function delaySums(ts: Float64Array, arrival: Float64Array, start: number, end: number): void {
+  let n = 0;
+  let sum = 0;
+  let min = Infinity;
+  let max = -Infinity;
+  for (let k = start; k < end; k++) {
+    const a = arrival[k];
+    if (!(a - a === 0)) continue;
+    const d = a - ts[k];
+    n++;
+    sum += d;
+    if (d < min) min = d;
+    if (d > max) max = d;
+  }
+  delayScratch[0] = n;
+  delayScratch[1] = sum;
+  delayScratch[2] = min;
+  delayScratch[3] = max;
+}
+
+/** Smallest and largest timestamp found by timestampRange. */
+const rangeScratch = new Float64Array(2);
+
+/**
+ * Smallest and largest of `ts` into rangeScratch; returns the index of the first
+ * non-finite timestamp, or -1. A function of its own: inlined into addMany, the same loop
+ * was at times compiled to code five times slower (measured, 2 vs 11 ms a month).
+ */
+function timestampRange(ts: Float64Array): number {
+  let min = Infinity;
+  let max = -Infinity;
+  const n = ts.length;
+  for (let i = 0; i < n; i++) {
+    const t = ts[i];
+    if (!(t - t === 0)) return i;
+    if (t < min) min = t;
+    if (t > max) max = t;
+  }
+  rangeScratch[0] = min;
+  rangeScratch[1] = max;
+  return -1;
+}
 
 /** Bounds for ρ in the effective sample size. */
 const RHO_MIN = 0;
@@ -167,17 +214,13 @@ export class OnlineStatistics {
     if (values.length !== len || (arrivalMs !== undefined && arrivalMs.length !== len)) {
       throw new RangeError('timestamps, values and arrival times must have the same length');
     }
-    let first = this.firstTs;
-    let last = this.lastTs;
-    for (let i = 0; i < len; i++) {
-      const t = timestamps[i];
-      if (!(t - t === 0)) throw new RangeError(`timestamp ${i} must be finite, got ${t}`);
-      if (t < first) first = t;
-      if (t > last) last = t;
-    }
+    const bad = timestampRange(timestamps);
+    if (bad >= 0) throw new RangeError(`timestamp ${bad} must be finite, got ${timestamps[bad]}`);
     this.entries += len;
-    this.firstTs = first;
-    this.lastTs = last;
+    if (len > 0) {
+      this.firstTs = Math.min(this.firstTs, rangeScratch[0]);
+      this.lastTs = Math.max(this.lastTs, rangeScratch[1]);
+    }
     let i = 0;
     // Complete the open block first, so blocks stay where add() would cut them.
     if (this.pendingLength > 0) {
@@ -188,12 +231,8 @@ export class OnlineStatistics {
     for (; len - i >= BLOCK; i += BLOCK) {
       this.absorbValues(values, i, i + BLOCK);
       if (arrivalMs !== undefined) {
-        const delays = delayScratch;
-        for (let k = 0; k < BLOCK; k++) {
-          const a = arrivalMs[i + k];
-          delays[k] = a - a === 0 ? a - timestamps[i + k] : Number.NaN;
-        }
-        this.absorbDelays(delays, 0, BLOCK);
+        delaySums(timestamps, arrivalMs, i, i + BLOCK);
+        this.mergeDelays(delayScratch[0], delayScratch[1], delayScratch[2], delayScratch[3]);
       }
     }
     for (; i < len; i++) this.addPending(timestamps[i], values[i], arrivalMs === undefined ? Number.NaN : arrivalMs[i]);
@@ -235,8 +274,8 @@ export class OnlineStatistics {
   private absorbDelays(delays: Float64Array, start: number, end: number): void {
     let n = 0;
     let sum = 0;
-    let min = this.delayMin;
-    let max = this.delayMax;
+    let min = Infinity;
+    let max = -Infinity;
     for (let k = start; k < end; k++) {
       const d = delays[k];
       if (d !== d) continue;
@@ -245,12 +284,16 @@ export class OnlineStatistics {
       if (d < min) min = d;
       if (d > max) max = d;
     }
+    this.mergeDelays(n, sum, min, max);
+  }
+
+  private mergeDelays(n: number, sum: number, min: number, max: number): void {
     if (n === 0) return;
     const dn = this.delayN + n;
     this.delayMean += (sum / n - this.delayMean) * (n / dn);
     this.delayN = dn;
-    this.delayMin = min;
-    this.delayMax = max;
+    if (min < this.delayMin) this.delayMin = min;
+    if (max > this.delayMax) this.delayMax = max;
   }
 
   private addPair(a: number, b: number): void {
