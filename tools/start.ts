@@ -12,8 +12,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const cli = fileURLToPath(new URL('../../bin/gridlink.js', import.meta.url));
-const storage = existsSync(fileURLToPath(new URL('../actors/storage/module.js', import.meta.url))) ? 'storage' : 'examples/memory-storage';
-const modules = [storage, 'examples/generator', 'examples/monitor'];
+const modules = ['storage', 'examples/generator', 'examples/monitor'];
 const extra = process.argv.slice(2);
 
 if (extra.includes('--help') || extra.includes('-h')) {

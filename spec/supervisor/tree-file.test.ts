@@ -95,6 +95,6 @@ describe('tree files', () => {
     const sources: ValidationContext = { resolveModule: (m) => (existsSync(`actors/${m}/module.ts`) ? m : undefined), resolveFile: (f) => f };
     const tree = validateTree(JSON.parse(readFileSync('supervisor/examples/substation.json', 'utf8')), sources);
     expect(tree.root.strategy).toBe('one_for_one');
-    expect(tree.root.children.map((c) => (c.kind === 'worker' ? c.module : c.name))).toEqual(['examples/memory-storage', 'examples/generator', 'examples/monitor']);
+    expect(tree.root.children.map((c) => (c.kind === 'worker' ? c.module : c.name))).toEqual(['storage', 'examples/generator', 'examples/monitor']);
   });
 });

@@ -30,7 +30,7 @@ Example tree file (substation.json; docs/SUPERVISION.md describes every field):
       "strategy": "one_for_one", "intensity": 3, "periodMs": 5000,
       "backoff": { "minMs": 100, "maxMs": 10000, "randomFactor": 0.2, "resetAfterMs": 10000 },
       "children": [
-        { "name": "storage", "module": "examples/memory-storage" },
+        { "name": "storage", "module": "storage" },
         { "name": "generator", "module": "examples/generator", "restart": "permanent", "shutdown": 5000 },
         { "name": "monitor", "module": "examples/monitor", "restart": "transient" }
       ]
