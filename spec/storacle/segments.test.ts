@@ -62,8 +62,11 @@ describe('SegmentStore and scanSegmentFile', () => {
     await store.init();
     const file = store.register(3, 0);
     const frames = [chunk(0, 10), chunk(10_000, 5)];
-    const offsets = await store.append(file, frames);
-    const more = await store.append(file, [chunk(20_000, 7)]);
+    const dirty = new Set<string>();
+    const offsets = await store.append(file, frames, dirty);
+    expect([...dirty].sort()).toEqual([path.join(dir, 'chunks'), path.join(dir, 'chunks', '3')]);
+    await store.syncDirectories(dirty);
+    const more = await store.append(file, [chunk(20_000, 7)], new Set());
     expect(file.relativePath).toBe('chunks/3/0.seg');
     expect(file.size).toBe(statSync(file.absolutePath).size);
     expect([file.frames, file.firstTs, file.lastTs]).toEqual([3, 0, 26_000]);
@@ -81,7 +84,7 @@ describe('SegmentStore and scanSegmentFile', () => {
     const store = new SegmentStore(dir);
     await store.init();
     const file = store.register(1, 0);
-    const offsets = await store.append(file, [chunk(0, 10), chunk(10_000, 10)]);
+    const offsets = await store.append(file, [chunk(0, 10), chunk(10_000, 10)], new Set());
     store.close();
     const good = file.size;
     appendFileSync(file.absolutePath, encodeFrameHeader(chunk(20_000, 10).meta)); // header written, chunk not
@@ -102,7 +105,7 @@ describe('SegmentStore and scanSegmentFile', () => {
     await store.init();
     const file = store.register(1, 0);
     const frames = [chunk(0, 10), chunk(10_000, 10), chunk(20_000, 10)];
-    const offsets = await store.append(file, frames);
+    const offsets = await store.append(file, frames, new Set());
     store.close();
     const bytes = readFileSync(file.absolutePath);
     const secondFrame = offsets[1] - FRAME_HEADER_BYTES;

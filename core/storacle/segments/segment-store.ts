@@ -127,15 +127,15 @@ export class SegmentStore {
 
   /**
    * Appends frames at the end of the file (creating it and its folder if needed), fdatasyncs
-   * it, and returns the offsets of the chunk bytes. A new folder or file is made durable by
-   * fsyncing its parent.
+   * it, and returns the offsets of the chunk bytes. The folders whose entries changed (a new
+   * file, a new series folder) are added to `dirtyDirectories`: the caller fsyncs each once
+   * (syncDirectories) after a whole batch of appends, before relying on them.
    */
-  async append(file: SegmentFileState, frames: readonly FrameToWrite[]): Promise<number[]> {
+  async append(file: SegmentFileState, frames: readonly FrameToWrite[], dirtyDirectories: Set<string>): Promise<number[]> {
     const dir = path.dirname(file.absolutePath);
-    let newDir = false;
     if (!fs.existsSync(dir)) {
       await fs.promises.mkdir(dir, { recursive: true });
-      newDir = true;
+      dirtyDirectories.add(path.join(this.dataDir, CHUNKS_DIR));
     }
     const created = file.size === 0 && !fs.existsSync(file.absolutePath);
     let total = 0;
@@ -160,11 +160,17 @@ export class SegmentStore {
     } finally {
       await handle.close();
     }
-    if (newDir) await fsyncDir(path.join(this.dataDir, CHUNKS_DIR));
-    if (created) await fsyncDir(dir);
+    if (created) dirtyDirectories.add(dir);
     file.size += total;
     for (const f of frames) this.noteFrame(file, f.meta);
     return offsets;
+  }
+
+  /** fsyncs folders (new series folders' parent last, after the folders themselves). */
+  async syncDirectories(dirs: ReadonlySet<string>): Promise<void> {
+    const chunks = path.join(this.dataDir, CHUNKS_DIR);
+    for (const dir of dirs) if (dir !== chunks) await fsyncDir(dir);
+    if (dirs.has(chunks)) await fsyncDir(chunks);
   }
 
   /** Marks what every file holds now as committed (called once the snapshot is durable). */

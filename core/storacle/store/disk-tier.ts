@@ -42,6 +42,7 @@ import type { FrameToWrite, SegmentFileState } from '../segments/index.js';
 import { StoreError } from './api.js';
 import type { CorruptionReport, SealedFile, StoracleOptions } from './api.js';
 import { writeFileAtomic } from './atomic-file.js';
+import { forEachConcurrently } from './concurrency.js';
 import { Catalogue } from './catalogue.js';
 import type { CatalogueEntry } from './catalogue.js';
 import type { DataPointState } from './data-point-state.js';
@@ -56,6 +57,8 @@ const DEFAULT_PERIOD_MS = 7 * DAY_MS;
 const DEFAULT_CHECKPOINT_INTERVAL_MS = 60_000;
 const DEFAULT_CHECKPOINT_ENTRIES = 5_000_000;
 const DEFAULT_RESIDENT_CHUNKS = 2;
+/** Segment files written (or scanned at open) at the same time. */
+const WRITE_CONCURRENCY = 16;
 const DUPLICATE: Promise<'duplicate'> = Promise.resolve('duplicate');
 /** Chunk lists of extent files kept after a query needed them (a file's list is ~70 bytes per chunk). */
 const CACHED_FILE_INDEXES = 256;
@@ -177,83 +180,8 @@ export class DiskTier {
   /** Scans the segment files into the series' chunk indexes. */
   private async loadSegments(sealedThrough: ReadonlyMap<number, number>): Promise<void> {
     const chunksDir = path.join(this.dataDir, CHUNKS_DIR);
-    for (const dirName of await fs.readdir(chunksDir)) {
-      const seriesId = parseSeriesDirectory(dirName);
-      if (seriesId === undefined) continue;
-      const dir = path.join(chunksDir, dirName);
-      const entry = this.host.catalogue.getById(seriesId);
-      const through = sealedThrough.get(seriesId) ?? Number.NEGATIVE_INFINITY;
-      const names = await fs.readdir(dir);
-      for (const n of names) if (n.includes('.tmp-')) await fs.rm(path.join(dir, n), { force: true });
-      const periods = names
-        .map((n) => parseSegmentName(n))
-        .filter((p): p is number => p !== undefined)
-        .sort((a, b) => a - b);
-      const state = entry === undefined ? undefined : this.host.points.get(entry.name);
-      let orphaned = state === undefined; // a data point the snapshot does not know: its chunks were never committed
-      for (const period of periods) {
-        const file = this.segments.register(seriesId, period);
-        if (orphaned) {
-          await this.segments.remove(file);
-          continue;
-        }
-        const size = (await fs.stat(file.absolutePath)).size;
-        // A sealed file's sidecar index spares reading its frames; without one, scan the file.
-        let frames: IndexedFrame[] | undefined = await readSidecarIndex(file.absolutePath, size);
-        file.size = size;
-        file.indexed = frames !== undefined;
-        if (frames === undefined) {
-          const scan = await scanSegmentFile(file.absolutePath);
-          for (const d of scan.damage) {
-            this.host.report({ file: file.absolutePath, offset: d.offset, length: d.length, reason: d.reason, dataPoint: entry?.name });
-          }
-          file.size = scan.size;
-          frames = scan.frames;
-        }
-        let keepBytes = file.size;
-        const last = frames[frames.length - 1];
-        if (file.indexed && last !== undefined && last.meta.lastTs <= through && (state as DataPointState).series.chunkCount === 0) {
-          // A sealed file with an index: known by its summary; its chunk list is read when a query needs it.
-          let count = 0;
-          let byteLength = 0;
-          for (const frame of frames) {
-            count += frame.meta.count;
-            byteLength += frame.meta.byteLength;
-            this.segments.noteFrame(file, frame.meta);
-          }
-          try {
-            (state as DataPointState).series.attachExtent({
-              file: file.fileNo, firstTs: frames[0].meta.firstTs, lastTs: last.meta.lastTs, count, byteLength, lastValue: last.meta.lastValue,
-            });
-            continue;
-          } catch (e) {
-            this.host.report({ file: file.absolutePath, offset: 0, reason: `file out of time order (${(e as Error).message}); skipped`, dataPoint: entry?.name });
-            continue;
-          }
-        }
-        for (const frame of frames) {
-          if (frame.meta.lastTs > through) {
-            keepBytes = frame.frameOffset;
-            orphaned = true;
-            break;
-          }
-          try {
-            (state as DataPointState).series.attachChunk(frame.meta, file.fileNo, frame.chunkOffset);
-            this.segments.noteFrame(file, frame.meta);
-          } catch (e) {
-            this.host.report({
-              file: file.absolutePath,
-              offset: frame.frameOffset,
-              length: FRAME_HEADER_BYTES + frame.meta.byteLength,
-              reason: `frame out of time order (${(e as Error).message}); skipped`,
-              dataPoint: entry?.name,
-            });
-          }
-        }
-        if (keepBytes < file.size) await this.segments.truncate(file, keepBytes);
-      }
-      if (state !== undefined && through > Number.NEGATIVE_INFINITY) state.series.raiseSealedFloor(through);
-    }
+    const seriesIds = (await fs.readdir(chunksDir)).map(parseSeriesDirectory).filter((id): id is number => id !== undefined);
+    await forEachConcurrently(seriesIds, WRITE_CONCURRENCY, (id) => this.loadSeriesDirectory(id, sealedThrough));
     // Data points with a "sealed through" but no folder (all released) keep their floor too.
     for (const [id, through] of sealedThrough) {
       const entry = this.host.catalogue.getById(id);
@@ -261,6 +189,83 @@ export class DiskTier {
       state?.series.raiseSealedFloor(through);
     }
     this.segments.commitAll();
+  }
+
+  /** Indexes one data point's segment files (sidecar index or scan), cutting off uncommitted frames. */
+  private async loadSeriesDirectory(seriesId: number, sealedThrough: ReadonlyMap<number, number>): Promise<void> {
+    const dir = this.segments.seriesDirectory(seriesId);
+    const entry = this.host.catalogue.getById(seriesId);
+    const through = sealedThrough.get(seriesId) ?? Number.NEGATIVE_INFINITY;
+    const names = await fs.readdir(dir);
+    for (const n of names) if (n.includes('.tmp-')) await fs.rm(path.join(dir, n), { force: true });
+    const periods = names
+      .map((n) => parseSegmentName(n))
+      .filter((p): p is number => p !== undefined)
+      .sort((a, b) => a - b);
+    const state = entry === undefined ? undefined : this.host.points.get(entry.name);
+    let orphaned = state === undefined; // a data point the snapshot does not know: its chunks were never committed
+    for (const period of periods) {
+      const file = this.segments.register(seriesId, period);
+      if (orphaned) {
+        await this.segments.remove(file);
+        continue;
+      }
+      const size = (await fs.stat(file.absolutePath)).size;
+      // A sealed file's sidecar index spares reading its frames; without one, scan the file.
+      let frames: IndexedFrame[] | undefined = await readSidecarIndex(file.absolutePath, size);
+      file.size = size;
+      file.indexed = frames !== undefined;
+      if (frames === undefined) {
+        const scan = await scanSegmentFile(file.absolutePath);
+        for (const d of scan.damage) {
+          this.host.report({ file: file.absolutePath, offset: d.offset, length: d.length, reason: d.reason, dataPoint: entry?.name });
+        }
+        file.size = scan.size;
+        frames = scan.frames;
+      }
+      let keepBytes = file.size;
+      const last = frames[frames.length - 1];
+      if (file.indexed && last !== undefined && last.meta.lastTs <= through && (state as DataPointState).series.chunkCount === 0) {
+        // A sealed file with an index: known by its summary; its chunk list is read when a query needs it.
+        let count = 0;
+        let byteLength = 0;
+        for (const frame of frames) {
+          count += frame.meta.count;
+          byteLength += frame.meta.byteLength;
+          this.segments.noteFrame(file, frame.meta);
+        }
+        try {
+          (state as DataPointState).series.attachExtent({
+            file: file.fileNo, firstTs: frames[0].meta.firstTs, lastTs: last.meta.lastTs, count, byteLength, lastValue: last.meta.lastValue,
+          });
+          continue;
+        } catch (e) {
+          this.host.report({ file: file.absolutePath, offset: 0, reason: `file out of time order (${(e as Error).message}); skipped`, dataPoint: entry?.name });
+          continue;
+        }
+      }
+      for (const frame of frames) {
+        if (frame.meta.lastTs > through) {
+          keepBytes = frame.frameOffset;
+          orphaned = true;
+          break;
+        }
+        try {
+          (state as DataPointState).series.attachChunk(frame.meta, file.fileNo, frame.chunkOffset);
+          this.segments.noteFrame(file, frame.meta);
+        } catch (e) {
+          this.host.report({
+            file: file.absolutePath,
+            offset: frame.frameOffset,
+            length: FRAME_HEADER_BYTES + frame.meta.byteLength,
+            reason: `frame out of time order (${(e as Error).message}); skipped`,
+            dataPoint: entry?.name,
+          });
+        }
+      }
+      if (keepBytes < file.size) await this.segments.truncate(file, keepBytes);
+    }
+    if (state !== undefined && through > Number.NEGATIVE_INFINITY) state.series.raiseSealedFloor(through);
   }
 
   /** Opens the log, replaying what the snapshot does not hold. */
@@ -550,21 +555,27 @@ export class DiskTier {
       throw e;
     });
     try {
+      // One task per (data point, period file); files differ between tasks, so they run concurrently.
+      const tasks: Array<{ state: DataPointState; period: number; frames: FrameToWrite[] }> = [];
       for (const { state, frames } of work) {
-        const id = state.entry.id;
         let at = 0;
         while (at < frames.length) {
           const period = periodStart(frames[at].meta.firstTs, this.periodMs);
           let end = at + 1;
           while (end < frames.length && periodStart(frames[end].meta.firstTs, this.periodMs) === period) end++;
-          const group = frames.slice(at, end);
-          const file = this.segments.find(id, period) ?? this.segments.register(id, period);
-          const offsets = await this.segments.append(file, group);
-          group.forEach((f, k) => state.series.locateChunk(f.meta.firstTs, file.fileNo, offsets[k]));
+          tasks.push({ state, period, frames: frames.slice(at, end) });
           at = end;
         }
-        state.series.evictResident(this.residentChunks);
       }
+      const dirty = new Set<string>();
+      await forEachConcurrently(tasks, WRITE_CONCURRENCY, async ({ state, period, frames }) => {
+        const id = state.entry.id;
+        const file = this.segments.find(id, period) ?? this.segments.register(id, period);
+        const offsets = await this.segments.append(file, frames, dirty);
+        frames.forEach((f, k) => state.series.locateChunk(f.meta.firstTs, file.fileNo, offsets[k]));
+      });
+      await this.segments.syncDirectories(dirty);
+      for (const { state } of work) state.series.evictResident(this.residentChunks);
       await writeFileAtomic(path.join(this.dataDir, SNAPSHOT_FILE), encodeSnapshot({ walMarker, createdMs: Date.now(), points }));
     } catch (e) {
       this.changed = true; // the next checkpoint writes what this one could not
