@@ -2,7 +2,7 @@
  * On-line statistics of one data point, updated one entry at a time or in
  * bulk from typed arrays, mergeable, and persistable.
  *
- * Memory is O(1) per data point except for the histogram, whose number of
+ * Memory is O(1) per data point (8 KiB for the open block, see below) except for the histogram, whose number of
  * bins is bounded (see {@link HistogramOptions.maxBins}).
  *
  * Definitions:
@@ -15,7 +15,9 @@
  *   pairwise formula of Chan, Golub & LeVeque (1979), as `merge` does. Both
  *   are stable for large offsets. Reading the state (snapshot, serialize,
  *   merge, histogramOptions) closes the current block: that changes only the
- *   rounding of later results.
+ *   rounding of later results. The open block is kept in two Float64Arrays of
+ *   512 (8 KiB per instance, allocated by the first entry that does not
+ *   complete a whole block); addMany reads whole blocks from its arguments.
  *   Variance is the sample variance (divided by count − 1).
  * - Confidence intervals of the mean: mean ± q · s / √n with q Student's t
  *   quantile for n − 1 degrees of freedom (the normal quantile from 10⁴
@@ -343,8 +345,9 @@ export class OnlineStatistics {
 
   /**
    * Adds `other`'s entries to this one (Chan et al.), as if they had been
-   * added after this one's. `other` is not changed. Throws a RangeError when
-   * the histograms' origins, base widths or bin limits differ.
+   * added after this one's. `other`'s results are not changed (its open block
+   * is closed, as by any read). Throws a RangeError when the histograms'
+   * origins, base widths or bin limits differ.
    */
   merge(other: OnlineStatistics): void {
     this.flush();
