@@ -203,6 +203,21 @@ describe('Storacle on disk: acknowledgement, concurrency and the log', () => {
     await store.close();
   });
 
+  it('a damaged snapshot refuses to open (Internal) instead of discarding the segment files', async () => {
+    const dir = freshDir();
+    await (await filled(dir, 300)).close();
+    const snapshot = path.join(dir, 'snapshot.bin');
+    flipByte(snapshot, 100);
+    const seen: string[] = [];
+    await expect(Storacle.open({ ...BASE, dataDir: dir, onCorruption: (r) => seen.push(r.file) })).rejects.toMatchObject({ code: 'Internal' });
+    expect(seen).toEqual([snapshot]);
+    expect(segmentFiles(dir, 1).length).toBe(3);
+    flipByte(snapshot, 100);
+    const again = await Storacle.open({ ...BASE, dataDir: dir });
+    expect(again.info('a').entryCount).toBe(300);
+    await again.close();
+  });
+
   it('a damaged log tail is reported in corruptions and the rest recovered', async () => {
     const dir = freshDir();
     const store = await filled(dir, 200);
