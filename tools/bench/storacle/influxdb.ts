@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { findExecutable, freeLoopbackPort, startProgram, type ProgramProcess } from '../harness.js';
 import type { Checksum, SeriesData, TaggedPoint } from './datasets.js';
 import { fileLengths, filesFingerprint } from './disk.js';
+import { processCpuSeconds } from './cpu-time.js';
 import { downloadLines, fetchBody, fetchOk, runPipelined } from './http.js';
 import { lineProtocolBatches, taggedLineProtocol } from './line-protocol.js';
 import type { Columns, SeriesKey, SpanStatistics, System, WriteMode } from './system.js';
@@ -114,6 +115,10 @@ export class InfluxSystem implements System {
       },
     });
     log(`influxd ${this.server.pid} on ${this.base}, data in ${this.dir}`);
+  }
+
+  storingCpuSeconds(): number | undefined {
+    return this.server ? processCpuSeconds(this.server.pid) : undefined;
   }
 
   async stop(): Promise<void> {

@@ -135,17 +135,29 @@ async function measureBytes(subject: string, system: System, ctx: RunContext): P
   return result;
 }
 
+/** Runs a prepared write; returns records/s of wall time and logs records per CPU-second of the storing process. */
+async function timedWrite(system: System, ctx: RunContext, write: () => Promise<void>, count: number): Promise<number> {
+  const cpuBefore = system.storingCpuSeconds();
+  const started = performance.now();
+  await write();
+  const seconds = (performance.now() - started) / 1000;
+  const cpuAfter = system.storingCpuSeconds();
+  const cpu = cpuBefore !== undefined && cpuAfter !== undefined ? cpuAfter - cpuBefore : undefined;
+  ctx.log(
+    `${count} records in ${seconds.toFixed(2)} s` +
+      (cpu !== undefined && cpu > 0 ? `; storing process used ${cpu.toFixed(2)} CPU-s (${Math.round(count / cpu).toLocaleString('en-US')} records per CPU-second)` : ''),
+  );
+  return count / seconds;
+}
+
 /** Ingestion of the long 1 Hz series in batches; the query rows then read it. */
 async function measureIngestFast(subject: string, system: System, ctx: RunContext): Promise<Partial<Record<Row, number>>> {
   const plan = planOf(ctx.quick);
   const month = once(`month-${plan.monthDays}`, () => monthSeries(plan));
   const write = await system.prepareWrite([month], 'fast', plan.batch, ctx.log);
   ctx.log(`writing ${month.values.length} entries, ${system.describeModes.fast}`);
-  const started = performance.now();
-  await write();
-  const seconds = (performance.now() - started) / 1000;
+  const rate = await timedWrite(system, ctx, write, month.values.length);
   check(subject, ctx, checksumMismatch(checksumOf([month]), await system.checksum(month.set, keysOf([month])), 'ingested series'));
-  const rate = month.values.length / seconds;
   return system.durable === 'same-as-fast' ? { ingestFast: rate, ingestDurable: rate } : { ingestFast: rate };
 }
 
@@ -154,11 +166,9 @@ async function measureIngestDurable(subject: string, system: System, ctx: RunCon
   const series = once(`durable-${plan.durableEntries}`, () => durableSeries(plan));
   const write = await system.prepareWrite([series], 'durable', plan.batch, ctx.log);
   ctx.log(`writing ${series.values.length} entries, ${system.describeModes.durable}`);
-  const started = performance.now();
-  await write();
-  const seconds = (performance.now() - started) / 1000;
+  const rate = await timedWrite(system, ctx, write, series.values.length);
   check(subject, ctx, checksumMismatch(checksumOf([series]), await system.checksum(series.set, keysOf([series])), 'durably ingested series'));
-  return { ingestDurable: series.values.length / seconds };
+  return { ingestDurable: rate };
 }
 
 /**

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AckMode, StoracleApi } from '../../../core/storacle/store/api.js';
 import { Storacle } from '../../../core/storacle/store/storacle.js';
+import { ownCpuSeconds } from './cpu-time.js';
 import type { Checksum, SeriesData, TaggedPoint } from './datasets.js';
 import { addColumns } from './datasets.js';
 import type { Columns, SeriesKey, SpanStatistics, System, WriteMode } from './system.js';
@@ -31,6 +32,10 @@ export class OursSystem implements System {
   async start(log: (message: string) => void): Promise<void> {
     this.dir = mkdtempSync(join(tmpdir(), 'gridlink-bench-storacle-'));
     log(`Storacle, data folders in ${this.dir}`);
+  }
+
+  storingCpuSeconds(): number {
+    return ownCpuSeconds();
   }
 
   async stop(): Promise<void> {

@@ -12,6 +12,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
+import { ownCpuSeconds } from './cpu-time.js';
 import type { Checksum, SeriesData, TaggedPoint } from './datasets.js';
 import type { Columns, SeriesKey, SpanStatistics, System, WriteMode } from './system.js';
 
@@ -66,6 +67,10 @@ export class SqliteSystem implements System {
     const { v } = memory.prepare('SELECT sqlite_version() AS v').get() as { v: string };
     memory.close();
     log(`SQLite ${v} (better-sqlite3), files in ${this.dir}`);
+  }
+
+  storingCpuSeconds(): number {
+    return ownCpuSeconds();
   }
 
   async stop(): Promise<void> {

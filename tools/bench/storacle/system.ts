@@ -43,6 +43,9 @@ export interface System {
    */
   readonly durable: 'own' | 'same-as-fast' | 'none';
 
+  /** CPU seconds used so far by whatever stores the data (the server process, or this one). */
+  storingCpuSeconds(): number | undefined;
+
   /** Starts the system in a fresh temporary directory. */
   start(log: (message: string) => void): Promise<void>;
   /** Stops it and deletes its directory. */

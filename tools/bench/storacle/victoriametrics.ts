@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { findExecutable, freeLoopbackPort, startProgram, type ProgramProcess } from '../harness.js';
 import { addColumns, type Checksum, type SeriesData, type TaggedPoint } from './datasets.js';
 import { filesFingerprint } from './disk.js';
+import { processCpuSeconds } from './cpu-time.js';
 import { downloadLines, fetchBody, fetchOk, runPipelined } from './http.js';
 import { lineProtocolBatches, taggedLineProtocol } from './line-protocol.js';
 import { EPOCH } from './plan.js';
@@ -89,6 +90,10 @@ export class VictoriaMetricsSystem implements System {
       },
     });
     log(`victoria-metrics ${this.server.pid} on ${this.base}, data in ${this.dir}`);
+  }
+
+  storingCpuSeconds(): number | undefined {
+    return this.server ? processCpuSeconds(this.server.pid) : undefined;
   }
 
   async stop(): Promise<void> {
