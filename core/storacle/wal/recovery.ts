@@ -70,6 +70,10 @@ export async function recoverSegment(
       report({ file, offset, length: next - offset, reason: `${defect}; skipped ${next - offset} bytes to the next intact record` });
       offset = next;
     }
+    // What was just replayed may still be only in the page cache (written by a process that
+    // was killed before its sync, or by one with sync 'none'): make it durable before the
+    // store builds on it. Nearly free for a file without dirty pages.
+    if (durable && data.length > 0) await handle.datasync();
     return { validBytes: data.length, records, frames };
   } finally {
     await handle.close();

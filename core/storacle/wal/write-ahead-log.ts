@@ -109,6 +109,8 @@ export class WriteAheadLog {
       if (seq > 0 && lastSize < segmentBytes) {
         handle = await open(segmentPath(options.dir, seq), 'r+');
         seqs.pop();
+        // The names of segments made by a process with sync 'none' may not be durable yet.
+        if (durable) await syncDirectory(options.dir);
       } else {
         seq += 1;
         lastSize = 0;
