@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Storacle } from '../../core/storacle/index.js';
 import type { StoracleOptions } from '../../core/storacle/index.js';
 import { FRAME_HEADER_BYTES, decodeFrameHeader } from '../../core/storacle/segments/index.js';
+import { segmentFileName } from '../../core/storacle/wal/index.js';
 
 const root = mkdtempSync(path.join(tmpdir(), 'storacle-disk-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -110,6 +111,33 @@ describe('Storacle on disk: persistence', () => {
     expect(recovered.info('c').tags).toEqual(['late']);
     expect(recovered.range('c', 0, 10)).toEqual(expected.c);
     expect(recovered.corruptions).toEqual([]);
+    await recovered.close();
+  });
+
+  it('a periodic checkpoint keeps heads in the snapshot instead of sealing small chunks', async () => {
+    const dir = freshDir();
+    const store = await Storacle.open({ ...BASE, dataDir: dir, chunkSize: 1000, checkpointEntries: 50 });
+    store.createDataPoint('h');
+    const { ts, vs } = ramp(120);
+    await store.appendMany('h', ts, vs); // 120 logged entries trigger a background checkpoint
+    for (let i = 0; i < 500 && !existsSync(path.join(dir, 'snapshot.bin')); i++) await new Promise((r) => setTimeout(r, 10));
+    await store.append('h', 500_000, 1); // logged after that checkpoint: replayed from the log
+    const expected = { r: store.range('h', 0, 1e9), s: store.statistics('h') };
+    const copy = freshDir();
+    cpSync(dir, copy, { recursive: true });
+    await store.close();
+    expect(existsSync(path.join(copy, 'snapshot.bin'))).toBe(true);
+    expect(existsSync(path.join(copy, 'chunks', '1'))).toBe(false); // nothing sealed
+    // The log segment that held the 120 entries was trimmed: they come back from the snapshot's head.
+    expect(readdirSync(path.join(copy, 'wal'))).not.toContain(segmentFileName(1));
+    const recovered = await Storacle.open({ ...BASE, dataDir: copy, chunkSize: 1000 });
+    expect(recovered.range('h', 0, 1e9)).toEqual(expected.r);
+    expect(recovered.statistics('h')).toEqual(expected.s);
+    expect(recovered.info('h').entryCount).toBe(121);
+    // The explicit checkpoint seals the head, as the API says.
+    await recovered.checkpoint();
+    expect(segmentFiles(copy, 1).map((f) => frameOffsets(f).length)).toEqual([1]); // one chunk of 121 entries
+    expect(recovered.range('h', 0, 1e9)).toEqual(expected.r);
     await recovered.close();
   });
 

@@ -391,6 +391,29 @@ export class Series {
 
   // ---- What the owner of a disk tier uses ----
 
+  /** Copies of the head's entries (not yet sealed), ascending. */
+  headColumns(): SeriesColumns {
+    return { timestamps: this.headTs.slice(0, this.headCount), values: this.headValues.slice(0, this.headCount) };
+  }
+
+  /**
+   * Puts entries back into an empty head (recovery from a snapshot that kept the head rather
+   * than sealing it). The statistics are not touched: they were restored with these entries in.
+   */
+  restoreHead(timestamps: Float64Array, values: Float64Array): void {
+    const n = timestamps.length;
+    if (this.headCount > 0) throw new RangeError('restoreHead needs an empty head');
+    if (values.length !== n) throw new RangeError(`${n} timestamps but ${values.length} values`);
+    if (n === 0) return;
+    if (!(timestamps[0] > this.sealedThrough)) throw new RangeError(`head entry ${timestamps[0]} is not after the sealed floor ${this.sealedThrough}`);
+    for (let i = 1; i < n; i++) if (!(timestamps[i] > timestamps[i - 1])) throw new RangeError('head entries must be strictly ascending');
+    this.ensureHeadCapacity(n, true);
+    this.headTs.set(timestamps);
+    this.headValues.set(values);
+    this.headCount = n;
+    while (this.headCount >= this.chunkSize) this.sealFirst(this.chunkSize);
+  }
+
   /** Metadata of sealed chunk i. */
   chunkMeta(i: number): ChunkMeta {
     return this.chunks.meta(i);

@@ -7,8 +7,8 @@
  *   <dataDir>/topology/       topology files (./topology-store.ts)
  *
  * Checkpoint (periodic, after many entries, on checkpoint() and close()), in ONE synchronous
- * turn: rotate the log (marker), seal every head, take the new chunks, the statistics and the
- * catalogue. Then: append the chunks to their period files and fdatasync them (fsync new
+ * turn: rotate the log (marker), seal every head (explicit checkpoints; periodic ones keep the
+ * heads in the snapshot), take the new chunks, the statistics and the catalogue. Then: append the chunks to their period files and fdatasync them (fsync new
  * folders), write the snapshot atomically — the commit point — and trim the log before the
  * marker; then apply retention.
  *
@@ -21,6 +21,7 @@
  */
 import { promises as fs, readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { decodeChunk, encodeChunk } from '../codec/index.js';
 import { OnlineStatistics } from '../statistics/index.js';
 import type { ChunkLoader } from '../series/index.js';
 import { WriteAheadLog } from '../wal/index.js';
@@ -149,6 +150,9 @@ export class DiskTier {
 
   // ---- Recovery ----
 
+  /** Heads kept by the snapshot, put back once the segment files are indexed. */
+  private readonly snapshotHeads = new Map<number, string>();
+
   /** Loads catalogue and statistics; returns "sealed through" per series id. */
   private async loadSnapshot(): Promise<Map<number, number>> {
     const sealedThrough = new Map<number, number>();
@@ -173,6 +177,7 @@ export class DiskTier {
       }
       this.host.createState(entry, restored, this.loaderFor(entry));
       if (point.sealedThrough !== null) sealedThrough.set(entry.id, point.sealedThrough);
+      if (point.head !== undefined) this.snapshotHeads.set(entry.id, point.head);
     }
     return sealedThrough;
   }
@@ -189,6 +194,15 @@ export class DiskTier {
       state?.series.raiseSealedFloor(through);
     }
     this.segments.commitAll();
+    for (const [id, head] of this.snapshotHeads) {
+      const entry = this.host.catalogue.getById(id);
+      const state = entry === undefined ? undefined : this.host.points.get(entry.name);
+      if (state === undefined) continue;
+      // The snapshot's CRC covers this; a failure here means a bug, and refusing to open beats losing the head.
+      const { timestamps, values } = decodeChunk(new Uint8Array(Buffer.from(head, 'base64')));
+      state.series.restoreHead(timestamps, values);
+    }
+    this.snapshotHeads.clear();
   }
 
   /** Indexes one data point's segment files (sidecar index or scan), cutting off uncommitted frames. */
@@ -502,13 +516,18 @@ export class DiskTier {
 
   // ---- Checkpoints ----
 
+  /** The explicit checkpoint (and close): seals every head, as the API promises. */
   checkpoint(): Promise<void> {
-    return this.serialised(() => this.checkpointNow());
+    return this.serialised(() => this.checkpointNow(true));
   }
 
+  /**
+   * The periodic checkpoint keeps heads in the snapshot instead of sealing them: sealing every
+   * interval would cut chunks of a minute's entries (poor compression, many index rows).
+   */
   private backgroundCheckpoint(): void {
     this.checkpointScheduled = false;
-    this.checkpoint().catch((e: unknown) => {
+    this.serialised(() => this.checkpointNow(false)).catch((e: unknown) => {
       // Kept and thrown by the next checkpoint() or close(): a background task has no caller.
       this.backgroundError ??= e;
     });
@@ -520,14 +539,15 @@ export class DiskTier {
     return run;
   }
 
-  private async checkpointNow(): Promise<void> {
+  private async checkpointNow(sealHeads: boolean): Promise<void> {
     if (this.backgroundError !== undefined) {
       const e = this.backgroundError;
       this.backgroundError = undefined;
       throw ioError('a background checkpoint failed', e);
     }
-    // An idle store does not rewrite its snapshot nor start a new log segment every interval.
-    if (!this.changed) return;
+    // An idle store does not rewrite its snapshot nor start a new log segment every interval
+    // (unless heads kept by a periodic checkpoint are to be sealed now).
+    if (!this.changed && !(sealHeads && this.anyHead())) return;
     this.changed = false;
     // One synchronous turn: log marker, seal, new chunks, statistics and catalogue.
     const marker = this.wal.rotate();
@@ -535,7 +555,7 @@ export class DiskTier {
     const points: SnapshotPoint[] = [];
     for (const state of this.host.points.values()) {
       const series = state.series;
-      series.seal();
+      if (sealHeads) series.seal();
       const frames: FrameToWrite[] = [];
       for (const i of series.unlocatedChunks()) {
         const bytes = series.chunkBytes(i);
@@ -548,6 +568,10 @@ export class DiskTier {
         sealedThrough: Number.isFinite(through) ? through : null,
         statistics: base64(series.statistics.serialize()),
       });
+      if (series.headLength > 0) {
+        const head = series.headColumns();
+        points[points.length - 1].head = base64(encodeChunk(head.timestamps, head.values));
+      }
     }
     this.entriesSinceCheckpoint = 0;
     const walMarker = await marker.catch((e: unknown) => {
@@ -585,6 +609,11 @@ export class DiskTier {
     await this.wal.trimBefore(walMarker);
     await this.applyRetention();
     await this.writeSidecarIndexes();
+  }
+
+  private anyHead(): boolean {
+    for (const state of this.host.points.values()) if (state.series.headLength > 0) return true;
+    return false;
   }
 
   /** Writes the index of every sealed file that has none yet (best effort: a missing one costs a scan). */

@@ -23,6 +23,11 @@ export interface SnapshotPoint {
   sealedThrough: number | null;
   /** base64 of OnlineStatistics.serialize(). */
   statistics: string;
+  /**
+   * base64 of encodeChunk(head): entries not sealed yet, kept here by periodic checkpoints so
+   * they do not seal a small chunk every interval. Absent when the head was empty or sealed.
+   */
+  head?: string;
 }
 
 export interface Snapshot {
