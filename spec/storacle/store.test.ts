@@ -65,6 +65,13 @@ describe('Storacle (RAM only): catalogue', () => {
     expect(store.dataPoints().map((d) => d.name)).toEqual(['a', 'feeder1/p']);
     expect(store.tags()).toEqual(['a', 'b', 'c']);
     expect(store.tags('feeder1/p')).toEqual(['a', 'b']);
+    expect(codeOf(() => store.tags('nope'))).toBe('NotFound');
+    expect(store.mostRecent('a')).toBeUndefined();
+    expect(store.range('a', 0, 10).timestamps.length).toBe(0);
+    expect(store.statistics('a').entries).toBe(0);
+    expect(codeOf(() => store.updateTags('a', ['x'], 'merge' as 'add'))).toBe('InvalidArgument');
+    expect(codeOf(() => store.dataPoints(['c'], 'some' as 'any'))).toBe('InvalidArgument');
+    expect(codeOf(() => store.createDataPoint('t', { tags: [''] }))).toBe('InvalidArgument');
   });
 
   it('updates tags (add, remove, replace) and metadata', async () => {
