@@ -73,6 +73,7 @@ describe('Storacle on disk: persistence', () => {
     await store.close();
 
     const again = await Storacle.open({ ...BASE, dataDir: dir });
+    await expect(Storacle.open({ ...BASE, dataDir: `${dir}/.` })).rejects.toMatchObject({ code: 'Unavailable' });
     expect(again.dataPoints().map((d) => d.name)).toEqual(['a', 'b']);
     expect(again.info('a')).toMatchObject({ tags: ['feeder', 'p'], unit: 'kW', entryCount: 1001, firstTimestampMs: 0, lastTimestampMs: 1_000_000.5 });
     expect(again.info('b')).toMatchObject({ tags: ['feeder', 'q'], description: 'reactive', entryCount: 1000 });

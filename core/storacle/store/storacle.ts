@@ -5,6 +5,7 @@
  * chunks) with its on-line statistics. With a dataDir, the disk tier (./disk-tier.ts) adds the
  * write-ahead log, the segment files of sealed chunks, checkpoints, recovery and retention.
  */
+import * as path from 'node:path';
 import { OnlineStatistics } from '../statistics/index.js';
 import type { HistogramConfig, StatisticsSnapshot } from '../statistics/index.js';
 import { Series, SeriesAppendError } from '../series/index.js';
@@ -32,6 +33,9 @@ import type { DataPointState } from './data-point-state.js';
 import type { MetaRecord } from './meta-record.js';
 
 const MAX_NAME_LENGTH = 1024;
+
+/** Folders of the stores open in this process. */
+const openDataDirs = new Set<string>();
 
 // Settled promises shared by every call that resolves at once: append() allocates nothing for them.
 const APPENDED: Promise<'appended'> = Promise.resolve('appended');
@@ -102,14 +106,24 @@ export class Storacle implements StoracleApi {
     if (options.dataDir === undefined) {
       return new Storacle(options, await TopologyStore.open(undefined));
     }
-    const store = new Storacle(options, await TopologyStore.open(`${options.dataDir}/topology`));
-    store.disk = await DiskTier.open(options.dataDir, options, {
-      report: (r) => store.report(r),
-      catalogue: store.catalogue,
-      points: store.points,
-      createState: (entry, restored, loader) => store.newState(entry, restored, loader),
-    });
-    return store;
+    const dir = path.resolve(options.dataDir);
+    // Two stores on one folder would interleave their logs and segment files. Other processes
+    // are not detected (no portable file lock in Node); this catches the in-process mistake.
+    if (openDataDirs.has(dir)) throw new StoreError('Unavailable', `${dir} is already open in this process`);
+    openDataDirs.add(dir);
+    try {
+      const store = new Storacle(options, await TopologyStore.open(path.join(dir, 'topology')));
+      store.disk = await DiskTier.open(options.dataDir, options, {
+        report: (r) => store.report(r),
+        catalogue: store.catalogue,
+        points: store.points,
+        createState: (entry, restored, loader) => store.newState(entry, restored, loader),
+      });
+      return store;
+    } catch (e) {
+      openDataDirs.delete(dir);
+      throw e;
+    }
   }
 
   get corruptions(): readonly CorruptionReport[] {
@@ -391,6 +405,7 @@ export class Storacle implements StoracleApi {
         if (this.disk !== undefined) await this.disk.close();
       } finally {
         this.closed = true;
+        if (this.dataDir !== undefined) openDataDirs.delete(path.resolve(this.dataDir));
       }
     })();
     return this.closing;
