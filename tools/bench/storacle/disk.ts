@@ -1,5 +1,6 @@
 /** Sizes of files and folders on disk, for the bytes/record rows. */
-import { lstatSync, readdirSync } from 'node:fs';
+import { lstatSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /**
@@ -92,4 +93,24 @@ export function fileLengths(path: string): number {
   let total = 0;
   for (const name of names) total += fileLengths(join(path, name));
   return total;
+}
+
+/** A temporary folder that is deleted by `remove()`, or at the latest when the process exits (Ctrl-C included). */
+export interface TempFolder {
+  readonly path: string;
+  remove(): void;
+}
+
+export function tempFolder(prefix: string): TempFolder {
+  const path = mkdtempSync(join(tmpdir(), prefix));
+  const remove = (): void => {
+    process.removeListener('exit', remove);
+    try {
+      rmSync(path, { recursive: true, force: true });
+    } catch {
+      // A server killed a moment ago may still have written a file; the next run does not need this folder.
+    }
+  };
+  process.once('exit', remove);
+  return { path, remove };
 }

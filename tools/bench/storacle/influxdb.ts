@@ -5,12 +5,11 @@
  * after one settle, line protocol over HTTP with two POSTs in flight, InfluxQL
  * for the queries. InfluxDB fsyncs its WAL before acknowledging every write.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { findExecutable, freeLoopbackPort, startProgram, type ProgramProcess } from '../harness.js';
 import type { Checksum, SeriesData, TaggedPoint } from './datasets.js';
-import { fileLengths, filesFingerprint } from './disk.js';
+import { fileLengths, filesFingerprint, tempFolder, type TempFolder } from './disk.js';
 import { processCpuSeconds } from './cpu-time.js';
 import { downloadLines, fetchBody, fetchOk, runPipelined } from './http.js';
 import { lineProtocolBatches, taggedLineProtocol } from './line-protocol.js';
@@ -61,6 +60,7 @@ export class InfluxSystem implements System {
   readonly durable = 'same-as-fast' as const;
 
   private dir = '';
+  private folder: TempFolder | undefined;
   private base = '';
   private server: ProgramProcess | undefined;
   private readonly databases = new Set<string>();
@@ -68,7 +68,8 @@ export class InfluxSystem implements System {
   async start(log: (message: string) => void): Promise<void> {
     const influxd = findInfluxd();
     if (!influxd) throw new Error('influxd not found');
-    this.dir = mkdtempSync(join(tmpdir(), 'gridlink-bench-influxdb-'));
+    this.folder = tempFolder('gridlink-bench-influxdb-');
+    this.dir = this.folder.path;
     const [httpPort, rpcPort] = [await freeLoopbackPort(), await freeLoopbackPort()];
     const config = join(this.dir, 'influxdb.conf');
     writeFileSync(
@@ -125,7 +126,8 @@ export class InfluxSystem implements System {
     await this.server?.stop(5_000);
     this.server = undefined;
     this.databases.clear();
-    if (this.dir) rmSync(this.dir, { recursive: true, force: true });
+    this.folder?.remove();
+    this.folder = undefined;
   }
 
   private async query(db: string, q: string, extra = ''): Promise<InfluxResponse> {

@@ -5,8 +5,6 @@
  * figure but is logged and collected (`dataCheckFailures`), and main.ts
  * repeats the list under the table.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { median, type Measurement, type RunContext } from '../harness.js';
 import {
@@ -19,7 +17,7 @@ import {
   taggedPoints,
   type SeriesData,
 } from './datasets.js';
-import { allocatedSize, apparentSize } from './disk.js';
+import { allocatedSize, apparentSize, tempFolder } from './disk.js';
 import { EPOCH, monthSpan, planOf, type Plan } from './plan.js';
 import type { SeriesKey, System } from './system.js';
 
@@ -221,15 +219,15 @@ async function measureQueries(subject: string, system: System, ctx: RunContext):
   const latestMs = await timeRepeated(() => system.mostRecent(key, toMs), fast, (latest) => {
     if (latest.value !== lastValue) check(subject, ctx, `most recent value ${latest.value} instead of ${lastValue}`);
   });
-  const dir = mkdtempSync(join(tmpdir(), 'gridlink-bench-csv-'));
+  const folder = tempFolder('gridlink-bench-csv-');
   try {
-    const file = join(dir, 'export.csv');
+    const file = join(folder.path, 'export.csv');
     const csvMs = await timeRepeated(() => system.exportCsv(key, fromMs, toMs, file), { ...slow, runs: 3 }, (rows) => {
       if (rows !== entries) check(subject, ctx, `CSV export wrote ${rows} rows instead of ${entries}`);
     });
     return { read, statistics, latest: latestMs * 1000, csv: entries / (csvMs / 1000) };
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    folder.remove();
   }
 }
 

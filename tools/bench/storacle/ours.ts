@@ -6,12 +6,12 @@
  * entry is in the write-ahead log: survives kill -9), durable ones ack
  * 'durable' (group commit with fdatasync: survives power loss).
  */
-import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import type { AckMode, StoracleApi } from '../../../core/storacle/store/api.js';
 import { Storacle } from '../../../core/storacle/store/storacle.js';
 import { ownCpuSeconds } from './cpu-time.js';
+import { tempFolder, type TempFolder } from './disk.js';
 import type { Checksum, SeriesData, TaggedPoint } from './datasets.js';
 import { addColumns } from './datasets.js';
 import type { Columns, SeriesKey, SpanStatistics, System, WriteMode } from './system.js';
@@ -27,10 +27,12 @@ export class OursSystem implements System {
   readonly durable = 'own' as const;
 
   private dir = '';
+  private folder: TempFolder | undefined;
   private readonly stores = new Map<string, StoracleApi>();
 
   async start(log: (message: string) => void): Promise<void> {
-    this.dir = mkdtempSync(join(tmpdir(), 'gridlink-bench-storacle-'));
+    this.folder = tempFolder('gridlink-bench-storacle-');
+    this.dir = this.folder.path;
     log(`Storacle, data folders in ${this.dir}`);
   }
 
@@ -41,7 +43,8 @@ export class OursSystem implements System {
   async stop(): Promise<void> {
     for (const store of this.stores.values()) await store.close();
     this.stores.clear();
-    if (this.dir) rmSync(this.dir, { recursive: true, force: true });
+    this.folder?.remove();
+    this.folder = undefined;
   }
 
   /** The data set's store, opened on first use with the ack mode of that first write. */

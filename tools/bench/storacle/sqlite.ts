@@ -7,12 +7,12 @@
  * (survives a process crash), durable ones with synchronous=FULL (fsync per
  * commit), one transaction per batch.
  */
-import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import { ownCpuSeconds } from './cpu-time.js';
+import { tempFolder, type TempFolder } from './disk.js';
 import type { Checksum, SeriesData, TaggedPoint } from './datasets.js';
 import type { Columns, SeriesKey, SpanStatistics, System, WriteMode } from './system.js';
 
@@ -59,10 +59,12 @@ export class SqliteSystem implements System {
   readonly durable = 'own' as const;
 
   private dir = '';
+  private folder: TempFolder | undefined;
   private readonly databases = new Map<string, Database>();
 
   async start(log: (message: string) => void): Promise<void> {
-    this.dir = mkdtempSync(join(tmpdir(), 'gridlink-bench-sqlite-'));
+    this.folder = tempFolder('gridlink-bench-sqlite-');
+    this.dir = this.folder.path;
     const memory = new (loadSqlite())(':memory:');
     const { v } = memory.prepare('SELECT sqlite_version() AS v').get() as { v: string };
     memory.close();
@@ -76,7 +78,8 @@ export class SqliteSystem implements System {
   async stop(): Promise<void> {
     for (const db of this.databases.values()) db.close();
     this.databases.clear();
-    if (this.dir) rmSync(this.dir, { recursive: true, force: true });
+    this.folder?.remove();
+    this.folder = undefined;
   }
 
   private open(set: string): Database {

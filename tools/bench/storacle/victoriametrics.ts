@@ -7,12 +7,11 @@
  * /api/v1/series. VictoriaMetrics has no write-ahead log: an acknowledged write
  * sits in memory for up to a second or so.
  */
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { findExecutable, freeLoopbackPort, startProgram, type ProgramProcess } from '../harness.js';
 import { addColumns, type Checksum, type SeriesData, type TaggedPoint } from './datasets.js';
-import { filesFingerprint } from './disk.js';
+import { filesFingerprint, tempFolder, type TempFolder } from './disk.js';
 import { processCpuSeconds } from './cpu-time.js';
 import { downloadLines, fetchBody, fetchOk, runPipelined } from './http.js';
 import { lineProtocolBatches, taggedLineProtocol } from './line-protocol.js';
@@ -56,6 +55,7 @@ export class VictoriaMetricsSystem implements System {
   readonly durable = 'none' as const;
 
   private dir = '';
+  private folder: TempFolder | undefined;
   private base = '';
   private server: ProgramProcess | undefined;
   /** Records acknowledged by the server so far (to see when all of them are in part files). */
@@ -64,7 +64,8 @@ export class VictoriaMetricsSystem implements System {
   async start(log: (message: string) => void): Promise<void> {
     const binary = findVictoriaMetrics();
     if (!binary) throw new Error('victoria-metrics not found');
-    this.dir = mkdtempSync(join(tmpdir(), 'gridlink-bench-vm-'));
+    this.folder = tempFolder('gridlink-bench-vm-');
+    this.dir = this.folder.path;
     const port = await freeLoopbackPort();
     this.base = `http://127.0.0.1:${port}`;
     this.server = await startProgram({
@@ -100,7 +101,8 @@ export class VictoriaMetricsSystem implements System {
     await this.server?.stop(5_000);
     this.server = undefined;
     this.written = 0;
-    if (this.dir) rmSync(this.dir, { recursive: true, force: true });
+    this.folder?.remove();
+    this.folder = undefined;
   }
 
   private async writeBodies(bodies: readonly Buffer[], records: number): Promise<void> {
