@@ -31,6 +31,7 @@ import { toErrorReply } from './error-reply.js';
 import { ExportFolder } from './export-folder.js';
 import { MeasurementIngest } from './measurement-ingest.js';
 import { ObserverEvents, PUBLISHED_TOPICS } from './observer-events.js';
+import { RemoteUploader } from './remote-uploader.js';
 import { parseStorageSettings, storageDefaults, type StorageSettings } from './settings.js';
 import { StatisticsRequest } from './statistics-request.js';
 import type { StorageContext } from './storage-context.js';
@@ -51,6 +52,7 @@ export default class Storage extends Module {
   private settings: StorageSettings = parseStorageSettings(this.config, this.stateDir);
   private store?: StoracleApi;
   private lock?: DataDirLock;
+  private remote?: RemoteUploader;
   private exportFolder = new ExportFolder(this.settings.exportDir);
   private readonly requestContext: StorageContext = {
     store: () => this.openStore(),
@@ -103,6 +105,7 @@ export default class Storage extends Module {
     if (this.settings.chunkSize !== undefined) options.chunkSize = this.settings.chunkSize;
     if (this.settings.groupCommitMaxDelayMs !== undefined) options.groupCommitMaxDelayMs = this.settings.groupCommitMaxDelayMs;
     if (this.settings.retention !== undefined) options.retention = this.settings.retention;
+    if (this.settings.segmentPeriodMs !== undefined) options.segmentPeriodMs = this.settings.segmentPeriodMs;
     options.onCorruption = (report) => this.log.error('corrupt data skipped', { file: report.file, offset: report.offset, reason: report.reason, dataPoint: report.dataPoint });
     const started = Date.now();
     if (this.settings.dataDir !== undefined) this.lock = DataDirLock.acquire(this.settings.dataDir);
@@ -119,6 +122,18 @@ export default class Storage extends Module {
       openMs: Date.now() - started,
     });
     if (this.settings.checkpointIntervalMs > 0) this.every(this.settings.checkpointIntervalMs, () => this.checkpoint('interval'));
+    if (this.settings.remote !== undefined && this.settings.dataDir !== undefined) {
+      try {
+        this.remote = await RemoteUploader.start(this.settings.remote, this.store, this.settings.dataDir, this.log);
+      } catch (error) {
+        // A target that cannot even be built (an unreadable key file) stops the start like a bad setting.
+        await this.store.close().catch(() => undefined);
+        this.store = undefined;
+        this.lock?.release();
+        this.lock = undefined;
+        throw error;
+      }
+    }
   }
 
   /** Accepts after a checkpoint, so the next start has little log to replay. */
@@ -130,6 +145,10 @@ export default class Storage extends Module {
   /** Runs on every way out (ShutdownRequest, SIGTERM, SIGINT): the store checkpoints and closes. */
   override async release(): Promise<void> {
     await super.release();
+    // The remote tier reads and releases the store's files: it stops first.
+    const remote = this.remote;
+    this.remote = undefined;
+    await remote?.stop();
     const store = this.store;
     this.store = undefined;
     if (!store) return;
@@ -152,7 +171,7 @@ export default class Storage extends Module {
       this.log.error('storage settings change ignored', { error: (error as Error).message });
       return;
     }
-    const restartNeeded = (['dataDir', 'ack', 'chunkSize', 'groupCommitMaxDelayMs', 'retention', 'measurementTopics', 'checkpointIntervalMs'] as const).filter(
+    const restartNeeded = (['dataDir', 'ack', 'chunkSize', 'groupCommitMaxDelayMs', 'retention', 'measurementTopics', 'checkpointIntervalMs', 'segmentPeriodMs', 'remote'] as const).filter(
       (key) => JSON.stringify(parsed[key]) !== JSON.stringify(this.settings[key]),
     );
     if (restartNeeded.length > 0) this.log.warn('storage settings changed that take effect at the next start', { settings: restartNeeded.join(',') });

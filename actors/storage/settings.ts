@@ -5,6 +5,7 @@
 import { isAbsolute, join, resolve } from 'node:path';
 import { defaultStateDir } from '../../core/config/module-config.js';
 import type { AckMode, RetentionOptions } from '../../core/storacle/store/api.js';
+import { parseRemoteSettings, type RemoteSettings } from './remote-settings.js';
 
 /** The settings as written in a configuration file (every key optional). */
 export interface StorageSettingsInput {
@@ -20,6 +21,8 @@ export interface StorageSettingsInput {
   maxEntriesPerReply?: number;
   histogramExactLimit?: number;
   maxTopologyBytes?: number;
+  segmentPeriodMs?: number;
+  remote?: unknown;
 }
 
 /** The settings the module runs with: defaults filled in, paths absolute. */
@@ -41,6 +44,10 @@ export interface StorageSettings {
   histogramExactLimit: number;
   /** PutTopology refuses larger files (ResourceExhausted). */
   maxTopologyBytes: number;
+  /** Entry-time span of one segment file (store default 7 days): the unit the remote tier copies. */
+  segmentPeriodMs: number | undefined;
+  /** The remote tier (./remote-settings.ts); undefined: none. */
+  remote: RemoteSettings | undefined;
 }
 
 /** The defaults, as the runtime merges a configuration's settings over them (paths are derived later). */
@@ -55,7 +62,7 @@ export const storageDefaults = {
 
 const KNOWN_KEYS: readonly (keyof StorageSettingsInput)[] = [
   'dataDir', 'inMemory', 'ack', 'chunkSize', 'groupCommitMaxDelayMs', 'checkpointIntervalMs', 'retention',
-  'exportDir', 'measurementTopics', 'maxEntriesPerReply', 'histogramExactLimit', 'maxTopologyBytes',
+  'exportDir', 'measurementTopics', 'maxEntriesPerReply', 'histogramExactLimit', 'maxTopologyBytes', 'segmentPeriodMs', 'remote',
 ];
 const ACK_MODES: readonly AckMode[] = ['visible', 'processSafe', 'durable'];
 
@@ -128,6 +135,10 @@ export function parseStorageSettings(raw: Record<string, unknown>, stateDir: str
     }
   }
 
+  const remote = parseRemoteSettings(raw.remote, problems);
+  // The remote tier copies files of the disk tier; a RAM-only store has none.
+  if (inMemory === true && raw.remote !== undefined && raw.remote !== null) problems.push('"remote" needs the store on disk: it cannot be used with "inMemory": true');
+
   const settings: StorageSettings = {
     dataDir,
     ack: ack as AckMode,
@@ -140,6 +151,8 @@ export function parseStorageSettings(raw: Record<string, unknown>, stateDir: str
     maxEntriesPerReply: integer('maxEntriesPerReply', 1, 10_000_000) ?? storageDefaults.maxEntriesPerReply,
     histogramExactLimit: integer('histogramExactLimit', 0, 100_000_000) ?? storageDefaults.histogramExactLimit,
     maxTopologyBytes: integer('maxTopologyBytes', 1, 1 << 30) ?? storageDefaults.maxTopologyBytes,
+    segmentPeriodMs: integer('segmentPeriodMs', 1000, 366 * 24 * 3600_000),
+    remote,
   };
   if (settings.checkpointIntervalMs > 0 && settings.checkpointIntervalMs < 100) problems.push('"checkpointIntervalMs" must be 0 (only at shutdown) or at least 100');
   if (problems.length > 0) throw new StorageSettingsError(`storage settings: ${problems.join('; ')}`);
