@@ -16,6 +16,7 @@ import { registerKeygenCommand } from './commands/keygen.js';
 import { registerUpCommand } from './commands/up.js';
 import { registerPsCommand } from './commands/ps.js';
 import { registerConsoleCommand } from './commands/console.js';
+import { registerStoracleCommand } from './commands/storacle.js';
 
 // Bus peers log joins and leaves at info level; a CLI prints its own output
 // on stdout and keeps stderr for problems. GRIDLINK_LOG=info shows the bus log.
@@ -56,6 +57,7 @@ registerKeygenCommand(program);
 registerUpCommand(program);
 registerPsCommand(program);
 registerConsoleCommand(program);
+registerStoracleCommand(program);
 // ------------------------------------------------------------ end subcommands
 
 let running = 'gridlink';
