@@ -12,6 +12,8 @@ import type { RemoteSettings, RemoteTargetSettings } from './remote-settings.js'
 import { StorageSettingsError } from './settings.js';
 
 export const REMOTE_JOURNAL_FILE = 'remote-journal.jsonl';
+/** Failed files logged one by one per run; the rest are counted in one line. */
+const FAILURES_LOGGED_PER_RUN = 10;
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -137,8 +139,12 @@ export class RemoteUploader {
     // A run that changed nothing is the normal case every intervalMs: not worth a line at info.
     if (result.copied.length + result.alreadyRemote.length + result.released.length + result.failures.length > 0) this.log.info('remote tier run', outcome);
     else this.log.debug('remote tier run', outcome);
-    for (const failure of result.failures) {
+    // An unreachable target fails every file of every run: a few lines per run say enough.
+    for (const failure of result.failures.slice(0, FAILURES_LOGGED_PER_RUN)) {
       this.log.warn('remote copy failed; retried on the next run', { file: failure.relativePath, target: failure.target, stage: failure.stage, reason: failure.reason });
+    }
+    if (result.failures.length > FAILURES_LOGGED_PER_RUN) {
+      this.log.warn('more remote copies failed in this run; retried on the next run', { target: this.target, notLogged: result.failures.length - FAILURES_LOGGED_PER_RUN });
     }
   }
 }
