@@ -60,11 +60,38 @@ describe('gridlink storacle', () => {
       expect.objectContaining({ name: 'meterB.p1', entryCount: 2, firstTimestampMs: T0, lastTimestampMs: T0 + 500 }),
     ]);
     expect(report?.segmentBytes).toBeGreaterThan(0);
+    // Each data point's bytes are those of its own series folder; together, every segment byte.
+    const perPoint = (report?.dataPoints ?? []).map((p) => (p as { bytesOnDisk?: number }).bytesOnDisk ?? 0);
+    expect(perPoint.every((bytes) => bytes > 0)).toBe(true);
+    expect(perPoint[0]).toBeGreaterThan(perPoint[1]!);
+    expect(perPoint[0]! + perPoint[1]!).toBe(report?.segmentBytes);
 
     const text = await runCli(['storacle', 'info', dataDir]);
     expect(text.code).toBe(0);
-    expect(text.stdout).toMatch(/meterA\.u1\s+100\s+2025-11-28T03:20:00\.000Z/);
+    expect(text.stdout).toMatch(/meterA\.u1\s+100\s+2025-11-28T03:20:00\.000Z\s+2025-11-28T03:21:39\.000Z\s+\d+\s+0\s+0/);
     expect(text.stdout).toContain('2 data points');
+  });
+
+  it('info counts the sealed files of a folder written with a short segment period (--segment-period-ms)', async () => {
+    const dataDir = join(root, 'periods');
+    const store = await Storacle.open({ dataDir, chunkSize: 16, checkpointIntervalMs: 0, segmentPeriodMs: 10_000 });
+    store.createDataPoint('meterA.u1');
+    // 100 entries 1 s apart: 7 chunks in 7 files of 10 s periods; all but the newest sealed.
+    for (let i = 0; i < ENTRIES; i++) void store.append('meterA.u1', T0 + 1000 * i, valueAt(i));
+    await store.close();
+    expect(segmentFiles(dataDir)).toHaveLength(7);
+    const run = await runCli(['storacle', 'info', dataDir, '--json', '--segment-period-ms', '10000']);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const [report] = jsonLines(run.stdout) as { dataPoints: { name: string; entryCount: number; sealedFiles: number; sealedBytes: number; bytesOnDisk: number }[] }[];
+    const [point] = report?.dataPoints ?? [];
+    expect(point).toMatchObject({ name: 'meterA.u1', entryCount: ENTRIES, sealedFiles: 6 });
+    expect(point!.sealedBytes).toBeGreaterThan(0);
+    expect(point!.sealedBytes).toBeLessThan(point!.bytesOnDisk);
+    // The same folder with the default (7-day) period is refused, not rewritten.
+    const wrong = await runCli(['storacle', 'info', dataDir]);
+    expect(wrong.code).toBe(2);
+    expect(segmentFiles(dataDir)).toHaveLength(7);
   });
 
   it('check exits 0 on an intact folder and 1 naming the file and offset of a flipped byte', async () => {

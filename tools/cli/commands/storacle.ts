@@ -131,6 +131,8 @@ interface DataPointSummary {
   lastTimestampMs?: number;
   sealedFiles: number;
   sealedBytes: number;
+  /** Bytes of the data point's segment files and their indexes, after the close. */
+  bytesOnDisk?: number;
 }
 
 function summarise(points: readonly DataPointInfo[], sealed: readonly SealedFile[]): DataPointSummary[] {
@@ -151,16 +153,24 @@ async function info(dataDirArgument: string, options: StoreOptions & { json: boo
     const points = summarise(store.dataPoints(), store.sealedFiles());
     return { dataDir, dataPoints: points, topologyFiles: store.topologyNames(), walBytes, corruptions: store.corruptions.length };
   });
-  // Measured after the close, which wrote every entry into segment files.
+  // Measured after the close, which wrote every entry into segment files and committed a
+  // snapshot naming every data point's series folder (chunks/<id>).
   const segmentBytes = folderBytes(join(dataDir, 'chunks'));
+  const { readSnapshot, SNAPSHOT_FILE } = await import('../../../core/storacle/store/snapshot.js');
+  const snapshot = await readSnapshot(join(dataDir, SNAPSHOT_FILE));
+  const ids = new Map((snapshot?.points ?? []).map((point) => [point.record.name, point.record.id]));
+  for (const point of report.dataPoints) {
+    const id = ids.get(point.name);
+    if (id !== undefined) point.bytesOnDisk = folderBytes(join(dataDir, 'chunks', String(id)));
+  }
   const result = { ...report, segmentBytes };
   if (options.json) {
     printJson(result);
     return;
   }
-  const rows = result.dataPoints.map((p) => [p.name, String(p.entryCount), iso(p.firstTimestampMs), iso(p.lastTimestampMs), String(p.sealedFiles), String(p.sealedBytes)]);
+  const rows = result.dataPoints.map((p) => [p.name, String(p.entryCount), iso(p.firstTimestampMs), iso(p.lastTimestampMs), String(p.bytesOnDisk ?? '?'), String(p.sealedFiles), String(p.sealedBytes)]);
   process.stdout.write(
-    `${textTable(['DATA POINT', 'ENTRIES', 'FIRST', 'LAST', 'SEALED FILES', 'SEALED BYTES'], rows)}\n\n` +
+    `${textTable(['DATA POINT', 'ENTRIES', 'FIRST', 'LAST', 'BYTES', 'SEALED FILES', 'SEALED BYTES'], rows)}\n\n` +
       `data folder ${dataDir}: ${result.dataPoints.length} data points, segment files ${segmentBytes} bytes, write-ahead log ${walBytes} bytes (as found), ` +
       `${result.topologyFiles.length} topology files${result.corruptions > 0 ? `, ${result.corruptions} corrupt pieces (run \`gridlink storacle check\`)` : ''}\n`,
   );
