@@ -106,6 +106,9 @@ export default class Storage extends Module {
     if (this.settings.groupCommitMaxDelayMs !== undefined) options.groupCommitMaxDelayMs = this.settings.groupCommitMaxDelayMs;
     if (this.settings.retention !== undefined) options.retention = this.settings.retention;
     if (this.settings.segmentPeriodMs !== undefined) options.segmentPeriodMs = this.settings.segmentPeriodMs;
+    // The store's own periodic checkpoint keeps partly filled heads in its snapshot rather than
+    // sealing them, so a quiet data point is not cut into small, poorly compressed chunks.
+    options.checkpointIntervalMs = this.settings.checkpointIntervalMs;
     options.onCorruption = (report) => this.log.error('corrupt data skipped', { file: report.file, offset: report.offset, reason: report.reason, dataPoint: report.dataPoint });
     const started = Date.now();
     if (this.settings.dataDir !== undefined) this.lock = DataDirLock.acquire(this.settings.dataDir);
@@ -121,7 +124,6 @@ export default class Storage extends Module {
       dataPoints: this.store.dataPoints().length,
       openMs: Date.now() - started,
     });
-    if (this.settings.checkpointIntervalMs > 0) this.every(this.settings.checkpointIntervalMs, () => this.checkpoint('interval'));
     if (this.settings.remote !== undefined && this.settings.dataDir !== undefined) {
       try {
         this.remote = await RemoteUploader.start(this.settings.remote, this.store, this.settings.dataDir, this.log);
