@@ -369,6 +369,24 @@ describe('Storacle on disk: sealed files, release and retention', () => {
     await again.close();
   });
 
+  it('a folder keeps the segment period it was made with: adopted when none is given, a different one refused', async () => {
+    const dir = freshDir();
+    const store = await filled(dir, 450);
+    await store.close();
+    const { segmentPeriodMs: _period, ...withoutPeriod } = BASE;
+    const adopted = await Storacle.open({ ...withoutPeriod, dataDir: dir });
+    // 100 s periods, not the default 7 days: the open file is still [400, 500) s.
+    expect(adopted.sealedFiles().filter((f) => f.dataPoint === 'a')).toHaveLength(4);
+    const { ts, vs } = ramp(100, 450);
+    await adopted.appendMany('a', ts, vs);
+    await adopted.close();
+    expect(segmentFiles(dir, 1).map((f) => path.basename(f))).toEqual(['0.seg', '100000.seg', '200000.seg', '300000.seg', '400000.seg', '500000.seg']);
+    await expect(Storacle.open({ ...BASE, segmentPeriodMs: 3_600_000, dataDir: dir })).rejects.toMatchObject({
+      code: 'InvalidArgument',
+      message: expect.stringMatching(/uses segment files of 100000 ms/),
+    });
+  });
+
   it('retention by age (against the newest entry of the data point) and by bytes (oldest first)', async () => {
     const dir = freshDir();
     const store = await filled(dir, 1000, { retention: { maxAgeMs: 250_000 } });

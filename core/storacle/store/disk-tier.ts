@@ -84,7 +84,7 @@ function ioError(what: string, e: unknown): StoreError {
 export class DiskTier {
   private wal!: WriteAheadLog;
   private readonly segments: SegmentStore;
-  private readonly periodMs: number;
+  private periodMs: number;
   private readonly residentChunks: number;
   private readonly checkpointEntries: number;
   /** Checkpoints, releases and retention run one at a time, in call order. */
@@ -167,6 +167,16 @@ export class DiskTier {
       throw new StoreError('Internal', `the snapshot ${file} is damaged (${(e as Error).message}); the store will not open without it`);
     }
     if (snapshot === undefined) return sealedThrough;
+    if (snapshot.segmentPeriodMs !== undefined && snapshot.segmentPeriodMs !== this.periodMs) {
+      // Files of two period lengths side by side would break "one file per period"; the folder's wins.
+      if (this.options.segmentPeriodMs !== undefined) {
+        throw new StoreError(
+          'InvalidArgument',
+          `the data folder ${this.dataDir} uses segment files of ${snapshot.segmentPeriodMs} ms; it cannot be opened with segmentPeriodMs ${this.options.segmentPeriodMs}`,
+        );
+      }
+      this.periodMs = snapshot.segmentPeriodMs;
+    }
     for (const point of snapshot.points) {
       const entry = this.host.catalogue.add(point.record);
       let restored: OnlineStatistics | undefined;
@@ -600,7 +610,7 @@ export class DiskTier {
       });
       await this.segments.syncDirectories(dirty);
       for (const { state } of work) state.series.evictResident(this.residentChunks);
-      await writeFileAtomic(path.join(this.dataDir, SNAPSHOT_FILE), encodeSnapshot({ walMarker, createdMs: Date.now(), points }));
+      await writeFileAtomic(path.join(this.dataDir, SNAPSHOT_FILE), encodeSnapshot({ walMarker, createdMs: Date.now(), segmentPeriodMs: this.periodMs, points }));
     } catch (e) {
       this.changed = true; // the next checkpoint writes what this one could not
       throw ioError('checkpoint', e);

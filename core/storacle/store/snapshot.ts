@@ -34,6 +34,8 @@ export interface Snapshot {
   /** Log marker the snapshot covers (every record before it is in here or in segment files). */
   walMarker: number;
   createdMs: number;
+  /** Entry-time span of the folder's segment files; a folder keeps the period it was made with. */
+  segmentPeriodMs?: number;
   points: SnapshotPoint[];
 }
 
