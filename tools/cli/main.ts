@@ -62,7 +62,10 @@ registerStoracleCommand(program);
 
 let running = 'gridlink';
 program.hook('preAction', (_program, command) => {
-  running = `gridlink ${command.name()}`;
+  // The full path of a nested command ("gridlink storacle check"), for error messages.
+  const names: string[] = [];
+  for (let c: typeof command | null = command; c !== null && c !== program; c = c.parent) names.unshift(c.name());
+  running = ['gridlink', ...names].join(' ');
 });
 
 try {
