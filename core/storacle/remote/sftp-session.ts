@@ -89,7 +89,9 @@ export class SftpSession {
       };
       // readyTimeout covers the handshake; this also covers opening the SFTP channel.
       const timer = setTimeout(() => fail(new Error(`no SFTP session with ${endpoint} within ${options.connectTimeoutMs} ms`)), options.connectTimeoutMs);
-      client.once('error', fail);
+      // `on`, not `once`: ssh2 can emit a second error after a failed handshake (say "Connection
+      // lost before handshake" after a timeout), and an error event nobody listens to kills the process.
+      client.on('error', fail);
       client.once('close', () => fail(new Error(`the connection to ${endpoint} closed during the handshake`)));
       client.once('ready', () => {
         client.sftp((error, sftp) => {
