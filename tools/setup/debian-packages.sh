@@ -7,9 +7,10 @@
 #   openssh-server        a real SSH/SFTP server for the tests of Storacle's remote tier
 #   influxdb              the InfluxDB 1.6 peer of `npm run bench:storacle`
 #   victoria-metrics      the VictoriaMetrics 1.79 peer of `npm run bench:storacle`
+#   prosody               a real XMPP server for the AppManager's XMPP gateway tests
 #   python3 make g++      node-gyp, should better-sqlite3 (the SQLite peer) need building from source
 set -euo pipefail
-packages=(flatbuffers-compiler nats-server iproute2 tmux openssh-server influxdb victoria-metrics python3 make g++)
+packages=(flatbuffers-compiler nats-server iproute2 tmux openssh-server influxdb victoria-metrics prosody python3 make g++)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
