@@ -9,6 +9,7 @@ import * as messages from '../../schemas/generated/messages.js';
 import * as busFlat from '../../schemas/generated/flatc/bus_generated.js';
 import * as storageFlat from '../../schemas/generated/flatc/storage_generated.js';
 import * as supervisorFlat from '../../schemas/generated/flatc/supervisor_generated.js';
+import * as provisioningFlat from '../../schemas/generated/flatc/provisioning_generated.js';
 import { Envelope as FlatEnvelope } from '../../schemas/generated/flatc/gridlink/bus/envelope.js';
 import { Header as FlatHeader } from '../../schemas/generated/flatc/gridlink/bus/header.js';
 import { MessageKind as FlatMessageKind } from '../../schemas/generated/flatc/gridlink/bus/message-kind.js';
@@ -19,7 +20,7 @@ import { AddEntry as FlatAddEntry } from '../../schemas/generated/flatc/gridlink
 import { Rng, sampleTable } from './samples.js';
 
 const { schema, allMessageTypes } = messages;
-const flatClasses: Record<string, unknown> = { ...busFlat, ...storageFlat, ...supervisorFlat };
+const flatClasses: Record<string, unknown> = { ...busFlat, ...storageFlat, ...supervisorFlat, ...provisioningFlat };
 
 /** A flatc-generated accessor object, seen generically. */
 type FlatObject = Record<string, (...args: unknown[]) => unknown>;
