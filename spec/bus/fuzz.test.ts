@@ -7,20 +7,9 @@ import { EnvelopeEncoder, MessageKind } from '../../core/bus/envelope.js';
 import { hostKey, newModuleId } from '../../core/bus/ids.js';
 import { peerStats, startPeer } from '../support/bus-peers.js';
 import { freeUdpPort, killAll, uniqueCluster } from '../support/processes.js';
+import { prng } from '../../tools/bench/prng.js';
 
 afterAll(killAll);
-
-/** A small deterministic PRNG, so a failure can be replayed. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomBuffer(random: () => number, max: number): Buffer {
   const length = Math.floor(random() * max);

@@ -8,18 +8,7 @@ import {
   decodeChunkInto,
   encodeChunk,
 } from '../../core/storacle/codec/index.js';
-
-/** mulberry32: a small seeded PRNG, so every failure can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../../tools/bench/prng.js';
 
 /** The raw 64 bits of a[i] as two words, so NaN payloads and -0 compare exactly. */
 function bitsAt(a: Float64Array, i: number): string {

@@ -21,6 +21,7 @@ import { CrashWalStore } from '../fixtures/storacle/crash-wal-store.js';
 import { POINT_COUNT, T0_MS, pointName, summarisePoint, type PointSummary } from '../fixtures/storacle/crash-stream.js';
 import { Storacle } from '../../core/storacle/store/index.js';
 import { distPath, killAll, startNode, type JsonEvent, type LineProcess } from '../support/processes.js';
+import { prng } from '../../tools/bench/prng.js';
 
 const CHILD = distPath('spec/fixtures/storacle/crash-child.js');
 const root = mkdtempSync(path.join(tmpdir(), 'gridlink-crash-'));
@@ -28,18 +29,6 @@ afterAll(async () => {
   await killAll();
   rmSync(root, { recursive: true, force: true });
 });
-
-/** mulberry32: a small seeded PRNG, so a failing run can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** One flag per seq of the stream, growing as the stream does. */
 class SeqSet {

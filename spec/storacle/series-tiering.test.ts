@@ -2,17 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CorruptChunkError } from '../../core/storacle/codec/index.js';
 import { Series, SeriesAppendError } from '../../core/storacle/series/index.js';
 import type { ChunkLoader, ChunkMeta } from '../../core/storacle/series/index.js';
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../../tools/bench/prng.js';
 
 const valueAt = (t: number): number => Math.round(Math.sin(t / 1000) * 1e4) / 100;
 

@@ -6,20 +6,9 @@ import {
   tQuantile,
   type StatisticsSnapshot,
 } from '../../core/storacle/statistics/index.js';
+import { prng as rng } from '../../tools/bench/prng.js';
 
 // ---------------------------------------------------------------- helpers
-
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Standard normal deviates (Box–Muller). */
 function gaussian(seed: number): () => number {

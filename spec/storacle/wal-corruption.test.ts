@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { CorruptionReport } from '../../core/storacle/store/api.js';
 import { WriteAheadLog, segmentFileName, type WalVisitor } from '../../core/storacle/wal/index.js';
+import { prng } from '../../tools/bench/prng.js';
 
 const root = mkdtempSync(path.join(tmpdir(), 'gridlink-wal-corruption-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -13,18 +14,6 @@ const freshDir = (): string => {
   mkdirSync(dir);
   return dir;
 };
-
-/** mulberry32: a small seeded PRNG, so every failure can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function collector(): WalVisitor & { records: string[] } {
   const records: string[] = [];

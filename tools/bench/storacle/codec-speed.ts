@@ -11,23 +11,12 @@
 import { readFileSync } from 'node:fs';
 import * as codec from '../../../core/storacle/codec/index.js';
 import { OnlineStatistics } from '../../../core/storacle/statistics/index.js';
+import { prng } from '../prng.js';
 
 const MONTH = 2_592_000;
 const CHUNK = 4096;
 const T0 = Date.UTC(2026, 10, 1);
 const IEEE_DIR = '/work/shared/data/ieee_eu_lv/Daily_1min_100profiles';
-
-/** mulberry32, seeded so every run measures the same data. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A 0.01 V random walk that stays near 230 V (as the codec tests generate it). */
 function voltage(n: number, seed: number): Float64Array {
