@@ -5,7 +5,7 @@
  * kills children whose bus heartbeats stopped, and stops the whole tree in
  * reverse order when asked to stop.
  */
-import { hostname } from 'node:os';
+import { cpus, freemem, hostname, loadavg, totalmem } from 'node:os';
 import { Bus, type Delivery, type ReplyValue } from '../core/bus/bus.js';
 import type { BusOptionsInput, Keyring } from '../core/bus/config.js';
 import type { MessageType } from '../core/schema/message-type.js';
@@ -13,6 +13,8 @@ import {
   AddChild,
   ChildCommand,
   ChildCommandReply,
+  HostStatus,
+  HostStatusRequest,
   LogsReply,
   LogsRequest,
   SupervisorEvent,
@@ -28,6 +30,10 @@ import { WorkerProcess } from './worker.js';
 
 export const SUPERVISOR_ROLE = 'supervisor';
 export const EVENTS_TOPIC = 'supervisor/events';
+/** Where every agent publishes its HostStatus (core/provisioning/rollout/host-monitor.ts listens on it). */
+export const HOSTS_TOPIC = 'supervisor/hosts';
+/** Default period of the HostStatus publication. */
+export const HOST_STATUS_INTERVAL_MS = 2000;
 
 export interface AgentOptions {
   readonly tree: TreeSpec;
@@ -46,10 +52,20 @@ export interface AgentOptions {
   readonly name?: string;
   /** Gets every SupervisorEvent from the first start on (onEvent() only from when it is called). */
   readonly onEvent?: (event: SupervisorEvent) => void;
+  /**
+   * Period of the HostStatus publication on HOSTS_TOPIC (default: GRIDLINK_HOST_STATUS_MS, else 2 s).
+   * 0 publishes none (HostStatusRequest is still answered).
+   */
+  readonly hostStatusIntervalMs?: number;
 }
 
 export class HostAgent {
-  readonly host = hostname();
+  /**
+   * GRIDLINK_HOST_NAME names the host when the OS host name does not tell hosts apart (the
+   * rollout sets it to the inventory name; network namespaces of one machine share a host name).
+   */
+  readonly host = process.env.GRIDLINK_HOST_NAME || hostname();
+  private hostStatusTimer: NodeJS.Timeout | undefined;
   private readonly listeners = new Set<(event: SupervisorEvent) => void>();
   private readonly stopListeners = new Set<(reason: string) => void>();
   private stopping: Promise<void> | undefined;
@@ -77,8 +93,8 @@ export class HostAgent {
       },
     };
     const bus = await Bus.start(input, {
-      roles: [{ name: SUPERVISOR_ROLE, requestTypes: [TreeRequest.name, ChildCommand.name, AddChild.name, LogsRequest.name] }],
-      publishes: [EVENTS_TOPIC],
+      roles: [{ name: SUPERVISOR_ROLE, requestTypes: [TreeRequest.name, ChildCommand.name, AddChild.name, LogsRequest.name, HostStatusRequest.name] }],
+      publishes: [EVENTS_TOPIC, HOSTS_TOPIC],
     });
     const watcher = new RegistryWatcher(bus);
     let agent: HostAgent | undefined;
@@ -97,6 +113,7 @@ export class HostAgent {
     agent.serve();
     root.onExit = (info) => agent.rootFailed(info.description);
     await root.start();
+    agent.startHostStatus();
     return agent;
   }
 
@@ -164,6 +181,23 @@ export class HostAgent {
     }
   }
 
+  /** How busy this host is now: load, CPUs, memory and the running module processes of the tree. */
+  hostStatus(): HostStatus {
+    let running = 0;
+    for (const node of this.root.descendants()) if (node instanceof WorkerProcess && node.state === 'Running') running++;
+    return {
+      host: this.host,
+      agentId: this.bus.id,
+      agentPid: process.pid,
+      load1m: loadavg()[0],
+      cpuCount: Math.max(1, cpus().length),
+      freeMemoryBytes: freemem(),
+      totalMemoryBytes: totalmem(),
+      runningModules: running,
+      atMs: Date.now(),
+    };
+  }
+
   logs(request: LogsRequest): LogsReply {
     const child = this.find(request.child ?? '');
     if (!(child instanceof WorkerProcess)) return { child: request.child, lines: [] };
@@ -173,6 +207,7 @@ export class HostAgent {
   /** Stops the tree in reverse order (forced: refusals are overridden) and leaves the bus. Idempotent. */
   stop(reason = 'host agent stopping'): Promise<void> {
     this.stopping ??= (async () => {
+      clearInterval(this.hostStatusTimer);
       try {
         await this.root.stop({ force: true, reason });
       } finally {
@@ -211,6 +246,23 @@ export class HostAgent {
     for (const listener of this.listeners) listener(full);
   }
 
+  private startHostStatus(): void {
+    const fromEnv = Number(process.env.GRIDLINK_HOST_STATUS_MS);
+    const intervalMs = this.options.hostStatusIntervalMs ?? (Number.isFinite(fromEnv) && fromEnv >= 0 && process.env.GRIDLINK_HOST_STATUS_MS ? fromEnv : HOST_STATUS_INTERVAL_MS);
+    if (intervalMs <= 0) return;
+    const publish = (): void => {
+      try {
+        this.bus.publish(HOSTS_TOPIC, HostStatus, this.hostStatus());
+      } catch (error) {
+        this.bus.log.warn('could not publish the host status', { error: (error as Error).message });
+      }
+    };
+    publish();
+    this.hostStatusTimer = setInterval(publish, intervalMs);
+    // The agent lives as long as its bus; the timer must not keep a stopping process alive.
+    this.hostStatusTimer.unref();
+  }
+
   private rootFailed(reason: string): void {
     this.bus.log.error('the root supervisor gave up', { reason });
     for (const listener of this.stopListeners) listener(reason);
@@ -227,6 +279,7 @@ export class HostAgent {
     answer(ChildCommand, ChildCommandReply, (command) => this.command(command));
     answer(AddChild, ChildCommandReply, (request) => this.addChild(request));
     answer(LogsRequest, LogsReply, (request) => this.logs(request));
+    answer(HostStatusRequest, HostStatus, () => this.hostStatus());
     this.stopExpired = this.watcher.onExpired((pid, record, reason) => {
       for (const node of this.root.descendants()) {
         if (node instanceof WorkerProcess && node.pid === pid) {

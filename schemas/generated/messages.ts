@@ -591,6 +591,19 @@ export const schema = defineSchema({
       { name: 'message', id: 6, type: { kind: 'string' } },
       { name: 'at_ms', id: 7, type: { kind: 'scalar', scalar: 'float64' } },
     ] },
+    { name: 'gridlink.supervisor.HostStatusRequest', reply: 'gridlink.supervisor.HostStatus', fields: [
+    ] },
+    { name: 'gridlink.supervisor.HostStatus', fields: [
+      { name: 'host', id: 0, type: { kind: 'string' } },
+      { name: 'agent_id', id: 1, type: { kind: 'string' } },
+      { name: 'agent_pid', id: 2, type: { kind: 'scalar', scalar: 'uint32' } },
+      { name: 'load_1m', id: 3, type: { kind: 'scalar', scalar: 'float64' } },
+      { name: 'cpu_count', id: 4, type: { kind: 'scalar', scalar: 'uint32' } },
+      { name: 'free_memory_bytes', id: 5, type: { kind: 'scalar', scalar: 'float64' } },
+      { name: 'total_memory_bytes', id: 6, type: { kind: 'scalar', scalar: 'float64' } },
+      { name: 'running_modules', id: 7, type: { kind: 'scalar', scalar: 'uint32' } },
+      { name: 'at_ms', id: 8, type: { kind: 'scalar', scalar: 'float64' } },
+    ] },
   ],
 });
 
@@ -1747,6 +1760,38 @@ export interface SupervisorEvent {
 }
 export const SupervisorEvent: MessageType<SupervisorEvent> = schema.message<SupervisorEvent>('gridlink.supervisor.SupervisorEvent');
 
+/**
+ * Asks a host agent for its current HostStatus (the same table it publishes on "supervisor/hosts").
+ *
+ * A request; its reply is {@link HostStatus}.
+ */
+export interface HostStatusRequest {
+}
+export const HostStatusRequest: RequestType<HostStatusRequest, HostStatus> = schema.request<HostStatusRequest, HostStatus>('gridlink.supervisor.HostStatusRequest');
+
+/**
+ * How busy a host is, as its agent sees it: published every few seconds on
+ * topic "supervisor/hosts" and answered to a HostStatusRequest. Placement
+ * (core/provisioning/rollout) chooses hosts from these figures.
+ */
+export interface HostStatus {
+  /** The host's name: GRIDLINK_HOST_NAME of the agent, else the OS host name. */
+  host?: string;
+  /** Bus id of the agent: address it as "supervisor@<agent_id>". */
+  agentId?: string;
+  /** Process id of the agent on its host. */
+  agentPid: number;
+  /** 1-minute load average (os.loadavg()[0]). */
+  load1m: number;
+  cpuCount: number;
+  freeMemoryBytes: number;
+  totalMemoryBytes: number;
+  /** Module processes of the agent's tree in state Running. */
+  runningModules: number;
+  atMs: number;
+}
+export const HostStatus: MessageType<HostStatus> = schema.message<HostStatus>('gridlink.supervisor.HostStatus');
+
 // ---------------------------------------------------------------------------
 
 /** Every message type (one per table), keyed by fully qualified name, in name order. */
@@ -1824,6 +1869,8 @@ export const allMessageTypes: ReadonlyMap<string, MessageType<unknown>> = new Ma
   ['gridlink.supervisor.ChildCommandReply', ChildCommandReply],
   ['gridlink.supervisor.ChildInfo', ChildInfo],
   ['gridlink.supervisor.ChildSpec', ChildSpec],
+  ['gridlink.supervisor.HostStatus', HostStatus],
+  ['gridlink.supervisor.HostStatusRequest', HostStatusRequest],
   ['gridlink.supervisor.LogsReply', LogsReply],
   ['gridlink.supervisor.LogsRequest', LogsRequest],
   ['gridlink.supervisor.SupervisorEvent', SupervisorEvent],

@@ -9,6 +9,8 @@ export * from './gridlink/supervisor/child-kind.js';
 export * from './gridlink/supervisor/child-spec.js';
 export * from './gridlink/supervisor/child-state.js';
 export * from './gridlink/supervisor/event-kind.js';
+export * from './gridlink/supervisor/host-status-request.js';
+export * from './gridlink/supervisor/host-status.js';
 export * from './gridlink/supervisor/logs-reply.js';
 export * from './gridlink/supervisor/logs-request.js';
 export * from './gridlink/supervisor/restart-type.js';
