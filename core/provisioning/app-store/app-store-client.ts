@@ -5,7 +5,8 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { rename, rm, stat } from 'node:fs/promises';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { Transform } from 'node:stream';
@@ -77,6 +78,7 @@ export class AppStoreClient {
       },
     });
     try {
+      await mkdir(dirname(toFile), { recursive: true });
       await pipeline(response, count, createWriteStream(temporary, { flags: 'wx', mode: 0o644 }));
       const sha256 = hash.digest('hex');
       if (sha256 !== item.sha256) throw new AppStoreError(`${name}@${version}: download's SHA-256 ${sha256} differs from the catalogue's ${item.sha256}`);

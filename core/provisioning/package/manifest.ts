@@ -8,10 +8,9 @@ import { PackageError } from './package-error.js';
 
 export interface Manifest {
   /**
-   * The module's folder below actors/ ("storage", "examples/generator"): the
-   * installed module lives at actors/<name>/ so its relative imports of core/
-   * and schemas/ resolve; lower-case letters, digits and '-', segments
-   * separated by '/'.
+   * For a module of actors/, its folder below actors/ ("storage",
+   * "examples/generator"; packModule checks it); lower-case letters, digits
+   * and '-', segments separated by '/'.
    */
   name: string;
   /** Semantic version (semver.org), e.g. "1.2.0". */
