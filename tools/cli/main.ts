@@ -17,6 +17,8 @@ import { registerUpCommand } from './commands/up.js';
 import { registerPsCommand } from './commands/ps.js';
 import { registerConsoleCommand } from './commands/console.js';
 import { registerStoracleCommand } from './commands/storacle.js';
+import { registerPackCommand } from './commands/pack.js';
+import { registerStoreCommand } from './commands/store.js';
 
 // Bus peers log joins and leaves at info level; a CLI prints its own output
 // on stdout and keeps stderr for problems. GRIDLINK_LOG=info shows the bus log.
@@ -58,6 +60,8 @@ registerUpCommand(program);
 registerPsCommand(program);
 registerConsoleCommand(program);
 registerStoracleCommand(program);
+registerPackCommand(program);
+registerStoreCommand(program);
 // ------------------------------------------------------------ end subcommands
 
 let running = 'gridlink';
