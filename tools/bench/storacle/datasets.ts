@@ -11,6 +11,7 @@
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { prng } from '../prng.js';
 import { EPOCH, monthSpan, type Plan } from './plan.js';
 
 /** One series of one data set: its set (table, measurement or data point prefix) and channel. */
@@ -55,18 +56,12 @@ export function checksumMismatch(expected: Checksum, actual: Checksum, what: str
   return undefined;
 }
 
-/** mulberry32: a small seeded PRNG, so every run and every system sees the same data. */
+/** The shared seeded PRNG (tools/bench/prng.ts) with the draws the generators need. */
 export class Random {
-  private state: number;
+  readonly next: () => number;
   private spare: number | undefined;
   constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
-  next(): number {
-    let t = (this.state = (this.state + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    this.next = prng(seed);
   }
   /** Standard normal (Box-Muller, both halves used). */
   gaussian(): number {
