@@ -88,6 +88,10 @@ describe('packModule, verifyPackage, extractPackage', () => {
     expect(() => parseManifest({ ...demoManifest, extra: 1 }, 'm.json')).toThrow('m.json: extra: unknown field');
     const { config: _config, ...withoutConfig } = demoManifest;
     expect(() => parseManifest(withoutConfig, 'm.json')).toThrow('m.json: config: expected an object');
+    expect(() => parseManifest({ ...demoManifest, config: { intervalMs: 0.5 } }, 'm.json')).toThrow(
+      'm.json: config: the default settings do not satisfy configSchema: /intervalMs must be integer',
+    );
+    expect(() => parseManifest({ ...demoManifest, configSchema: { type: 'no such type' } }, 'm.json')).toThrow('m.json: config: the default settings do not satisfy configSchema: the schema is invalid');
     expect(parseManifest(demoManifest, 'm.json')).toEqual(demoManifest);
   });
 

@@ -5,6 +5,7 @@
  */
 import semver from 'semver';
 import { PackageError } from './package-error.js';
+import { configSchemaProblem } from './config-schema-check.js';
 
 export interface Manifest {
   /**
@@ -85,6 +86,9 @@ export function parseManifest(json: unknown, where: string): Manifest {
 
   if (!isObject(raw.config)) fail('config', 'expected an object (the default settings; {} when there are none)');
   if (!isObject(raw.configSchema)) fail('configSchema', 'expected a JSON Schema object ({ "type": "object", ... })');
+
+  const problem = configSchemaProblem(raw.configSchema as Record<string, unknown>, raw.config as Record<string, unknown>);
+  if (problem !== undefined) fail('config', `the default settings do not satisfy configSchema: ${problem}`);
 
   const manifest: Manifest = {
     name: name as string,
