@@ -1,0 +1,114 @@
+/**
+ * The AppManager's upgrades and run-time configuration, with real processes:
+ * an upgrade that hands the old version's state to the new one, an upgrade
+ * to a release that crashes inside its health window (rolled back by itself,
+ * the previous version and its state restored), a configuration the running
+ * module accepts and one it rejects (the previous one restored), and the
+ * durable record surviving a restart of the AppManager.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigureApp, GetApps, InstallApp, UpgradeApp } from '../../schemas/generated/messages.js';
+import { removeTempDirs, tempDir, until } from '../actor/helpers.js';
+import { killAll } from '../support/processes.js';
+import { appValue, ask, makeKey, packApp, refusal, startSetup, type Setup } from './app-manager-helpers.js';
+
+let setup: Setup;
+
+beforeAll(async () => {
+  const keys = tempDir('keys');
+  const trusted = makeKey(keys, 'publisher');
+  const storeDir = tempDir('store');
+  await packApp('chain-a', trusted.key, storeDir);
+  await packApp('chain-a', trusted.key, storeDir, { version: '1.1.0' });
+  // A broken release: the same code, whose default makes it exit 300 ms after its start.
+  const crashing = JSON.parse(readFileSync(join('spec', 'fixtures', 'apps', 'chain-a', 'manifest.json'), 'utf8')) as { config: Record<string, unknown> };
+  await packApp('chain-a', trusted.key, storeDir, { version: '2.0.0', config: { ...crashing.config, crashAfterMs: 300 } });
+  setup = await startSetup(storeDir, trusted.publicKeyFile);
+  await ask(setup, InstallApp, { name: 'chain-a', versionRange: '1.0.0', start: true });
+}, 60_000);
+
+afterAll(async () => {
+  await setup?.close();
+  await killAll();
+  removeTempDirs();
+});
+
+function moduleId(name: string): string | undefined {
+  return setup.agent.peer.bus.registry.list().find((record) => record.name === name && record.state === 'running')?.id;
+}
+
+describe('AppManager: upgrade', () => {
+  it('upgrades with state handoff: the new version continues the old one\'s count', async () => {
+    for (let i = 0; i < 3; i++) await appValue(setup, 'chain-a', 'count');
+    const before = moduleId('chain-a');
+    const reply = await ask(setup, UpgradeApp, { name: 'chain-a', versionRange: '~1.1.0', healthWindowMs: 0, operationId: 'up-1.1' });
+    expect(reply.apps?.[0]).toMatchObject({ name: 'chain-a', version: '1.1.0', state: 'Running', otherVersions: ['1.0.0'] });
+    const stages = setup.events.filter((e) => e.operationId === 'up-1.1').map((e) => e.stage);
+    expect(stages).toEqual(expect.arrayContaining(['downloading', 'verified', 'extracted', 'upgrading', 'stopped', 'starting', 'registered', 'health-ok']));
+    expect(stages.indexOf('stopped')).toBeLessThan(stages.indexOf('starting'));
+    const after = await until(() => moduleId('chain-a'), 'chain-a running again');
+    expect(after).not.toBe(before);
+    expect(reply.apps?.[0]?.moduleId).toBe(after);
+    // 1.0.0 counted to 3 and saved it on shutdown; 1.1.0 restored it.
+    expect(await appValue(setup, 'chain-a', 'count')).toBe(4);
+    // The previous version is kept for rollback.
+    expect(existsSync(join(setup.appsDir, 'chain-a', '1.0.0'))).toBe(true);
+  }, 30_000);
+
+  it('rolls back by itself an upgrade to a release that crashes in its health window', async () => {
+    const error = await refusal(setup, UpgradeApp, { name: 'chain-a', versionRange: '2.0.0', healthWindowMs: 0, operationId: 'up-2' });
+    expect(error.code).toBe('RolledBack');
+    expect(error.message).toContain('chain-a 2.0.0 failed in its health window');
+    expect(error.message).toContain('1.1.0 runs again');
+    const stages = setup.events.filter((e) => e.operationId === 'up-2').map((e) => e.stage);
+    expect(stages).toEqual(expect.arrayContaining(['registered', 'rolling-back', 'rolled-back']));
+    expect(stages).not.toContain('health-ok');
+
+    const app = (await ask(setup, GetApps, { name: 'chain-a' })).apps?.[0];
+    expect(app).toMatchObject({ version: '1.1.0', state: 'Running', otherVersions: ['1.0.0'] });
+    expect(existsSync(join(setup.appsDir, 'chain-a', '2.0.0'))).toBe(false);
+    const config = JSON.parse(readFileSync(join(setup.appsDir, 'chain-a', 'config.json'), 'utf8')) as { settings: { crashAfterMs: number } };
+    expect(config.settings.crashAfterMs).toBe(-1);
+    // The state 1.1.0 saved when it stopped for the upgrade is what it restored.
+    await until(() => moduleId('chain-a'), 'chain-a 1.1.0 running again');
+    expect(await appValue(setup, 'chain-a', 'count')).toBe(5);
+  }, 40_000);
+});
+
+describe('AppManager: configuration at run time', () => {
+  it('applies a configuration the module accepts, without a restart', async () => {
+    const before = moduleId('chain-a');
+    const reply = await ask(setup, ConfigureApp, { name: 'chain-a', configJson: '{"step": 10}', operationId: 'conf-ok' });
+    expect(JSON.parse(reply.apps?.[0]?.configJson ?? '{}')).toMatchObject({ step: 10, maxStep: 100 });
+    expect(await appValue(setup, 'chain-a', 'step')).toBe(10);
+    expect(moduleId('chain-a')).toBe(before);
+    const file = JSON.parse(readFileSync(join(setup.appsDir, 'chain-a', 'config.json'), 'utf8')) as { settings: { step: number } };
+    expect(file.settings.step).toBe(10);
+    expect(setup.events.filter((e) => e.operationId === 'conf-ok').map((e) => e.stage)).toEqual(['configured']);
+  });
+
+  it('gives a module that rejects a configuration its previous one back', async () => {
+    const error = await refusal(setup, ConfigureApp, { name: 'chain-a', configJson: '{"step": 500}', operationId: 'conf-no' });
+    expect(error.code).toBe('Refused');
+    expect(error.message).toContain('step 500 is above maxStep 100');
+    expect(await appValue(setup, 'chain-a', 'step')).toBe(10);
+    const file = JSON.parse(readFileSync(join(setup.appsDir, 'chain-a', 'config.json'), 'utf8')) as { settings: { step: number } };
+    expect(file.settings.step).toBe(10);
+    expect(JSON.parse((await ask(setup, GetApps, { name: 'chain-a' })).apps?.[0]?.configJson ?? '{}')).toMatchObject({ step: 10 });
+    expect(setup.events.filter((e) => e.operationId === 'conf-no').map((e) => e.stage)).toEqual(['config-rejected']);
+  });
+
+  it('keeps its record across a restart of the AppManager', async () => {
+    const before = moduleId('app-manager');
+    const reply = await setup.agent.command('root/app-manager', 'Restart');
+    expect(reply.ok).toBe(true);
+    await until(() => moduleId('app-manager') !== undefined && moduleId('app-manager') !== before, 'a new app-manager', 20_000);
+    const app = (await ask(setup, GetApps, { name: 'chain-a' })).apps?.[0];
+    expect(app).toMatchObject({ version: '1.1.0', state: 'Running', otherVersions: ['1.0.0'] });
+    expect(JSON.parse(app?.configJson ?? '{}')).toMatchObject({ step: 10 });
+    // The app itself ran on, untouched.
+    expect(await appValue(setup, 'chain-a', 'step')).toBe(10);
+  }, 30_000);
+});
