@@ -1,0 +1,156 @@
+/**
+ * Multi-host rollout end to end: two hosts (network namespaces on one bridge, each with its own
+ * OpenSSH server) and this side (the test process, on the same bridge). Host agents are
+ * bootstrapped over SSH from a copy of this installation's runtime, placed modules on the two
+ * hosts talk over the bus, placement follows the agents' reports, and a lost host is reported
+ * and no longer chosen. Root and iproute2 needed, as CI runs.
+ */
+import { mkdtempSync, readlinkSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Bus } from '../../core/bus/bus.js';
+import {
+  bootstrapHost,
+  choosePlacement,
+  describeRuntime,
+  HostKeyRefusedError,
+  HostMonitor,
+  parseInventory,
+  placeModule,
+  PlacementError,
+  scanHostKey,
+  type BootstrapResult,
+  type HostChange,
+  type InventoryHost,
+  type RuntimeBundle,
+} from '../../core/provisioning/rollout/index.js';
+import { LogsReply, LogsRequest } from '../../schemas/generated/messages.js';
+import { createBridgedHosts, NamespaceSshServer, type BridgedHost } from '../support/netns-hosts.js';
+import { uniqueCluster } from '../support/processes.js';
+
+const net = createBridgedHosts(['b', 'c']);
+const [hostB, hostC] = net.hosts;
+const work = mkdtempSync('/tmp/gl-rollout-');
+const cluster = uniqueCluster('rollout');
+const busPort = 5700 + Math.floor(Math.random() * 200);
+const servers: NamespaceSshServer[] = [];
+const changes: HostChange[] = [];
+let bus: Bus;
+let monitor: HostMonitor;
+let bundle: RuntimeBundle;
+const agents = new Map<string, BootstrapResult>();
+
+function inventoryHost(host: BridgedHost, server: NamespaceSshServer, hostKeys = [server.keys.hostKeyFingerprint]): InventoryHost {
+  const inventory = parseInventory(
+    {
+      defaults: { user: 'root', installDir: join(work, host.name, 'gridlink'), bus: { cluster, port: busPort } },
+      hosts: [{ name: host.name, address: host.address, privateKey: server.keys.clientKeyPath, hostKeys, bus: { interface: host.device } }],
+    },
+    'test inventory',
+    work,
+  );
+  return inventory.hosts[0];
+}
+
+const bootstrapOptions = () => ({
+  runtimeRoot: resolve('.'),
+  bundle,
+  monitor,
+  joinTimeoutMs: 20_000,
+  // Reports every second, so a lost host shows within the monitor's 4 s.
+  env: { GRIDLINK_HOST_STATUS_MS: '1000' },
+  onProgress: (step: string) => {
+    if (process.env.GRIDLINK_TEST_VERBOSE) process.stderr.write(`[rollout ${new Date().toISOString()}] ${step}\n`);
+  },
+});
+
+beforeAll(async () => {
+  for (const host of net.hosts) servers.push(await NamespaceSshServer.start(host, join(work, host.name, 'sshd')));
+  bus = await Bus.start({ name: 'rollout-test', version: '0.0.0', discovery: { port: busPort, cluster, interface: net.local.device } });
+  monitor = new HostMonitor(bus, { staleAfterMs: 4000 });
+  monitor.onChange((change) => changes.push(change));
+  bundle = await describeRuntime(resolve('.'));
+}, 30_000);
+
+afterAll(async () => {
+  monitor?.close();
+  await bus?.close('test done');
+  net.destroy();
+  rmSync(work, { recursive: true, force: true });
+}, 30_000);
+
+describe('rollout onto two hosts over SSH', () => {
+  it('refuses a changed host key and an unpinned one, naming the fingerprints', async () => {
+    const [serverB, serverC] = servers;
+    expect(await scanHostKey(hostB.address, 22)).toBe(serverB.keys.hostKeyFingerprint);
+
+    const changed = bootstrapHost(inventoryHost(hostB, serverB, [serverC.keys.hostKeyFingerprint]), bootstrapOptions());
+    await expect(changed).rejects.toBeInstanceOf(HostKeyRefusedError);
+    await expect(changed).rejects.toThrow(serverB.keys.hostKeyFingerprint);
+    await expect(changed).rejects.toThrow(serverC.keys.hostKeyFingerprint);
+    await expect(changed).rejects.toThrow(/CHANGED/);
+
+    await expect(bootstrapHost(inventoryHost(hostB, serverB, []), bootstrapOptions())).rejects.toThrow(/pins no key for it: refused \(never trusted on first use\)/);
+  }, 30_000);
+
+  it('bootstraps an agent on each host from a copied runtime; both join the bus', async () => {
+    for (const [i, host] of net.hosts.entries()) {
+      const result = await bootstrapHost(inventoryHost(host, servers[i]), bootstrapOptions());
+      expect(result).toMatchObject({ host: host.name, runtime: 'copied', agent: 'started', digest: bundle.digest });
+      expect(result.copiedBytes).toBeGreaterThan(10_000_000);
+      // The agent runs from the copied runtime, not from this working tree.
+      expect(readlinkSync(`/proc/${result.agentPid}/cwd`)).toBe(join(work, host.name, 'gridlink', `runtime-${bundle.digest}`));
+      agents.set(host.name, result);
+    }
+    expect(monitor.list().map((h) => [h.name, h.lost])).toEqual([
+      ['b', undefined],
+      ['c', undefined],
+    ]);
+    expect(bus.registry.holders('supervisor').map((r) => r.id).sort()).toEqual([agents.get('b')!.agentId, agents.get('c')!.agentId].sort());
+
+    // A second bootstrap finds the same runtime (by its digest) and the agent running: nothing is copied or restarted.
+    const again = await bootstrapHost(inventoryHost(hostB, servers[0]), bootstrapOptions());
+    expect(again).toMatchObject({ runtime: 'present', agent: 'running', copiedBytes: 0, agentPid: agents.get('b')!.agentPid });
+  }, 90_000);
+
+  it('places by policy and explains it; a module on b gets answers from one on c', async () => {
+    const storage = await placeModule(bus, monitor, { kind: 'pinned', host: 'c' }, { name: 'storage', module: 'examples/memory-storage' });
+    expect(storage.decision.host).toBe('c');
+    expect(storage.decision.explanation).toMatch(/^pinned to c: host c: load /);
+    // The generator creates meterA.u1 on role storage and publishes a measurement every second.
+    await placeModule(bus, monitor, { kind: 'pinned', host: 'c' }, { name: 'generator', module: 'examples/generator' });
+    expect(monitor.get('c')!.status.runningModules).toBe(2);
+
+    // Load and memory are one machine's here (namespaces share them): the module count decides.
+    const placed = await placeModule(bus, monitor, { kind: 'least-loaded' }, { name: 'monitor', module: 'examples/monitor' });
+    expect(placed.decision.host).toBe('b');
+    expect(placed.decision.explanation).toMatch(/^least-loaded chose b: host b: load \d+\.\d\d\/\d+ CPUs, \d+\.\d GB free of \d+\.\d GB, 0 modules \(score \d+\.\d\d\); host c: load \d+\.\d\d\/\d+ CPUs, .*, 2 modules/);
+    expect(choosePlacement({ kind: 'spread' }, monitor.list()).host).toBe('b');
+
+    // The monitor on b asks role storage (only on c) for meterA.u1 every second and logs the entry it gets.
+    const agentB = `supervisor@${agents.get('b')!.agentId}`;
+    const deadline = Date.now() + 20_000;
+    let lines: string[] = [];
+    while (!lines.some((line) => line.includes('most recent entry'))) {
+      if (Date.now() > deadline) throw new Error(`the monitor on b never got an answer from storage on c; its log:\n${lines.join('\n')}`);
+      await new Promise((r) => setTimeout(r, 300));
+      lines = (await bus.request(agentB, LogsRequest, { child: 'monitor', lines: 50 }, LogsReply)).lines ?? [];
+    }
+    expect(lines.find((line) => line.includes('most recent entry'))).toMatch(/dataPoint=meterA\.u1, value=\d+/);
+  }, 60_000);
+
+  it('a host whose agent and sshd die is reported lost and no longer chosen', async () => {
+    const lost = new Promise<HostChange>((resolveLost) => monitor.onChange((change) => change.kind === 'lost' && change.host === 'c' && resolveLost(change)));
+    net.killAllIn(hostC);
+    const change = await lost;
+    expect(change.kind === 'lost' && change.reason).toMatch(/no HostStatus for|left the bus/);
+    expect(monitor.get('c')!.lost).toBeDefined();
+
+    const decision = choosePlacement({ kind: 'least-loaded' }, monitor.list());
+    expect(decision.host).toBe('b');
+    expect(decision.explanation).toMatch(/host c: lost \(.*\), excluded/);
+    expect(() => choosePlacement({ kind: 'pinned', host: 'c' }, monitor.list())).toThrow(PlacementError);
+    expect(() => choosePlacement({ kind: 'pinned', host: 'c' }, monitor.list())).toThrow(/pinned host "c" is lost/);
+    expect(changes.filter((c) => c.host === 'c').map((c) => c.kind)).toEqual(['up', 'lost']);
+  }, 30_000);
+});
