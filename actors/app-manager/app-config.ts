@@ -1,10 +1,12 @@
 // An app's configuration: the settings a person chose merged over the version's defaults, checked
 // with ajv against the version's JSON schema, and written as the module configuration file
-// `<appsDir>/<name>/config.json` = {"stateDir": "<appsDir>/<name>/state", "settings": {...}}.
+// `<appsDir>/<name>/config.json` = {"stateDir": "<appsDir>/<name>/state", "settings": {...}},
+// plus "proxies" (the module's interceptor chains) when some are set.
 
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Ajv as AjvClass, ErrorObject } from 'ajv';
+import { parseProxyConfig, type ProxyConfig } from '../../core/bus/index.js';
 import type { Manifest } from '../../core/provisioning/package/index.js';
 import { AppError } from './app-error.js';
 
@@ -18,6 +20,13 @@ export type Settings = Record<string, unknown>;
 export interface ModuleConfigFile {
   stateDir: string;
   settings: Settings;
+  proxies?: ProxyConfig;
+}
+
+/** What a ConfigureApp carries: new settings, new proxies, or both. */
+export interface Configuration {
+  readonly settings?: Settings;
+  readonly proxies?: ProxyConfig;
 }
 
 export function configFileOf(appsDir: string, name: string): string {
@@ -57,6 +66,36 @@ export function effectiveSettings(manifest: Manifest, overrides: Settings): Sett
   return settings;
 }
 
-export function moduleConfig(appsDir: string, name: string, settings: Settings): ModuleConfigFile {
-  return { stateDir: stateDirOf(appsDir, name), settings };
+/**
+ * Reads ConfigureApp.config_json: a JSON object of settings, or a module
+ * configuration `{"settings": {...}, "proxies": {...}}` (either part may be
+ * left out to keep it). The second form is recognised when the object's keys
+ * are only "settings" and/or "proxies" and the app's schema declares no
+ * setting of those names.
+ */
+export function parseConfiguration(text: string, manifest: Manifest): Configuration {
+  const value = parseConfigJson(text, manifest.name);
+  if (!value) throw new AppError('InvalidArgument', `config_json of ${manifest.name}: empty (give a JSON object of settings)`, manifest.name);
+  const keys = Object.keys(value);
+  const declared = (manifest.configSchema as { properties?: Record<string, unknown> }).properties ?? {};
+  const envelope = keys.length > 0 && keys.every((key) => (key === 'settings' || key === 'proxies') && !(key in declared));
+  if (!envelope) return { settings: value };
+  const settings = value.settings;
+  if (settings !== undefined && (settings === null || typeof settings !== 'object' || Array.isArray(settings))) {
+    throw new AppError('InvalidArgument', `config_json of ${manifest.name}: "settings" must be a JSON object`, manifest.name);
+  }
+  let proxies: ProxyConfig | undefined;
+  if (value.proxies !== undefined) {
+    try {
+      proxies = parseProxyConfig(value.proxies, 'proxies');
+    } catch (error) {
+      throw new AppError('InvalidArgument', `config_json of ${manifest.name}: ${(error as Error).message}`, manifest.name);
+    }
+  }
+  return { ...(settings === undefined ? {} : { settings: settings as Settings }), ...(proxies === undefined ? {} : { proxies }) };
+}
+
+export function moduleConfig(appsDir: string, name: string, settings: Settings, proxies?: ProxyConfig): ModuleConfigFile {
+  const hasProxies = proxies !== undefined && ((proxies.inbound?.length ?? 0) > 0 || (proxies.outbound?.length ?? 0) > 0);
+  return { stateDir: stateDirOf(appsDir, name), settings, ...(hasProxies ? { proxies } : {}) };
 }

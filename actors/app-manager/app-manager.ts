@@ -29,7 +29,7 @@ import {
   type UpgradeApp,
 } from '../../schemas/generated/messages.js';
 import { AppError, describe } from './app-error.js';
-import { configFileOf, effectiveSettings, moduleConfig, parseConfigJson, stateDirOf, type Settings } from './app-config.js';
+import { configFileOf, effectiveSettings, moduleConfig, parseConfigJson, parseConfiguration, stateDirOf, type Settings } from './app-config.js';
 import { placeVersion, pruneAppDir, removeVersionDir } from './app-folder.js';
 import { appEvent, type PublishEvent } from './events.js';
 import { childNameOf, type HostAgentClient } from './host-agent.js';
@@ -458,7 +458,7 @@ export class AppManager {
       }
     }
     const savedState = snapshotState(stateDirOf(this.settings.appsDir, app.name));
-    writeFileAtomic(configFile, JSON.stringify(moduleConfig(this.settings.appsDir, app.name, settings), null, 2) + '\n');
+    writeFileAtomic(configFile, JSON.stringify(moduleConfig(this.settings.appsDir, app.name, settings, app.proxies), null, 2) + '\n');
     app.current = newVersion.version;
     this.installed.set(app);
     if (!wasRunning) {
@@ -537,13 +537,16 @@ export class AppManager {
    */
   async configure(request: ConfigureApp, op: Operation): Promise<AppsReply> {
     const app = this.require(request.name);
-    const overrides = parseConfigJson(request.configJson, app.name);
-    if (!overrides) throw new AppError('InvalidArgument', `config_json of ${app.name}: empty (give a JSON object of settings)`, app.name);
     const version = versionOf(app);
+    const change = parseConfiguration(request.configJson, version.manifest);
+    const overrides = change.settings ?? app.overrides;
+    const proxies = change.proxies ?? app.proxies;
     const settings = effectiveSettings(version.manifest, overrides);
     const configFile = configFileOf(this.settings.appsDir, app.name);
-    const previousText = existsSync(configFile) ? readFileSync(configFile, 'utf8') : JSON.stringify(moduleConfig(this.settings.appsDir, app.name, { ...version.manifest.config, ...app.overrides }));
-    const nextText = JSON.stringify(moduleConfig(this.settings.appsDir, app.name, settings), null, 2) + '\n';
+    const previousText = existsSync(configFile)
+      ? readFileSync(configFile, 'utf8')
+      : JSON.stringify(moduleConfig(this.settings.appsDir, app.name, { ...version.manifest.config, ...app.overrides }, app.proxies));
+    const nextText = JSON.stringify(moduleConfig(this.settings.appsDir, app.name, settings, proxies), null, 2) + '\n';
     if (app.state === 'Running' && app.moduleId) {
       const address = `config@${app.moduleId}`;
       const outcome = await this.announceConfig(address, nextText);
@@ -557,9 +560,12 @@ export class AppManager {
     }
     writeFileAtomic(configFile, nextText);
     app.overrides = overrides;
+    if (proxies === undefined) delete app.proxies;
+    else app.proxies = proxies;
     this.installed.set(app);
-    this.event(op, app.name, app.current, 'configured', app.state, app.state === 'Running' ? 'applied by the running module' : 'written; applies at the next start');
-    return { apps: [this.info(app)], operationId: op.id, message: `${app.name} configured` };
+    const what = [change.settings ? 'settings' : '', change.proxies ? 'proxies' : ''].filter(Boolean).join(' and ');
+    this.event(op, app.name, app.current, 'configured', app.state, `${what}: ${app.state === 'Running' ? 'applied by the running module' : 'written; applies at the next start'}`);
+    return { apps: [this.info(app)], operationId: op.id, message: `${app.name}: ${what} changed` };
   }
 
   private async announceConfig(address: string, configJson: string): Promise<{ applied: boolean; message: string }> {

@@ -4,6 +4,7 @@
 
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import type { ProxyConfig } from '../../core/bus/index.js';
 import type { Manifest } from '../../core/provisioning/package/index.js';
 import type { AppState } from '../../schemas/generated/messages.js';
 
@@ -26,6 +27,8 @@ export interface InstalledApp {
   versions: InstalledVersion[];
   /** The settings a person chose (ConfigureApp, InstallApp.config_json); merged over the version's defaults. */
   overrides: Record<string, unknown>;
+  /** The module's proxy chains (module configuration "proxies"), when set by ConfigureApp. */
+  proxies?: ProxyConfig;
   state: AppState;
   detail: string;
   moduleId: string;

@@ -9,7 +9,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigureApp, GetApps, InstallApp, UpgradeApp } from '../../schemas/generated/messages.js';
+import { ConfigureApp, GetApps, GetMostRecentEntry, InstallApp, MostRecentEntryReply, UpgradeApp } from '../../schemas/generated/messages.js';
 import { removeTempDirs, tempDir, until } from '../actor/helpers.js';
 import { killAll } from '../support/processes.js';
 import { appValue, ask, makeKey, packApp, refusal, startSetup, type Setup } from './app-manager-helpers.js';
@@ -98,6 +98,26 @@ describe('AppManager: configuration at run time', () => {
     expect(file.settings.step).toBe(10);
     expect(JSON.parse((await ask(setup, GetApps, { name: 'chain-a' })).apps?.[0]?.configJson ?? '{}')).toMatchObject({ step: 10 });
     expect(setup.events.filter((e) => e.operationId === 'conf-no').map((e) => e.stage)).toEqual(['config-rejected']);
+  });
+
+  it('changes the proxies of a module the same way, at run time', async () => {
+    const before = moduleId('chain-a');
+    const drop = { proxies: { inbound: [{ kind: 'drop', rate: 1, targets: ['chain-a'] }] } };
+    const reply = await ask(setup, ConfigureApp, { name: 'chain-a', configJson: JSON.stringify(drop) });
+    expect(reply.message).toBe('chain-a: proxies changed');
+    // Requests to role chain-a are dropped on the way in now: no answer.
+    const asked = setup.agent.peer.bus.request('chain-a', GetMostRecentEntry, { dataPoint: 'step' }, MostRecentEntryReply, { timeoutMs: 1000 });
+    await expect(asked).rejects.toMatchObject({ code: 'Timeout' });
+    const file = JSON.parse(readFileSync(join(setup.appsDir, 'chain-a', 'config.json'), 'utf8')) as { settings: { step: number }; proxies?: unknown };
+    expect(file.proxies).toEqual(drop.proxies);
+    expect(file.settings.step).toBe(10);
+
+    await ask(setup, ConfigureApp, { name: 'chain-a', configJson: '{"proxies": {}}' });
+    expect(await appValue(setup, 'chain-a', 'step')).toBe(10);
+    expect(moduleId('chain-a')).toBe(before);
+    const bad = await refusal(setup, ConfigureApp, { name: 'chain-a', configJson: '{"proxies": {"inbound": [{"kind": "teleport"}]}}' });
+    expect(bad.code).toBe('InvalidArgument');
+    expect(bad.message).toContain('proxies.inbound[0].kind');
   });
 
   it('keeps its record across a restart of the AppManager', async () => {
