@@ -5,7 +5,9 @@
  * hosts talk over the bus, placement follows the agents' reports, and a lost host is reported
  * and no longer chosen. Root and iproute2 needed, as CI runs.
  */
-import { mkdtempSync, readlinkSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Bus } from '../../core/bus/bus.js';
@@ -39,6 +41,15 @@ let bus: Bus;
 let monitor: HostMonitor;
 let bundle: RuntimeBundle;
 const agents = new Map<string, BootstrapResult>();
+
+/** The CLI as an administrator runs it (the built dist/), on this side of the bridge. */
+async function gridlink(...args: string[]): Promise<Record<string, unknown>[]> {
+  const { stdout } = await promisify(execFile)(process.execPath, ['bin/gridlink.js', ...args], { timeout: 30_000 });
+  return stdout
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
 
 function inventoryHost(host: BridgedHost, server: NamespaceSshServer, hostKeys = [server.keys.hostKeyFingerprint]): InventoryHost {
   const inventory = parseInventory(
@@ -108,6 +119,31 @@ describe('rollout onto two hosts over SSH', () => {
     ]);
     expect(bus.registry.holders('supervisor').map((r) => r.id).sort()).toEqual([agents.get('b')!.agentId, agents.get('c')!.agentId].sort());
 
+    // The same from the command line, with an inventory file.
+    const inventoryFile = join(work, 'hosts.json');
+    writeFileSync(
+      inventoryFile,
+      JSON.stringify({
+        defaults: { user: 'root', bus: { cluster, port: busPort } },
+        hosts: net.hosts.map((host, i) => ({
+          name: host.name,
+          address: host.address,
+          privateKey: servers[i].keys.clientKeyPath,
+          hostKeys: [servers[i].keys.hostKeyFingerprint],
+          installDir: join(work, host.name, 'gridlink'),
+          bus: { interface: host.device },
+        })),
+      }),
+    );
+    expect(await gridlink('hosts', 'scan', 'c', '--inventory', inventoryFile)).toEqual([
+      { host: 'c', address: hostC.address, port: 22, fingerprint: servers[1].keys.hostKeyFingerprint, pinnedKeys: [servers[1].keys.hostKeyFingerprint], inventory: 'pinned' },
+    ]);
+    const listed = await gridlink('hosts', 'list', '--inventory', inventoryFile, '--interface', net.local.device, '--discover-ms', '300');
+    expect(listed.map((line) => [line.host, line.state, line.agentPid])).toEqual([
+      ['b', 'up', agents.get('b')!.agentPid],
+      ['c', 'up', agents.get('c')!.agentPid],
+    ]);
+
     // A second bootstrap finds the same runtime (by its digest) and the agent running: nothing is copied or restarted.
     const again = await bootstrapHost(inventoryHost(hostB, servers[0]), bootstrapOptions());
     expect(again).toMatchObject({ runtime: 'present', agent: 'running', copiedBytes: 0, agentPid: agents.get('b')!.agentPid });
@@ -123,6 +159,7 @@ describe('rollout onto two hosts over SSH', () => {
 
     // Load and memory are one machine's here (namespaces share them): the module count decides.
     const placed = await placeModule(bus, monitor, { kind: 'least-loaded' }, { name: 'monitor', module: 'examples/monitor' });
+    if (process.env.GRIDLINK_TEST_VERBOSE) process.stderr.write(`[rollout] ${placed.decision.explanation}\n`);
     expect(placed.decision.host).toBe('b');
     expect(placed.decision.explanation).toMatch(/^least-loaded chose b: host b: load \d+\.\d\d\/\d+ CPUs, \d+\.\d GB free of \d+\.\d GB, 0 modules \(score \d+\.\d\d\); host c: load \d+\.\d\d\/\d+ CPUs, .*, 2 modules/);
     expect(choosePlacement({ kind: 'spread' }, monitor.list()).host).toBe('b');
@@ -137,6 +174,11 @@ describe('rollout onto two hosts over SSH', () => {
       lines = (await bus.request(agentB, LogsRequest, { child: 'monitor', lines: 50 }, LogsReply)).lines ?? [];
     }
     expect(lines.find((line) => line.includes('most recent entry'))).toMatch(/dataPoint=meterA\.u1, value=\d+/);
+
+    // spread from the command line: b runs 1 module, c 2.
+    const [cliPlaced] = await gridlink('hosts', 'place', 'examples/generator', '--name', 'generator-b', '--policy', 'spread', '--cluster', cluster, '--port', String(busPort), '--interface', net.local.device, '--discover-ms', '300');
+    expect(cliPlaced).toMatchObject({ host: 'b', policy: 'spread', message: 'added root/generator-b' });
+    expect(cliPlaced.explanation).toMatch(/^spread chose b, fewest modules: host b: .*, 1 module; host c: .*, 2 modules$/);
   }, 60_000);
 
   it('a host whose agent and sshd die is reported lost and no longer chosen', async () => {
@@ -147,6 +189,7 @@ describe('rollout onto two hosts over SSH', () => {
     expect(monitor.get('c')!.lost).toBeDefined();
 
     const decision = choosePlacement({ kind: 'least-loaded' }, monitor.list());
+    if (process.env.GRIDLINK_TEST_VERBOSE) process.stderr.write(`[rollout] ${decision.explanation}\n`);
     expect(decision.host).toBe('b');
     expect(decision.explanation).toMatch(/host c: lost \(.*\), excluded/);
     expect(() => choosePlacement({ kind: 'pinned', host: 'c' }, monitor.list())).toThrow(PlacementError);

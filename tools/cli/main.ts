@@ -17,6 +17,7 @@ import { registerUpCommand } from './commands/up.js';
 import { registerPsCommand } from './commands/ps.js';
 import { registerConsoleCommand } from './commands/console.js';
 import { registerStoracleCommand } from './commands/storacle.js';
+import { registerHostsCommand } from './commands/hosts.js';
 import { registerPackCommand } from './commands/pack.js';
 import { registerStoreCommand } from './commands/store.js';
 
@@ -60,6 +61,7 @@ registerUpCommand(program);
 registerPsCommand(program);
 registerConsoleCommand(program);
 registerStoracleCommand(program);
+registerHostsCommand(program);
 registerPackCommand(program);
 registerStoreCommand(program);
 // ------------------------------------------------------------ end subcommands
