@@ -339,17 +339,17 @@ export class AppManager {
     const version = versionOf(app);
     this.setState(app, 'Starting', op, 'starting', `as ${this.deps.agent.pathOf(version.childName)}`);
     try {
-      const record = await this.launch(app, version);
-      app.moduleId = record;
-      this.setState(app, 'Running', op, 'registered', `module ${record}`);
+      const { id } = await this.launch(app, version);
+      app.moduleId = id;
+      this.setState(app, 'Running', op, 'registered', `module ${id}`);
     } catch (error) {
       this.setState(app, 'Failed', op, 'failed', describe(error));
       throw error;
     }
   }
 
-  /** The agent starts the worker; resolves with the bus id of its registered process, or throws (and stops it) if it does not register in time. */
-  private async launch(app: InstalledApp, version: InstalledVersion): Promise<string> {
+  /** The agent starts the worker; resolves with the bus id and pid of its registered process, or throws (and stops it) if it does not register in time. */
+  private async launch(app: InstalledApp, version: InstalledVersion): Promise<{ id: string; pid: number }> {
     const agent = this.deps.agent;
     const reply = await this.agentCall(() => agent.start(version.childName, version.entryFile, configFileOf(this.settings.appsDir, app.name), this.settings.shutdownMs));
     const deadline = Date.now() + this.settings.startTimeoutMs;
@@ -362,10 +362,9 @@ export class AppManager {
     const child = await this.agentCall(() => agent.child(version.childName));
     if (!child) return fail('is not in the host agent\'s tree after its start');
     if (child.state !== 'Running' && child.state !== 'Starting') return fail(`exited before registering on the bus (${child.lastExit || child.state})`);
-    if (child.moduleId && this.deps.bus().registry.list().some((r) => r.id === child.moduleId && r.state === 'running')) return child.moduleId;
     const record = await waitForRegistration(this.deps.bus(), child.pid, Math.max(0, deadline - Date.now()));
     if (!record) return fail(`did not register on the bus within ${this.settings.startTimeoutMs} ms`);
-    return record.id;
+    return { id: record.id, pid: record.pid };
   }
 
   async stop(request: StopApp, op: Operation): Promise<AppsReply> {
@@ -471,12 +470,13 @@ export class AppManager {
     let failure: string | undefined;
     try {
       this.event(op, app.name, newVersion.version, 'starting', 'Upgrading');
-      const id = await this.launch(app, newVersion);
+      const { id, pid } = await this.launch(app, newVersion);
       this.event(op, app.name, newVersion.version, 'registered', 'Upgrading', `module ${id}; health window ${windowMs} ms`);
       failure = await watchHealth(this.deps.bus(), id, windowMs);
       if (!failure) {
+        // The same process must still run: a crash and a quick restart by the supervisor is no health.
         const child = await this.agentCall(() => this.deps.agent.child(newVersion.childName));
-        if (child?.state !== 'Running' || child.restarts > 0) failure = `the host agent reports it ${child?.state ?? 'gone'}${child?.lastExit ? ` (${child.lastExit})` : ''}`;
+        if (child?.state !== 'Running' || child.pid !== pid) failure = `the host agent reports it ${child?.state ?? 'gone'}${child?.lastExit ? ` (${child.lastExit})` : ''}`;
       }
       if (!failure) {
         app.moduleId = id;
@@ -501,7 +501,7 @@ export class AppManager {
     this.dropVersion(app, failed.version);
     let restarted = '';
     try {
-      app.moduleId = await this.launch(app, old);
+      app.moduleId = (await this.launch(app, old)).id;
       this.setState(app, 'Running', op, 'rolled-back', `${old.version} runs again; ${failed.version} failed: ${why}`);
       restarted = `${old.version} runs again`;
     } catch (error) {

@@ -10,7 +10,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigureApp, GetApps, InstallApp, PlanInstall, RemoveApp, StopApp } from '../../schemas/generated/messages.js';
+import { ConfigureApp, GetApps, InstallApp, PlanInstall, RemoveApp, StartApp, StopApp } from '../../schemas/generated/messages.js';
 import { removeTempDirs, tempDir } from '../actor/helpers.js';
 import { killAll } from '../support/processes.js';
 import { appValue, ask, makeKey, packApp, refusal, startSetup, type Setup } from './app-manager-helpers.js';
@@ -119,6 +119,15 @@ describe('AppManager: stop and remove', () => {
     await setup.agent.peer.gone('chain-b');
   }, 30_000);
 
+  it('starts an app with the installed apps it needs, providers first', async () => {
+    // chain-c runs; chain-b, which provides the role it needs, was stopped above.
+    const reply = await ask(setup, StartApp, { name: 'chain-c', withDependencies: true, operationId: 'start-c' });
+    expect(reply.message).toBe('started chain-b');
+    expect(reply.apps?.map((a) => `${a.name} ${a.state}`)).toEqual(['chain-a Running', 'chain-b Running', 'chain-c Running']);
+    expect(setup.events.filter((e) => e.operationId === 'start-c').map((e) => `${e.stage} ${e.name}`)).toEqual(['starting chain-b', 'registered chain-b']);
+    expect(await appValue(setup, 'chain-b', 'ping')).toBe(1);
+  }, 30_000);
+
   it('removes only stopped apps, keeps their data unless asked', async () => {
     const running = await refusal(setup, RemoveApp, { name: 'chain-a', deleteData: false });
     expect(running.code).toBe('Conflict');
@@ -134,6 +143,7 @@ describe('AppManager: stop and remove', () => {
     expect(existsSync(join(setup.appsDir, 'chain-a', 'config.json'))).toBe(false);
     expect(existsSync(stateFile)).toBe(true);
 
+    await ask(setup, StopApp, { name: 'chain-b', force: true, reason: 'test' });
     await ask(setup, RemoveApp, { name: 'chain-b', deleteData: true });
     expect(existsSync(join(setup.appsDir, 'chain-b'))).toBe(false);
     expect((await ask(setup, GetApps, {})).apps?.map((a) => a.name)).toEqual(['chain-c']);
