@@ -51,7 +51,7 @@ export const gatewayDefaults = {
   keepOperationsMs: 600_000,
 } satisfies Omit<GatewaySettings, 'rest' | 'xmpp'>;
 
-const restDefaults = { host: '127.0.0.1', port: 8470, maxBodyBytes: 1_048_576, portFile: '' };
+const restDefaults = { host: '127.0.0.1', port: 8480, maxBodyBytes: 1_048_576, portFile: '' };
 
 type Raw = Record<string, unknown>;
 

@@ -20,6 +20,7 @@ import { registerStoracleCommand } from './commands/storacle.js';
 import { registerHostsCommand } from './commands/hosts.js';
 import { registerPackCommand } from './commands/pack.js';
 import { registerStoreCommand } from './commands/store.js';
+import { registerAppCommand } from './commands/app.js';
 
 // Bus peers log joins and leaves at info level; a CLI prints its own output
 // on stdout and keeps stderr for problems. GRIDLINK_LOG=info shows the bus log.
@@ -64,6 +65,7 @@ registerStoracleCommand(program);
 registerHostsCommand(program);
 registerPackCommand(program);
 registerStoreCommand(program);
+registerAppCommand(program);
 // ------------------------------------------------------------ end subcommands
 
 let running = 'gridlink';
