@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { Bus, RecipientFailureError } from '../../../core/bus/index.js';
 import { AppStoreServer } from '../../../core/provisioning/app-store/index.js';
 import type { RequestType } from '../../../core/schema/message-type.js';
-import { AppErrorReply, InstallApp, RemoveApp, StopApp, UpgradeApp } from '../../../schemas/generated/messages.js';
+import { AppErrorReply, AppEvent, InstallApp, RemoveApp, StopApp, UpgradeApp } from '../../../schemas/generated/messages.js';
 import { nowNs, ProgramProcess, sleep } from '../harness.js';
 import { killLeftovers } from '../supervisor/ours.js';
 import { AvailabilityProbe } from './availability-probe.js';
@@ -86,12 +86,22 @@ export async function measureOurs(plan: ProvisionPlan, log: (message: string) =>
       log(`gridlink up ${tree} --port ${domain.port} --cluster ${domain.cluster}`);
       up = new ProgramProcess(process.execPath, [CLI, 'up', tree, '--port', String(domain.port), '--cluster', domain.cluster], 'gridlink-up');
       await appManagerRunning(bus, up, 30_000);
+      // The AppManager's progress events, to show where an install's time goes.
+      const stages: { atNs: number; name: string; stage: string; operationId: string }[] = [];
+      bus.subscribe('app-manager/events', (delivery) => {
+        const event = AppEvent.decode(delivery.body);
+        stages.push({ atNs: nowNs(), name: event.name ?? '', stage: event.stage, operationId: event.operationId ?? '' });
+      });
 
       const samples: ProvisionSamples = { installMs: [], upgradeGapMs: [] };
       for (let run = 1; run <= plan.runs; run++) {
         const started = nowNs();
         await ask(bus, InstallApp, { name: APP, versionRange: FIRST_VERSION, start: true, operationId: `install-${run}` });
         const installMs = (nowNs() - started) / 1e6;
+        const timeline = stages
+          .filter((event) => event.operationId === `install-${run}` && ['downloading', 'verified', 'extracted', 'starting', 'registered'].includes(event.stage))
+          .map((event) => `${event.name.replace('bench-', '')}:${event.stage} ${((event.atNs - started) / 1e6).toFixed(0)}`);
+        log(`ours ${run}/${plan.runs}: install timeline (ms from the request): ${timeline.join(', ')}`);
 
         const probe = new AvailabilityProbe(bus, APP);
         await probe.answered(10_000);
