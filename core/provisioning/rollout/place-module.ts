@@ -33,6 +33,9 @@ export async function placeModule(
   module: ModuleToPlace,
   options: { spreadCursor?: number; timeoutMs?: number } = {},
 ): Promise<Placement> {
+  // Fresh figures, taken within milliseconds of each other: published ones are up to a period
+  // old and from different moments, which can matter more than the difference between hosts.
+  await Promise.all(monitor.list().filter((host) => !host.lost && host.status.agentId).map((host) => monitor.refresh(host.status.agentId!).catch(() => undefined)));
   const decision = choosePlacement(policy, monitor.list(), options.spreadCursor ?? 0);
   const reply = await bus.request(
     `${AGENT_ROLE}@${decision.agentId}`,

@@ -147,6 +147,8 @@ export class SshHost {
           code = exitCode;
           signal = exitSignal ?? undefined;
         });
+        // A channel torn down mid-transfer (the far side died) reports here; without a listener it would end the process.
+        channel.on('error', (channelError: Error) => reject(new Error(`on ${this.host.name}: \`${command}\` lost its channel: ${channelError.message}`)));
         channel.on('close', () => resolve({ code, signal, stdout: Buffer.concat(stdout).toString(), stderr: Buffer.concat(stderr).toString() }));
         if (stdin === undefined) channel.end();
         else if (typeof stdin === 'string') channel.end(stdin);
