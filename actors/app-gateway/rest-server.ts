@@ -105,7 +105,9 @@ async function handle(request: IncomingMessage, response: ServerResponse, option
     const body = route.kind === 'apps' || route.kind === 'catalogue' ? undefined : await readJsonBody(request, options.maxBodyBytes);
     const fields = BodyFields.of(mergeQuery(body, url, route.kind), `${request.method} ${url.pathname}`);
     const operationText = fields.text('operation_id');
-    const command = commandFromFields(route.kind, route.name, fields);
+    // POST /plan names the app in its body; the other routes in the path.
+    const name = route.kind === 'plan' ? fields.text('name') : route.name;
+    const command = commandFromFields(route.kind, name, fields);
     fields.done();
     const operationId = isOperation(command) ? (operationText === undefined ? randomUUID() : checkOperationId(operationText)) : '';
     sendJson(response, 200, await runCommand(command, operationId, options));
