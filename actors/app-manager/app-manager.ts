@@ -65,6 +65,8 @@ export class AppManager {
   private queue: Promise<unknown> = Promise.resolve();
   private operations = 0;
   private configRevision = 0;
+  /** Who waits for the next exit of a worker (by tree path), reported by the agent on supervisor/events. */
+  private readonly exitWaiters = new Map<string, Set<(why: string) => void>>();
 
   constructor(private readonly deps: AppManagerDeps) {
     this.installed = new InstalledApps(deps.settings.appsDir);
@@ -351,20 +353,31 @@ export class AppManager {
   /** The agent starts the worker; resolves with the bus id and pid of its registered process, or throws (and stops it) if it does not register in time. */
   private async launch(app: InstalledApp, version: InstalledVersion): Promise<{ id: string; pid: number }> {
     const agent = this.deps.agent;
-    const reply = await this.agentCall(() => agent.start(version.childName, version.entryFile, configFileOf(this.settings.appsDir, app.name), this.settings.shutdownMs));
-    const deadline = Date.now() + this.settings.startTimeoutMs;
     const fail = async (why: string): Promise<never> => {
       // A worker that keeps crashing would otherwise be restarted by its supervisor again and again.
       await this.agentCall(() => agent.stop(version.childName, true, `app-manager: ${why}`)).catch(() => undefined);
       throw new AppError('Unavailable', `${app.name} ${version.version} ${why}`, app.name);
     };
-    if (!reply.ok && !(reply.message ?? '').startsWith('state')) return fail(`could not be started by the host agent: ${reply.message}`);
-    const child = await this.agentCall(() => agent.child(version.childName));
-    if (!child) return fail('is not in the host agent\'s tree after its start');
-    if (child.state !== 'Running' && child.state !== 'Starting') return fail(`exited before registering on the bus (${child.lastExit || child.state})`);
-    const record = await waitForRegistration(this.deps.bus(), child.pid, Math.max(0, deadline - Date.now()));
-    if (!record) return fail(`did not register on the bus within ${this.settings.startTimeoutMs} ms`);
-    return { id: record.id, pid: record.pid };
+    // Watched from before the start: a process that dies before it registers fails the start at its
+    // first exit, even when its supervisor has restarted it by the time the agent answers.
+    const exit = this.nextExit(agent.pathOf(version.childName));
+    let exitReason: string | undefined;
+    const exited = exit.promise.then((why) => (exitReason = why));
+    try {
+      const reply = await this.agentCall(() => agent.start(version.childName, version.entryFile, configFileOf(this.settings.appsDir, app.name), this.settings.shutdownMs));
+      const deadline = Date.now() + this.settings.startTimeoutMs;
+      if (!reply.ok && !(reply.message ?? '').startsWith('state')) return await fail(`could not be started by the host agent: ${reply.message}`);
+      const child = await this.agentCall(() => agent.child(version.childName));
+      if (!child) return await fail("is not in the host agent's tree after its start");
+      if (exitReason === undefined && child.state !== 'Running' && child.state !== 'Starting') exitReason = child.lastExit || child.state;
+      if (exitReason === undefined) {
+        const record = await waitForRegistration(this.deps.bus(), child.pid, Math.max(0, deadline - Date.now()), exited);
+        if (record) return { id: record.id, pid: record.pid };
+      }
+    } finally {
+      exit.cancel();
+    }
+    return fail(exitReason !== undefined ? `exited before registering on the bus (${exitReason})` : `did not register on the bus within ${this.settings.startTimeoutMs} ms`);
   }
 
   async stop(request: StopApp, op: Operation): Promise<AppsReply> {
@@ -609,8 +622,24 @@ export class AppManager {
     }
   }
 
-  /** Crashes and restarts the host agent reports of a running app's worker, outside of operations. */
+  /** Resolves with the exit's description at the next exit of the worker at `path`. */
+  private nextExit(path: string): { promise: Promise<string>; cancel: () => void } {
+    let waiter!: (why: string) => void;
+    const promise = new Promise<string>((resolve) => (waiter = resolve));
+    const set = this.exitWaiters.get(path) ?? new Set();
+    this.exitWaiters.set(path, set.add(waiter));
+    return {
+      promise,
+      cancel: () => {
+        set.delete(waiter);
+        if (set.size === 0) this.exitWaiters.delete(path);
+      },
+    };
+  }
+
+  /** Exits of workers (for starts under way), and crashes and restarts of a running app's worker outside of operations. */
   onSupervisorEvent(event: SupervisorEvent): void {
+    if (event.kind === 'Exited') for (const waiter of [...(this.exitWaiters.get(event.child ?? '') ?? [])]) waiter(event.message || `exit code ${event.exitCode}`);
     for (const app of this.installed.list()) {
       if (event.child !== this.deps.agent.pathOf(versionOf(app).childName)) continue;
       const op = this.operation('');

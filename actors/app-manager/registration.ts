@@ -4,8 +4,8 @@
 
 import type { Bus, ModuleRecord } from '../../core/bus/index.js';
 
-/** Resolves with the record once the process with `pid` on this host is running on the bus; undefined after `timeoutMs`. */
-export function waitForRegistration(bus: Bus, pid: number, timeoutMs: number): Promise<ModuleRecord | undefined> {
+/** Resolves with the record once the process with `pid` on this host is running on the bus; undefined after `timeoutMs` or when `cancel` settles. */
+export function waitForRegistration(bus: Bus, pid: number, timeoutMs: number, cancel?: Promise<unknown>): Promise<ModuleRecord | undefined> {
   const match = (record: ModuleRecord): boolean => record.pid === pid && record.hostKey === bus.record.hostKey && record.state === 'running';
   const known = bus.registry.list().find(match);
   if (known) return Promise.resolve(known);
@@ -14,6 +14,10 @@ export function waitForRegistration(bus: Bus, pid: number, timeoutMs: number): P
       if (change.kind !== 'leave' && match(change.record)) finish(change.record);
     });
     const timer = setTimeout(() => finish(undefined), timeoutMs);
+    void cancel?.then(
+      () => finish(undefined),
+      () => finish(undefined),
+    );
     function finish(record: ModuleRecord | undefined): void {
       clearTimeout(timer);
       subscription.unsubscribe();

@@ -10,7 +10,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigureApp, GetApps, InstallApp, PlanInstall, RemoveApp, StartApp, StopApp } from '../../schemas/generated/messages.js';
+import { ConfigureApp, GetApps, GetCatalogue, InstallApp, PlanInstall, RemoveApp, StartApp, StopApp } from '../../schemas/generated/messages.js';
 import { removeTempDirs, tempDir } from '../actor/helpers.js';
 import { killAll } from '../support/processes.js';
 import { appValue, ask, makeKey, packApp, refusal, startSetup, type Setup } from './app-manager-helpers.js';
@@ -27,6 +27,8 @@ beforeAll(async () => {
   await packApp('chain-c', trusted.key, storeDir);
   await packApp('chain-c', trusted.key, storeDir, { name: 'chain-d', requires: [{ role: 'delta', range: '^1.0.0' }] });
   await packApp('chain-c', stranger.key, storeDir, { name: 'rogue' });
+  const chainA = JSON.parse(readFileSync(join('spec', 'fixtures', 'apps', 'chain-a', 'manifest.json'), 'utf8')) as { config: Record<string, unknown> };
+  await packApp('chain-a', trusted.key, storeDir, { name: 'chain-e', provides: [], config: { ...chainA.config, failStart: true } });
   setup = await startSetup(storeDir, trusted.publicKeyFile);
 }, 60_000);
 
@@ -92,6 +94,28 @@ describe('AppManager: provisioning along a dependency chain', () => {
     expect(readdirSync(join(setup.appsDir, '.downloads'))).toEqual([]);
     expect((await ask(setup, GetApps, {})).apps?.map((a) => a.name)).not.toContain('rogue');
     expect(setup.events.filter((e) => e.operationId === 'install-rogue').map((e) => e.stage)).toEqual(['downloading']);
+  });
+
+  it('undoes an installation whose app does not start: nothing is left', async () => {
+    const error = await refusal(setup, InstallApp, { name: 'chain-e', start: true, operationId: 'install-e' });
+    expect(error.code).toBe('Unavailable');
+    expect(error.message).toContain('chain-e 1.0.0 exited before registering on the bus');
+    const stages = setup.events.filter((e) => e.operationId === 'install-e').map((e) => e.stage);
+    expect(stages).toEqual(['downloading', 'verified', 'extracted', 'installed', 'starting', 'failed', 'failed']);
+    expect(existsSync(join(setup.appsDir, 'chain-e'))).toBe(false);
+    expect((await ask(setup, GetApps, {})).apps?.map((a) => a.name)).toEqual(['chain-a', 'chain-b', 'chain-c']);
+    // Its worker is stopped, not left crashing and restarting.
+    expect((await setup.agent.node('root/apps/app-chain-e-1.0.0')).state).toBe('Stopped');
+  }, 30_000);
+
+  it('lists the catalogue as the store serves it', async () => {
+    const catalogue = await ask(setup, GetCatalogue, {});
+    expect(catalogue.storeUrl).toBe(setup.store.url);
+    const names = (catalogue.entries ?? []).map((e) => `${e.manifest.name}@${e.manifest.version}`).sort();
+    expect(names).toEqual(['chain-a@1.0.0', 'chain-b@1.0.0', 'chain-c@1.0.0', 'chain-d@1.0.0', 'chain-e@1.0.0', 'rogue@1.0.0']);
+    const b = catalogue.entries?.find((e) => e.manifest.name === 'chain-b');
+    expect(b?.manifest.requires).toEqual([{ role: 'alpha', range: '^1.0.0' }]);
+    expect(b?.sha256).toMatch(/^[0-9a-f]{64}$/);
   });
 
   it('refuses a configuration that fails the app\'s schema before downloading', async () => {
