@@ -179,6 +179,14 @@ describe('verifyPackage refuses bad packages, naming the entry', () => {
     expect(error.message).toContain('entry "module/actors/demo/module.js": duplicate name');
   });
 
+  it('a file where other entries need a folder', async () => {
+    const files = [...demoFiles, { name: 'module/actors/demo/lib', data: 'a file named like a folder' }];
+    const error = await refused(signed({ files }));
+    expect(error.message).toContain('entry "module/actors/demo/lib": a file with the name of a folder');
+    const before = [{ name: 'module/actors/demo/lib', data: 'x' }, ...demoFiles];
+    expect((await refused(signed({ files: before }))).message).toContain('entry "module/actors/demo/lib/helper.js": is inside "module/actors/demo/lib", which is a file');
+  });
+
   it('more entries than allowed, an entry or a package larger than allowed', async () => {
     expect((await refused(signed(), undefined, { maxEntries: 3 })).message).toContain('more than the 3 allowed');
     const entryLimit = await refused(signed(), undefined, { maxEntryBytes: 30 });

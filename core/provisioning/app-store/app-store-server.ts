@@ -105,6 +105,7 @@ export const AppStoreServer = {
       }
     };
 
+    let publishing: Promise<void> = Promise.resolve();
     const server = createServer((request, response) => {
       const url = new URL(request.url ?? '/', 'http://store');
       if (request.method === 'GET' && url.pathname === '/catalogue.json') {
@@ -128,7 +129,8 @@ export const AppStoreServer = {
         return;
       }
       if (request.method === 'POST' && url.pathname === '/packages') {
-        void publish(request, response);
+        // One publish at a time: two uploads of the same name and version must not both pass the "not listed yet" check.
+        publishing = publishing.then(() => publish(request, response)).catch(() => undefined);
         return;
       }
       reply(response, 404, { error: `no such resource: ${request.method} ${url.pathname}` });

@@ -48,6 +48,8 @@ export async function scanPackageZip(file: string, limits: ExtractLimits, sink?:
     if (zip.entryCount > limits.maxEntries) throw bad(file, `${zip.entryCount} entries, more than the ${limits.maxEntries} allowed`);
     const scanned: ScannedPackage = { files: new Map() };
     const seen = new Set<string>();
+    /** Every folder a file name implies ("module/", "module/actors/", ...): a file may not have one of these names. */
+    const folders = new Set<string>();
     let totalBytes = 0;
     let compressedBytes = 0;
     for await (const entry of zip.eachEntry()) {
@@ -57,6 +59,15 @@ export async function scanPackageZip(file: string, limits: ExtractLimits, sink?:
       checkEntryName(name, file);
       if (seen.has(name)) throw refuse('duplicate name (a second entry of the same name)');
       seen.add(name);
+      if (!name.endsWith('/')) {
+        if (folders.has(`${name}/`)) throw refuse('a file with the name of a folder other entries are in');
+        const segments = name.split('/');
+        for (let i = 1; i < segments.length; i++) {
+          const folder = segments.slice(0, i).join('/');
+          if (seen.has(folder)) throw refuse(`is inside "${folder}", which is a file`);
+          folders.add(`${folder}/`);
+        }
+      }
       checkEntryType(entry, name, refuse);
       if (entry.isEncrypted()) throw refuse('encrypted entries are not accepted');
       if (!entry.canDecodeFileData()) throw refuse(`compression method ${entry.compressionMethod} is not supported (only stored and deflate)`);
