@@ -5,8 +5,10 @@
  * hosts talk over the bus, placement follows the agents' reports, and a lost host is reported
  * and no longer chosen. Root and iproute2 needed, as CI runs.
  */
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -106,13 +108,20 @@ describe('rollout onto two hosts over SSH', () => {
   }, 30_000);
 
   it('bootstraps an agent on each host from a copied runtime; both join the bus', async () => {
+    // An artifact for b (any file: packages are copied, not opened, by the bootstrap).
+    const artifact = join(work, 'app-1.0.0.zip');
+    writeFileSync(artifact, randomBytes(300_000));
     for (const [i, host] of net.hosts.entries()) {
-      const result = await bootstrapHost(inventoryHost(host, servers[i]), bootstrapOptions());
+      const result = await bootstrapHost(inventoryHost(host, servers[i]), { ...bootstrapOptions(), packages: host === hostB ? [artifact] : [] });
       expect(result).toMatchObject({ host: host.name, runtime: 'copied', agent: 'started', digest: bundle.digest });
       expect(result.copiedBytes).toBeGreaterThan(10_000_000);
       // The agent runs from the copied runtime, not from this working tree.
       expect(readlinkSync(`/proc/${result.agentPid}/cwd`)).toBe(join(work, host.name, 'gridlink', `runtime-${bundle.digest}`));
       agents.set(host.name, result);
+      if (host === hostB) {
+        expect(result.packages).toEqual([join(work, 'b', 'gridlink', 'packages', 'app-1.0.0.zip')]);
+        expect(readFileSync(result.packages[0]).equals(readFileSync(artifact))).toBe(true);
+      }
     }
     expect(monitor.list().map((h) => [h.name, h.lost])).toEqual([
       ['b', undefined],
@@ -183,10 +192,30 @@ describe('rollout onto two hosts over SSH', () => {
   }, 60_000);
 
   it('a host whose agent and sshd die is reported lost and no longer chosen', async () => {
-    const lost = new Promise<HostChange>((resolveLost) => monitor.onChange((change) => change.kind === 'lost' && change.host === 'c' && resolveLost(change)));
-    net.killAllIn(hostC);
-    const change = await lost;
-    expect(change.kind === 'lost' && change.reason).toMatch(/no HostStatus for|left the bus/);
+    // `gridlink hosts watch` reports it too, as an administrator would see it.
+    const watch = spawn(process.execPath, ['bin/gridlink.js', 'hosts', 'watch', '--cluster', cluster, '--port', String(busPort), '--interface', net.local.device, '--stale-ms', '6000'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const printed: Record<string, unknown>[] = [];
+    watch.on('error', (error) => printed.push({ event: 'spawn-error', message: error.message }));
+    createInterface({ input: watch.stdout }).on('line', (line) => line.startsWith('{') && printed.push(JSON.parse(line) as Record<string, unknown>));
+    const until = async (what: string, accept: () => boolean): Promise<void> => {
+      for (const deadline = Date.now() + 20_000; !accept(); await new Promise((r) => setTimeout(r, 100))) {
+        if (Date.now() > deadline) throw new Error(`gridlink hosts watch printed no ${what}: ${JSON.stringify(printed)}`);
+      }
+    };
+    try {
+      await until('"up" of b and c', () => ['b', 'c'].every((name) => printed.some((p) => p.event === 'up' && p.host === name)));
+      const lost = new Promise<HostChange>((resolveLost) => monitor.onChange((change) => change.kind === 'lost' && change.host === 'c' && resolveLost(change)));
+      net.killAllIn(hostC);
+      const change = await lost;
+      await until('"lost" of c', () => printed.some((p) => p.event === 'lost' && p.host === 'c'));
+      expect(printed.find((p) => p.event === 'lost')).toMatchObject({ host: 'c', reason: expect.stringMatching(/no HostStatus for|left the bus/) });
+      expect(printed.some((p) => p.event === 'lost' && p.host === 'b')).toBe(false);
+      expect(change.kind === 'lost' && change.reason).toMatch(/no HostStatus for|left the bus/);
+    } finally {
+      watch.kill('SIGINT');
+    }
     expect(monitor.get('c')!.lost).toBeDefined();
 
     const decision = choosePlacement({ kind: 'least-loaded' }, monitor.list());
@@ -197,5 +226,5 @@ describe('rollout onto two hosts over SSH', () => {
     expect(() => choosePlacement({ kind: 'pinned', host: 'c' }, monitor.list())).toThrow(/pinned host "c" is lost/);
     const ofC = changes.filter((c) => c.host === 'c').map((c) => c.kind);
     expect([ofC[0], ofC.at(-1)]).toEqual(['up', 'lost']);
-  }, 30_000);
+  }, 45_000);
 });

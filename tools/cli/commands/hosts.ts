@@ -81,6 +81,32 @@ export function registerHostsCommand(program: Command): void {
     });
   });
 
+  const watch = hosts
+    .command('watch')
+    .summary('print every host coming up and every host lost (agent left the bus or stopped reporting), until Ctrl-C')
+    .description("Listens to the agents' HostStatus reports and the registry, and prints one JSON line per change: {\"event\":\"up\",...} or {\"event\":\"lost\",\"reason\":...}.")
+    .addOption(new Option('--stale-ms <ms>', 'a host that sends no HostStatus for this long is lost').default('10000'));
+  addBusOptions(watch);
+  watch.addHelpText('after', `\nExample:\n  $ npx gridlink hosts watch --interface eth0\n  {"event":"up","host":"feeder-b","agentId":"...","summary":"host feeder-b: load 0.12/4 CPUs, ..."}\n  {"event":"lost","host":"feeder-c","reason":"no HostStatus for 10.3 s (its agent stopped reporting)"}`);
+  watch.action(async (options: { staleMs: string }, self: Command) => {
+    const staleAfterMs = Number(options.staleMs);
+    if (!Number.isInteger(staleAfterMs) || staleAfterMs < 1000) throw new CliError(`--stale-ms: expected a whole number of ms, at least 1000, not "${options.staleMs}"`, EXIT_USAGE);
+    const bus = readBusOptions(self);
+    await withBus('gridlink-cli.hosts', bus, {}, async (peer, signal) => {
+      const monitor = new HostMonitor(peer, { staleAfterMs });
+      monitor.onChange((change) => {
+        const known = monitor.get(change.host);
+        if (change.kind === 'up') printJsonLine({ event: 'up', host: change.host, agentId: change.status.agentId, summary: known ? describeHost(known) : undefined });
+        else printJsonLine({ event: 'lost', host: change.host, reason: change.reason });
+      });
+      try {
+        await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+      } finally {
+        monitor.close();
+      }
+    });
+  });
+
   const scan = hosts
     .command('scan')
     .summary("print a host's SSH host key fingerprint, for an administrator to confirm and pin")
