@@ -29,7 +29,8 @@ export function resultText(command: AppCommand, result: JsonObject): string {
     }
     default: {
       const apps = rows(result.apps).map((a) => `${str(a.name)} ${str(a.version)} ${str(a.state)}${a.detail ? ` (${str(a.detail)})` : ''}`);
-      const head = result.message ? [`${command.kind === 'apps' ? '' : 'done: '}${str(result.message)}`] : command.kind === 'apps' ? [] : ['done'];
+      // A listing is its lines; an operation's answer leads with what happened.
+      const head = command.kind === 'apps' ? [] : [result.message ? `done: ${str(result.message)}` : 'done'];
       const body = apps.length === 0 && command.kind === 'apps' ? ['no apps installed'] : apps;
       return [...head, ...body].join('\n');
     }

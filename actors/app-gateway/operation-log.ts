@@ -22,6 +22,7 @@ interface Operation {
 
 const MAX_OPERATIONS = 1000;
 const MAX_EVENTS = 1000;
+const SETTLE_MS = 300;
 
 export class OperationLog {
   private readonly operations = new Map<string, Operation>();
@@ -36,6 +37,16 @@ export class OperationLog {
     operation.touchedMs = Date.now();
     if (entry.kind !== 'event') operation.finished = true;
     for (const follower of operation.followers) follower(entry);
+  }
+
+  /**
+   * Records the outcome a moment later: the AppManager publishes an operation's last events just
+   * before it replies, but a publication and a reply travel separately, so those events may
+   * arrive after the reply; followers should still see them before the outcome.
+   */
+  finish(id: string, entry: Exclude<OperationEntry, { kind: 'event' }>): void {
+    if (id === '') return;
+    setTimeout(() => this.add(id, entry), SETTLE_MS).unref();
   }
 
   /** What is known of the operation: its entries so far and whether it ended. */

@@ -125,10 +125,10 @@ async function handle(request: IncomingMessage, response: ServerResponse, option
 async function runCommand(command: AppCommand, operationId: string, options: RestServerOptions): Promise<JsonObject> {
   try {
     const result = await options.client.run(command, operationId);
-    if (operationId) options.operations.add(operationId, { kind: 'result', result });
+    if (operationId) options.operations.finish(operationId, { kind: 'result', result });
     return result;
   } catch (error) {
-    if (operationId && error instanceof GatewayError) options.operations.add(operationId, { kind: 'error', error: error.toJson() });
+    if (operationId && error instanceof GatewayError) options.operations.finish(operationId, { kind: 'error', error: error.toJson() });
     throw error;
   }
 }

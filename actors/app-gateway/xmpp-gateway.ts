@@ -20,6 +20,7 @@ const MAX_BODY_CHARS = 65_536;
 const RETRY_MS = 5000;
 /** Refusals logged per stranger JID, so a flood of messages does not flood the log. */
 const MAX_REFUSALS_LOGGED = 5;
+const TRAILING_EVENTS_MS = 2000;
 
 export class XmppGateway {
   private client?: XmppClient;
@@ -133,21 +134,26 @@ export class XmppGateway {
         void this.reply(from, json ? JSON.stringify({ progress: entry.event }) : progressText(operationId, entry.event));
       });
       this.following.add(stop);
+      // The AppManager's last events may arrive just after its reply (a publication and a reply
+      // travel separately): they are still pushed for a moment after the result.
       stopFollowing = () => {
-        stop();
-        this.following.delete(stop);
+        const timer = setTimeout(() => {
+          stop();
+          this.following.delete(stop);
+        }, TRAILING_EVENTS_MS);
+        timer.unref();
       };
       await this.reply(from, json ? JSON.stringify({ accepted: command.kind, operation_id: operationId }) : `[${operationId}] ${command.kind} ${'name' in command ? command.name : ''}: started`);
     }
     try {
       const result = await this.apps.run(command, operationId);
       stopFollowing();
-      if (operationId) this.operations.add(operationId, { kind: 'result', result });
+      if (operationId) this.operations.finish(operationId, { kind: 'result', result });
       await this.reply(from, json ? JSON.stringify({ ok: true, command: command.kind, operation_id: operationId, result }) : `${operationId ? `[${operationId}] ` : ''}${resultText(command, result)}`);
     } catch (error) {
       stopFollowing();
       const failure = error instanceof GatewayError ? error : new GatewayError('Internal', error instanceof Error ? error.message : String(error));
-      if (operationId) this.operations.add(operationId, { kind: 'error', error: failure.toJson() });
+      if (operationId) this.operations.finish(operationId, { kind: 'error', error: failure.toJson() });
       await this.reply(from, json ? JSON.stringify({ ok: false, command: command.kind, operation_id: operationId, error: failure.toJson() }) : `${operationId ? `[${operationId}] ` : ''}${errorText(failure.toJson())}`);
     }
   }

@@ -12,6 +12,7 @@ import { tempDir, until, writeConfig } from '../actor/helpers.js';
 import { distPath } from '../support/processes.js';
 import { newDomain, startAgent, type Agent } from '../supervisor/helpers.js';
 import type { SigningKey } from '../../core/provisioning/package/index.js';
+import { loadXmpp, type XmppClient, type XmppModule } from '../../actors/app-gateway/xmpp-client.js';
 import { makeKey, packApp } from './app-manager-helpers.js';
 
 export const GATEWAY_MODULE = distPath('actors/app-gateway/module.js');
@@ -166,4 +167,49 @@ export async function readEvents(url: string, operationId: string, token: string
     clearTimeout(timer);
   }
   return events;
+}
+
+/** A person at an XMPP client (@xmpp/client), keeping every chat message it receives. */
+export class ChatUser {
+  readonly received: { from: string; body: string }[] = [];
+  private constructor(
+    private readonly client: XmppClient,
+    private readonly xmpp: XmppModule,
+    readonly jid: string,
+  ) {}
+
+  static async login(service: string, domain: string, username: string, password: string): Promise<ChatUser> {
+    const xmpp = await loadXmpp();
+    const client = xmpp.client({ service, domain, username, password, resource: 'test' });
+    client.reconnect.stop();
+    const user = new ChatUser(client, xmpp, `${username}@${domain}`);
+    client.on('error', () => undefined);
+    client.on('stanza', (stanza) => {
+      const body = stanza.is('message') ? stanza.getChildText('body') : null;
+      if (body !== null) user.received.push({ from: stanza.attrs.from ?? '', body });
+    });
+    await client.start();
+    await client.send(xmpp.xml('presence'));
+    return user;
+  }
+
+  async say(to: string, body: string): Promise<void> {
+    await this.client.send(this.xmpp.xml('message', { to, type: 'chat' }, this.xmpp.xml('body', {}, body)));
+  }
+
+  /** The first message received after `since` (an index into `received`) that matches. */
+  waitFor(match: (body: string) => boolean, since = 0, timeoutMs = 30_000, what = 'a matching message'): Promise<string> {
+    return until(() => this.received.slice(since).find((m) => match(m.body))?.body, `${this.jid}: ${what} (received: ${JSON.stringify(this.received.slice(since).map((m) => m.body))})`, timeoutMs);
+  }
+
+  /** Says `body` and waits for the first reply that matches. */
+  async ask(to: string, body: string, match: (reply: string) => boolean = () => true, timeoutMs = 30_000): Promise<string> {
+    const since = this.received.length;
+    await this.say(to, body);
+    return this.waitFor(match, since, timeoutMs, `reply to "${body}"`);
+  }
+
+  async close(): Promise<void> {
+    await Promise.race([this.client.stop().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 2000))]);
+  }
 }
