@@ -4,6 +4,7 @@
 // What is installed is recorded in <appsDir>/apps.json; what runs is the host agent's.
 
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Bus } from '../../core/bus/index.js';
 import type { Logger } from '../../core/log/logger.js';
@@ -82,6 +83,12 @@ export class AppManager {
     return { id: given || `op-${Date.now().toString(36)}-${++this.operations}` };
   }
 
+  /** The last AppEvent of a failed operation: stage "error", the code and the reason. */
+  operationFailed(op: Operation, name: string, error: unknown): void {
+    const code = error instanceof AppError ? error.code : 'Internal';
+    this.event(op, name, this.installed.get(name)?.current ?? '', 'error', this.installed.get(name)?.state ?? 'Stopped', `${code}: ${describe(error)}`);
+  }
+
   /** Runs operations that change apps one after the other. */
   serial<T>(task: () => Promise<T>): Promise<T> {
     const result = this.queue.then(task);
@@ -158,6 +165,9 @@ export class AppManager {
   async install(request: InstallApp, op: Operation): Promise<AppsReply> {
     const name = request.name;
     checkName(name);
+    if (request.host && request.host !== thisHost()) {
+      throw new AppError('InvalidArgument', `host "${request.host}": this AppManager installs on ${thisHost()} only; ask the AppManager of that host`, name);
+    }
     let steps: readonly PlannedStep[];
     let digests: ReadonlyMap<string, string>;
     if (request.planId) {
@@ -176,6 +186,7 @@ export class AppManager {
     const target = steps.find((step) => step.name === name);
     if (!target) throw new AppError('Internal', `the plan has no step for ${name}`, name);
     if (target.action === 'keep') throw new AppError('Conflict', `${name} ${target.version} is installed already`, name);
+    if (target.action === 'upgrade') throw new AppError('Conflict', `${name} ${this.installed.get(name)?.current ?? ''} is installed; UpgradeApp moves it to ${target.version}`, name);
     const upgrade = steps.find((step) => step.action === 'upgrade');
     if (upgrade) throw new AppError('Unresolvable', `${name} needs ${upgrade.name} ${upgrade.version} (${upgrade.reason}): upgrade ${upgrade.name} first`, name);
 
@@ -453,6 +464,10 @@ export class AppManager {
     }
     const settings = effectiveSettings(next.manifest, app.overrides);
     const old = versionOf(app);
+    if (app.state === 'Failed') {
+      // A crashed app may be restarting in a loop: it is stopped for good before the versions change.
+      await this.agentCall(() => this.deps.agent.stop(old.childName, true, `upgrade of a failed app to ${next.manifest.version}`));
+    }
     const wasRunning = app.state === 'Running';
     const previousState = app.state;
     const newVersion = await this.installVersion({ name: app.name, version: next.manifest.version }, next.sha256, app.overrides, op);
@@ -714,6 +729,11 @@ export class AppManager {
       throw new AppError('Unavailable', `host agent (${this.settings.agent}): ${describe(error)}`);
     }
   }
+}
+
+/** The host name the agents report (GRIDLINK_HOST_NAME overrides the machine's). */
+function thisHost(): string {
+  return process.env.GRIDLINK_HOST_NAME || hostname();
 }
 
 function checkName(name: string): void {

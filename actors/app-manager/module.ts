@@ -45,7 +45,10 @@ export default class AppManagerModule extends Module {
     const change = <T extends { name: string; operationId?: string }, R>(type: RequestType<T, R>, handler: (manager: AppManager, request: T, op: { id: string }) => Promise<R>): void => {
       role.on(type, (request): ReplyLater<R> => {
         const op = this.apps().operation(request.operationId);
-        return replyLater(this.guarded(request, op.id, () => this.apps().serial(() => handler(this.apps(), request, op))));
+        const run = this.apps().serial(() => handler(this.apps(), request, op));
+        // Every operation that fails ends with an AppEvent "error", so a watcher of app-manager/events sees its end.
+        run.catch((error: unknown) => this.apps().operationFailed(op, request.name, error));
+        return replyLater(this.guarded(request, op.id, () => run));
       });
     };
     read(GetApps, (request) => this.apps().apps(request.name));

@@ -11,7 +11,7 @@ import { RecipientFailureError } from '../../core/bus/index.js';
 import type { RequestType } from '../../core/schema/message-type.js';
 import { AppStoreServer, type RunningAppStore } from '../../core/provisioning/app-store/index.js';
 import { generateSigningKeyPair, loadSigningKey, packModule, type SigningKey } from '../../core/provisioning/package/index.js';
-import { AppErrorReply, AppEvent, GetMostRecentEntry, MostRecentEntryReply } from '../../schemas/generated/messages.js';
+import { AppErrorReply, AppEvent, AppsReply, GetMostRecentEntry, MostRecentEntryReply, StopApp } from '../../schemas/generated/messages.js';
 import { tempDir, writeConfig } from '../actor/helpers.js';
 import { distPath, repoRoot } from '../support/processes.js';
 import { newDomain, startAgent, type Agent } from '../supervisor/helpers.js';
@@ -81,6 +81,13 @@ export async function startSetup(storeDir: string, trustedKeys: string, settings
   const events: AppEvent[] = [];
   agent.peer.bus.subscribe('app-manager/events', (delivery) => events.push(AppEvent.decode(delivery.body)));
   await agent.peer.module('app-manager', undefined, 20_000, agent.process);
+  // Subscriptions travel after the connection is up: ask for something refused (it ends with an AppEvent "error") until one arrives.
+  const deadline = Date.now() + 10_000;
+  for (let n = 1; !events.some((e) => e.operationId?.startsWith('warm-up')); n++) {
+    if (Date.now() > deadline) throw new Error('no AppEvent from the AppManager within 10 s');
+    await agent.peer.bus.request('app-manager', StopApp, { name: 'app-manager', force: false, operationId: `warm-up-${n}` }, AppsReply, { timeoutMs: 5000 }).catch(() => undefined);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
   return {
     dir,
     appsDir,

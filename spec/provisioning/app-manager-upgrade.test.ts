@@ -97,7 +97,7 @@ describe('AppManager: configuration at run time', () => {
     const file = JSON.parse(readFileSync(join(setup.appsDir, 'chain-a', 'config.json'), 'utf8')) as { settings: { step: number } };
     expect(file.settings.step).toBe(10);
     expect(JSON.parse((await ask(setup, GetApps, { name: 'chain-a' })).apps?.[0]?.configJson ?? '{}')).toMatchObject({ step: 10 });
-    expect(setup.events.filter((e) => e.operationId === 'conf-no').map((e) => e.stage)).toEqual(['config-rejected']);
+    expect(setup.events.filter((e) => e.operationId === 'conf-no').map((e) => e.stage)).toEqual(['config-rejected', 'error']);
   });
 
   it('changes the proxies of a module the same way, at run time', async () => {

@@ -81,7 +81,8 @@ describe('AppManager: provisioning along a dependency chain', () => {
     const error = await refusal(setup, InstallApp, { name: 'chain-d', start: true, operationId: 'install-d' });
     expect(error.code).toBe('Unresolvable');
     expect(error.message).toContain('missing role delta ^1.0.0');
-    expect(setup.events.filter((e) => e.operationId === 'install-d')).toEqual([]);
+    // Nothing was downloaded: the operation's only event is its end.
+    expect(setup.events.filter((e) => e.operationId === 'install-d').map((e) => e.stage)).toEqual(['error']);
     expect(existsSync(join(setup.appsDir, 'chain-d'))).toBe(false);
     expect((await ask(setup, GetApps, {})).apps?.map((a) => a.name)).toEqual(['chain-a', 'chain-b', 'chain-c']);
   });
@@ -93,7 +94,8 @@ describe('AppManager: provisioning along a dependency chain', () => {
     expect(existsSync(join(setup.appsDir, 'rogue'))).toBe(false);
     expect(readdirSync(join(setup.appsDir, '.downloads'))).toEqual([]);
     expect((await ask(setup, GetApps, {})).apps?.map((a) => a.name)).not.toContain('rogue');
-    expect(setup.events.filter((e) => e.operationId === 'install-rogue').map((e) => e.stage)).toEqual(['downloading']);
+    expect(setup.events.filter((e) => e.operationId === 'install-rogue').map((e) => e.stage)).toEqual(['downloading', 'error']);
+    expect(setup.events.find((e) => e.operationId === 'install-rogue' && e.stage === 'error')?.message).toMatch(/^BadPackage: /);
   });
 
   it('undoes an installation whose app does not start: nothing is left', async () => {
@@ -101,7 +103,7 @@ describe('AppManager: provisioning along a dependency chain', () => {
     expect(error.code).toBe('Unavailable');
     expect(error.message).toContain('chain-e 1.0.0 exited before registering on the bus');
     const stages = setup.events.filter((e) => e.operationId === 'install-e').map((e) => e.stage);
-    expect(stages).toEqual(['downloading', 'verified', 'extracted', 'installed', 'starting', 'failed', 'failed']);
+    expect(stages).toEqual(['downloading', 'verified', 'extracted', 'installed', 'starting', 'failed', 'failed', 'error']);
     expect(existsSync(join(setup.appsDir, 'chain-e'))).toBe(false);
     expect((await ask(setup, GetApps, {})).apps?.map((a) => a.name)).toEqual(['chain-a', 'chain-b', 'chain-c']);
     // Its worker is stopped, not left crashing and restarting.
