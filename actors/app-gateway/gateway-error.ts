@@ -48,6 +48,8 @@ export class GatewayError extends Error {
   }
 }
 
+export const GATEWAY_ERROR_CODES = Object.keys(HTTP_STATUS) as GatewayErrorCode[];
+
 export function httpStatusOf(code: GatewayErrorCode): number {
   return HTTP_STATUS[code];
 }

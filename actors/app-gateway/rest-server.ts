@@ -110,6 +110,10 @@ async function handle(request: IncomingMessage, response: ServerResponse, option
     const command = commandFromFields(route.kind, name, fields);
     fields.done();
     const operationId = isOperation(command) ? (operationText === undefined ? randomUUID() : checkOperationId(operationText)) : '';
+    // A finished operation's log is closed: a second operation under its id would show no progress.
+    if (operationText !== undefined && options.operations.snapshot(operationId)?.finished) {
+      throw new GatewayError('Conflict', `operation_id "${operationId}" was used already; pick a new one`, route.name);
+    }
     sendJson(response, 200, await runCommand(command, operationId, options));
   } catch (error) {
     const failure = error instanceof GatewayError ? error : new GatewayError('Internal', error instanceof Error ? error.message : String(error));

@@ -142,6 +142,9 @@ describe('REST gateway: the provisioning flow', () => {
     const removed = await http(setup.url, 'DELETE', '/apps/chain-c?delete_data=true&operation_id=rest-remove-1', { token: ADMIN_TOKEN });
     expect(removed.status).toBe(200);
     expect(removed.body.operation_id).toBe('rest-remove-1');
+    const reused = await post('/apps/chain-b/stop', { operation_id: 'rest-install-1' });
+    expect(reused.status).toBe(409);
+    expect(reused.body.message).toMatch(/operation_id "rest-install-1" was used already/);
     const gone = await get('/apps/chain-c');
     expect(gone.status).toBe(404);
     expect(gone.body.code).toBe('NotFound');
