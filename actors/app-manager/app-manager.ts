@@ -72,6 +72,28 @@ export class AppManager {
   constructor(private readonly deps: AppManagerDeps) {
     this.installed = new InstalledApps(deps.settings.appsDir);
     this.installed.load();
+    this.sweepLeftovers();
+  }
+
+  /**
+   * What an AppManager that died mid-operation may have left: downloads,
+   * extractions under way (`.<version>.partial-*`), and version folders of
+   * recorded apps that the record does not list (extracted, never recorded).
+   */
+  private sweepLeftovers(): void {
+    const appsDir = this.settings.appsDir;
+    rmSync(join(appsDir, '.downloads'), { recursive: true, force: true });
+    for (const app of this.installed.list()) {
+      const dir = join(appsDir, app.name);
+      if (!existsSync(dir)) continue;
+      for (const item of readdirSync(dir)) {
+        const orphan = satisfies(item, '') && !app.versions.some((v) => v.version === item);
+        if (item.includes('.partial-') || orphan) {
+          this.deps.log.warn('removing what an interrupted operation left', { path: join(dir, item) });
+          rmSync(join(dir, item), { recursive: true, force: true });
+        }
+      }
+    }
   }
 
   private get settings(): AppManagerSettings {

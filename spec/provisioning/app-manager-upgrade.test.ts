@@ -6,7 +6,7 @@
  * module accepts and one it rejects (the previous one restored), and the
  * durable record surviving a restart of the AppManager.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigureApp, GetApps, GetMostRecentEntry, InstallApp, MostRecentEntryReply, UpgradeApp } from '../../schemas/generated/messages.js';
@@ -120,7 +120,10 @@ describe('AppManager: configuration at run time', () => {
     expect(bad.message).toContain('proxies.inbound[0].kind');
   });
 
-  it('keeps its record across a restart of the AppManager', async () => {
+  it('keeps its record across a restart of the AppManager, and sweeps what an interrupted operation left', async () => {
+    // As if an AppManager had died mid-download and mid-extraction.
+    const leftovers = [join(setup.appsDir, 'chain-a', '9.9.9', 'spec'), join(setup.appsDir, 'chain-a', '.3.0.0.partial-0123'), join(setup.appsDir, '.downloads', 'x')];
+    for (const dir of leftovers) mkdirSync(dir, { recursive: true });
     const before = moduleId('app-manager');
     const reply = await setup.agent.command('root/app-manager', 'Restart');
     expect(reply.ok).toBe(true);
@@ -128,6 +131,9 @@ describe('AppManager: configuration at run time', () => {
     const app = (await ask(setup, GetApps, { name: 'chain-a' })).apps?.[0];
     expect(app).toMatchObject({ version: '1.1.0', state: 'Running', otherVersions: ['1.0.0'] });
     expect(JSON.parse(app?.configJson ?? '{}')).toMatchObject({ step: 10 });
+    for (const dir of leftovers) expect(existsSync(dir)).toBe(false);
+    expect(existsSync(join(setup.appsDir, 'chain-a', '1.0.0'))).toBe(true);
+    expect(existsSync(join(setup.appsDir, 'chain-a', '1.1.0'))).toBe(true);
     // The app itself ran on, untouched.
     expect(await appValue(setup, 'chain-a', 'step')).toBe(10);
   }, 30_000);
