@@ -5,6 +5,7 @@
  * server-sent events, the AppManager's refusals as HTTP statuses, malformed requests answered
  * 4xx while the gateway keeps serving, and 503 once the AppManager is gone.
  */
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeTempDirs } from '../actor/helpers.js';
 import { killAll } from '../support/processes.js';
@@ -24,6 +25,19 @@ afterAll(async () => {
 
 const get = (path: string, token = ADMIN_TOKEN) => http(setup.url, 'GET', path, { token });
 const post = (path: string, body: unknown, token = ADMIN_TOKEN) => http(setup.url, 'POST', path, { token, body });
+/** Sends raw bytes to the gateway's port; resolves with what came back before it closed. */
+function rawExchange(url: string, bytes: string): Promise<string> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    let answer = '';
+    const socket = connect(Number(port), hostname, () => socket.write(bytes));
+    socket.setEncoding('utf8').on('data', (chunk: string) => (answer += chunk));
+    socket.on('close', () => resolve(answer));
+    socket.on('error', reject);
+    socket.setTimeout(5000, () => socket.destroy());
+  });
+}
+
 const appLines = (body: Record<string, unknown>): string[] => (body.apps as { name: string; version: string; state: string }[]).map((a) => `${a.name} ${a.version} ${a.state}`);
 
 describe('REST gateway: authentication', () => {
@@ -184,6 +198,8 @@ describe('REST gateway: malformed requests', () => {
       const { status: got, body } = await answer;
       expect({ what, status: got, matches: message.test(String(body.message)) }).toEqual({ what, status, matches: true });
     }
+    // Not HTTP at all: 400 on the raw connection, and the gateway goes on.
+    expect(await rawExchange(setup.url, 'GARBAGE \u0000\u0001 nonsense\r\n\r\n')).toMatch(/^HTTP\/1\.1 400 /);
     expect((await get('/health', '')).status).toBe(200);
     expect(appLines((await get('/apps')).body)).toEqual(['chain-a 1.1.0 Running', 'chain-b 1.0.0 Running']);
   });
