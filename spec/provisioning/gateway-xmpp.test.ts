@@ -115,3 +115,25 @@ describe('XMPP gateway: only allow-listed accounts', () => {
     expect(await admin.ask(gateway, 'info chain-a')).toMatch(/^chain-a 1\.0\.0 Running/);
   });
 });
+
+describe('XMPP gateway: a server restart', () => {
+  it('logs in again by itself once the XMPP server is back, and serves again', async () => {
+    await admin.close();
+    await stranger.close();
+    await prosody.stop();
+    // Down long enough for the gateway's first reconnection attempt to fail.
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    prosody = await startProsody(prosody.dir, prosody.domain, prosody.port);
+    admin = await ChatUser.login(prosody.service, prosody.domain, 'admin', 'admin-secret');
+    const deadline = Date.now() + 30_000;
+    let answered: string | undefined;
+    while (answered === undefined) {
+      if (Date.now() > deadline) throw new Error(`the gateway did not come back; its log:\n${setup.agent.logFile('root/app-gateway').slice(-2000)}`);
+      const since = admin.received.length;
+      await admin.say(gateway, 'info chain-a');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      answered = admin.received.slice(since).find((m) => m.body.startsWith('chain-a'))?.body;
+    }
+    expect(answered).toMatch(/^chain-a 1\.0\.0 Running/);
+  }, 60_000);
+});

@@ -37,11 +37,14 @@ process.once('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
 
-/** Starts prosody in `dir` (created if absent); resolves once it accepts TCP connections. */
-export async function startProsody(dir: string, domain = 'gridlink.test'): Promise<ProsodyServer> {
+/**
+ * Starts prosody in `dir` (created if absent); resolves once it accepts TCP connections. Given the
+ * `port` and `dir` of a stopped server, it starts that server again with its accounts.
+ */
+export async function startProsody(dir: string, domain = 'gridlink.test', port?: number): Promise<ProsodyServer> {
   await mkdir(join(dir, 'data'), { recursive: true });
   await mkdir(join(dir, 'certs'), { recursive: true });
-  const port = await freeTcpPort();
+  port ??= await freeTcpPort();
   const configPath = join(dir, 'prosody.cfg.lua');
   const logPath = join(dir, 'prosody.log');
   await writeFile(configPath, configText({ dir, port, domain, logPath }));
