@@ -47,6 +47,11 @@ export class ModuleRuntime<Config = Record<string, unknown>> {
   private readonly state: StateStore;
   private stopWatching?: () => void;
   private stopping?: Promise<void>;
+  /**
+   * Set once a shutdown is accepted: from then on the module takes no more messages (a request
+   * fails at once, a publication is dropped), so nothing changes the state it hands over.
+   */
+  private leaving = false;
   private revision = 0;
   /** Senders (and types) of publications that did not decode as their declared type: each is logged once. */
   private readonly undecodableSources = new Set<string>();
@@ -140,8 +145,14 @@ export class ModuleRuntime<Config = Record<string, unknown>> {
    * ConfigChanged is answered promptly. With an idle mailbox they run in it.
    */
   private declarations(urgent = false): Declarations {
-    const run = <T>(task: () => T | Promise<T>): Promise<T> =>
-      urgent && this.mailbox.depth > 0 ? Promise.resolve().then(task) : this.mailbox.call(task);
+    const run = <T>(task: () => T | Promise<T>): Promise<T> => {
+      if (urgent) return this.mailbox.depth > 0 ? Promise.resolve().then(task) : this.mailbox.call(task);
+      // Checked when the task's turn comes, so messages queued behind an accepted shutdown fail too.
+      return this.mailbox.call(() => {
+        if (this.leaving) throw new Error(`${this.moduleClass.info.name} is shutting down and takes no more messages; ask again`);
+        return task();
+      });
+    };
     const add = (role: string, type: MessageType<unknown>, handle: Handler): void => {
       const existing = this.handlers.get(type.name);
       if (existing && existing.handle !== handle) throw new Error(`${type.name} has two handlers; one handler per message type`);
@@ -194,6 +205,7 @@ export class ModuleRuntime<Config = Record<string, unknown>> {
               return;
             }
             this.mailbox.post(async () => {
+              if (this.leaving) return;
               let value;
               try {
                 value = type.decode(delivery.body);
@@ -230,6 +242,10 @@ export class ModuleRuntime<Config = Record<string, unknown>> {
         return { accepted: false, reason: decision.reason };
       }
       this.log.info('shutdown accepted', { reason: ask.reason ?? '', force });
+      this.leaving = true;
+      this.bus?.declare({ state: 'stopping' });
+      // Saved now, should the process be killed before it gets further, and again in stop()
+      // once the mailbox has run dry (a task under way may still change the state).
       this.saveState();
       // Answer first, then leave: the reply must reach the administrator.
       setTimeout(() => void this.stop('shutdown request'), 50);
@@ -294,6 +310,16 @@ export class ModuleRuntime<Config = Record<string, unknown>> {
     }
   }
 
+  /** Saves the state once the tasks in the mailbox have run, or after `limitMs` if one hangs. */
+  private async saveStateWhenIdle(limitMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const limit = new Promise<void>((resolve) => (timer = setTimeout(resolve, limitMs)));
+    await Promise.race([this.mailbox.call(() => this.saveState()), limit]).catch((error: unknown) =>
+      this.log.warn('state not saved again at stop', { error: describe(error) }),
+    );
+    clearTimeout(timer);
+  }
+
   /** Leaves the bus and releases everything; idempotent. */
   stop(reason: string): Promise<void> {
     this.stopping ??= (async () => {
@@ -301,6 +327,7 @@ export class ModuleRuntime<Config = Record<string, unknown>> {
       this.stopWatching?.();
       try {
         this.bus?.declare({ state: 'stopping' });
+        if (this.leaving) await this.saveStateWhenIdle(2000);
         await this.module.release();
         await this.bus?.close(reason);
       } finally {
