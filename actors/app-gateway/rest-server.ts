@@ -219,7 +219,9 @@ async function readJsonBody(request: IncomingMessage, maxBytes: number): Promise
 function mergeQuery(body: unknown, url: URL, kind: CommandKind): unknown {
   if (kind !== 'remove' || url.search === '') return body;
   const fromQuery: Record<string, unknown> = {};
-  for (const [key, value] of url.searchParams) fromQuery[key] = key === 'delete_data' ? value === 'true' || value === '1' : value;
+  // delete_data=maybe stays a string, which the field check then refuses by name.
+  const flag = (value: string): boolean | string => (value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value);
+  for (const [key, value] of url.searchParams) fromQuery[key] = key === 'delete_data' ? flag(value) : value;
   if (body !== undefined && (typeof body !== 'object' || body === null || Array.isArray(body))) return body;
   return { ...(body as Record<string, unknown> | undefined), ...fromQuery };
 }

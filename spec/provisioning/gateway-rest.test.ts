@@ -193,6 +193,8 @@ describe('REST gateway: malformed requests', () => {
       ['a wrong method', http(setup.url, 'PATCH', '/apps/chain-a', { token: ADMIN_TOKEN }), 405, /PATCH is not allowed/],
       ['config without "config"', http(setup.url, 'PUT', '/apps/chain-a/config', { token: ADMIN_TOKEN, body: {} }), 400, /"config".*required/],
       ['an unknown operation', get('/operations/never-started/events'), 404, /no operation/],
+      ['a query flag that is not one', http(setup.url, 'DELETE', '/apps/chain-b?delete_data=maybe', { token: ADMIN_TOKEN }), 400, /"delete_data" must be true or false/],
+      ['an unknown query field', http(setup.url, 'DELETE', '/apps/chain-b?purge=1', { token: ADMIN_TOKEN }), 400, /unknown field "purge"/],
     ];
     for (const [what, answer, status, message] of cases) {
       const { status: got, body } = await answer;
