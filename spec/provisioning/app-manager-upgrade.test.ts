@@ -9,7 +9,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigureApp, GetApps, GetMostRecentEntry, InstallApp, MostRecentEntryReply, UpgradeApp } from '../../schemas/generated/messages.js';
+import { ConfigureApp, GetApps, GetMostRecentEntry, InstallApp, MostRecentEntryReply, StopApp, UpgradeApp } from '../../schemas/generated/messages.js';
 import { removeTempDirs, tempDir, until } from '../actor/helpers.js';
 import { killAll } from '../support/processes.js';
 import { appValue, ask, makeKey, packApp, refusal, startSetup, type Setup } from './app-manager-helpers.js';
@@ -136,5 +136,23 @@ describe('AppManager: configuration at run time', () => {
     expect(existsSync(join(setup.appsDir, 'chain-a', '1.1.0'))).toBe(true);
     // The app itself ran on, untouched.
     expect(await appValue(setup, 'chain-a', 'step')).toBe(10);
+  }, 30_000);
+});
+
+describe('AppManager: upgrade of a stopped app', () => {
+  it('swaps the version without starting it, and keeps one previous version', async () => {
+    await ask(setup, StopApp, { name: 'chain-a', force: false, reason: 'test' });
+    const reply = await ask(setup, UpgradeApp, { name: 'chain-a', healthWindowMs: 0, operationId: 'up-stopped' });
+    expect(reply.apps?.[0]).toMatchObject({ version: '2.0.0', state: 'Stopped', otherVersions: ['1.1.0'] });
+    expect(setup.events.filter((e) => e.operationId === 'up-stopped').map((e) => e.stage)).not.toContain('starting');
+    expect(existsSync(join(setup.appsDir, 'chain-a', '2.0.0'))).toBe(true);
+    expect(existsSync(join(setup.appsDir, 'chain-a', '1.1.0'))).toBe(true);
+    expect(existsSync(join(setup.appsDir, 'chain-a', '1.0.0'))).toBe(false);
+    // The new version's defaults, with the settings chosen earlier kept.
+    const file = JSON.parse(readFileSync(join(setup.appsDir, 'chain-a', 'config.json'), 'utf8')) as { settings: { step: number; crashAfterMs: number } };
+    expect(file.settings).toMatchObject({ step: 10, crashAfterMs: 300 });
+    const again = await refusal(setup, UpgradeApp, { name: 'chain-a', healthWindowMs: 0 });
+    expect(again.code).toBe('Conflict');
+    expect(again.message).toContain('no version of chain-a newer than 2.0.0');
   }, 30_000);
 });
