@@ -56,6 +56,33 @@ describe('ShutdownRequest on shutdown@<name>', () => {
     await next.process.kill('SIGKILL');
   });
 
+  it('accepted while requests keep coming: every increment answered is in the saved state, later ones fail', async () => {
+    const probe = await startProbe(peer, domain);
+    let answered = 0;
+    let failed = 0;
+    let running = true;
+    // A client that keeps incrementing, one request at a time, across the shutdown.
+    const client = (async () => {
+      while (running) {
+        try {
+          await peer.value(probe.address, 'increment', 1000);
+          answered++;
+        } catch {
+          failed++;
+          if (failed > 3) break;
+        }
+      }
+    })();
+    while (answered < 5) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(await askShutdown(probe, 'upgrade')).toEqual({ accepted: true, reason: '' });
+    expect(await probe.process.exited).toEqual({ code: 0, signal: null });
+    running = false;
+    await client;
+    // The handed-over state holds exactly the increments whose answers arrived: none was applied after the save.
+    expect(JSON.parse(readFileSync(stateFile(probe), 'utf8'))).toEqual({ count: answered });
+    expect(failed).toBeGreaterThan(0);
+  });
+
   it('refused: the reply says why, the process keeps running and answering', async () => {
     const probe = await startProbe(peer, domain, { settings: { refuseShutdown: 'busy writing the daily report' } });
     await peer.value(probe.address, 'increment');
