@@ -71,7 +71,15 @@ export class ModuleRuntime<Config = Record<string, unknown>> {
   /** Starts a module; resolves once it runs on the bus. */
   static async start<C>(moduleClass: ModuleClass<C>, options: RunOptions = {}): Promise<ModuleRuntime<C>> {
     const runtime = new ModuleRuntime(moduleClass, options);
-    await runtime.open();
+    try {
+      await runtime.open();
+    } catch (error) {
+      // A module whose start failed leaves the bus at once (peers learn it is gone) and frees
+      // what it opened, instead of lingering half-started until something else ends the process.
+      runtime.mailbox.stop();
+      await runtime.bus?.close('start failed').catch(() => undefined);
+      throw error;
+    }
     return runtime;
   }
 
