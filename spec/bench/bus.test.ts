@@ -4,26 +4,12 @@
  * zeromq.js sockets and a real nats-server. Checks the shape of the JSON and
  * that the peers' figures are real positive numbers; never the speed.
  */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { findNatsServer } from '../../tools/bench/bus/nats.js';
+import { benchEntry, runBench } from '../support/bench-cli.js';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
-const entry = fileURLToPath(new URL('../../dist/tools/bench/bus/main.js', import.meta.url));
-
-function runBench(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [entry, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const entry = benchEntry('bus');
 
 const METRICS = [
   'publish throughput',
@@ -42,7 +28,7 @@ const isPositive = (value: unknown): boolean => typeof value === 'number' && Num
 describe('bench:bus --quick --json', () => {
   it('prints one JSON object with every row, and positive raw zeromq.js and NATS figures', async () => {
     expect(existsSync(entry), `${entry} missing: run npm run build first`).toBe(true);
-    const { code, stdout, stderr } = await runBench(['--quick', '--json']);
+    const { code, stdout, stderr } = await runBench('bus', ['--quick', '--json']);
     expect(code, stderr).toBe(0);
 
     const lines = stdout.trim().split('\n');

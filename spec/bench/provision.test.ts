@@ -5,25 +5,11 @@
  * Checks the shape of the JSON and that both columns hold positive figures;
  * never the speed.
  */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { benchEntry, runBench } from '../support/bench-cli.js';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
-const entry = fileURLToPath(new URL('../../dist/tools/bench/provision/main.js', import.meta.url));
-
-function runBench(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [entry, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const entry = benchEntry('provision');
 
 const GOALS: Record<string, number> = { 'install chain of 4 p50': 2000, 'upgrade unavailable p50': 1000 };
 const isPositive = (value: unknown): boolean => typeof value === 'number' && Number.isFinite(value) && value > 0;
@@ -31,7 +17,7 @@ const isPositive = (value: unknown): boolean => typeof value === 'number' && Num
 describe('bench:provision --quick --json', () => {
   it('prints one JSON object with both rows, and positive figures for ours and by hand', async () => {
     expect(existsSync(entry), `${entry} missing: run npm run build first`).toBe(true);
-    const { code, stdout, stderr } = await runBench(['--quick', '--json']);
+    const { code, stdout, stderr } = await runBench('provision', ['--quick', '--json']);
     expect(code, stderr).toBe(0);
 
     const lines = stdout.trim().split('\n');

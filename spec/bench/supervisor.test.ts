@@ -5,25 +5,11 @@
  * shape of the JSON and that both columns hold real positive figures; never
  * the speed.
  */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { benchEntry, runBench } from '../support/bench-cli.js';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
-const entry = fileURLToPath(new URL('../../dist/tools/bench/supervisor/main.js', import.meta.url));
-
-function runBench(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [entry, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const entry = benchEntry('supervisor');
 
 const METRICS = ['restart visible p50', 'restart visible p99', 'crash known p50', 'crash known p99'];
 const GOALS: Record<string, number | null> = {
@@ -38,7 +24,7 @@ const isPositive = (value: unknown): boolean => typeof value === 'number' && Num
 describe('bench:supervisor --quick --json', () => {
   it('prints one JSON object with every row, and positive figures for gridlink up and the spawn loop', async () => {
     expect(existsSync(entry), `${entry} missing: run npm run build first`).toBe(true);
-    const { code, stdout, stderr } = await runBench(['--quick', '--json']);
+    const { code, stdout, stderr } = await runBench('supervisor', ['--quick', '--json']);
     expect(code, stderr).toBe(0);
 
     const lines = stdout.trim().split('\n');
