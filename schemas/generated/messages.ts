@@ -308,31 +308,37 @@ export const schema = defineSchema({
       { name: 'name', id: 0, type: { kind: 'string' }, required: true },
       { name: 'with_dependencies', id: 1, type: { kind: 'scalar', scalar: 'bool' }, default: true },
       { name: 'operation_id', id: 2, type: { kind: 'string' } },
+      { name: 'host', id: 3, type: { kind: 'string' } },
     ] },
     { name: 'gridlink.provisioning.StopApp', reply: 'gridlink.provisioning.AppsReply', fields: [
       { name: 'name', id: 0, type: { kind: 'string' }, required: true },
       { name: 'force', id: 1, type: { kind: 'scalar', scalar: 'bool' } },
       { name: 'reason', id: 2, type: { kind: 'string' } },
       { name: 'operation_id', id: 3, type: { kind: 'string' } },
+      { name: 'host', id: 4, type: { kind: 'string' } },
     ] },
     { name: 'gridlink.provisioning.RemoveApp', reply: 'gridlink.provisioning.AppsReply', fields: [
       { name: 'name', id: 0, type: { kind: 'string' }, required: true },
       { name: 'delete_data', id: 1, type: { kind: 'scalar', scalar: 'bool' } },
       { name: 'operation_id', id: 2, type: { kind: 'string' } },
+      { name: 'host', id: 3, type: { kind: 'string' } },
     ] },
     { name: 'gridlink.provisioning.UpgradeApp', reply: 'gridlink.provisioning.AppsReply', fields: [
       { name: 'name', id: 0, type: { kind: 'string' }, required: true },
       { name: 'version_range', id: 1, type: { kind: 'string' } },
       { name: 'health_window_ms', id: 2, type: { kind: 'scalar', scalar: 'uint32' } },
       { name: 'operation_id', id: 3, type: { kind: 'string' } },
+      { name: 'host', id: 4, type: { kind: 'string' } },
     ] },
     { name: 'gridlink.provisioning.ConfigureApp', reply: 'gridlink.provisioning.AppsReply', fields: [
       { name: 'name', id: 0, type: { kind: 'string' }, required: true },
       { name: 'config_json', id: 1, type: { kind: 'string' }, required: true },
       { name: 'operation_id', id: 2, type: { kind: 'string' } },
+      { name: 'host', id: 3, type: { kind: 'string' } },
     ] },
     { name: 'gridlink.provisioning.GetApps', reply: 'gridlink.provisioning.AppsReply', fields: [
       { name: 'name', id: 0, type: { kind: 'string' } },
+      { name: 'host', id: 1, type: { kind: 'string' } },
     ] },
     { name: 'gridlink.provisioning.GetCatalogue', reply: 'gridlink.provisioning.CatalogueReply', fields: [
     ] },
@@ -983,7 +989,10 @@ export interface InstallApp {
   start: boolean;
   /** Configuration of the named app, JSON text; empty: its defaults. */
   configJson?: string;
-  /** Host to place the app on; empty: this host. */
+  /**
+   * Where to install: empty or this host's name: here; another host's name: on that host (its AppManager);
+   * "least-loaded", "spread" or "pinned:<host>": a host chosen by that placement policy, explained in the reply.
+   */
   host?: string;
   operationId?: string;
 }
@@ -999,6 +1008,8 @@ export interface StartApp {
   /** Default: true. */
   withDependencies: boolean;
   operationId?: string;
+  /** Host of the app (host agent name); empty or this host: here, another: forwarded to the AppManager of that host. */
+  host?: string;
 }
 export const StartApp: RequestType<StartApp, AppsReply> = schema.request<StartApp, AppsReply>('gridlink.provisioning.StartApp');
 
@@ -1012,6 +1023,8 @@ export interface StopApp {
   force: boolean;
   reason?: string;
   operationId?: string;
+  /** Host of the app (host agent name); empty or this host: here, another: forwarded to the AppManager of that host. */
+  host?: string;
 }
 export const StopApp: RequestType<StopApp, AppsReply> = schema.request<StopApp, AppsReply>('gridlink.provisioning.StopApp');
 
@@ -1024,6 +1037,8 @@ export interface RemoveApp {
   name: string;
   deleteData: boolean;
   operationId?: string;
+  /** Host of the app (host agent name); empty or this host: here, another: forwarded to the AppManager of that host. */
+  host?: string;
 }
 export const RemoveApp: RequestType<RemoveApp, AppsReply> = schema.request<RemoveApp, AppsReply>('gridlink.provisioning.RemoveApp');
 
@@ -1039,6 +1054,8 @@ export interface UpgradeApp {
   /** Health window in ms; 0: the AppManager's default. */
   healthWindowMs: number;
   operationId?: string;
+  /** Host of the app (host agent name); empty or this host: here, another: forwarded to the AppManager of that host. */
+  host?: string;
 }
 export const UpgradeApp: RequestType<UpgradeApp, AppsReply> = schema.request<UpgradeApp, AppsReply>('gridlink.provisioning.UpgradeApp');
 
@@ -1052,6 +1069,8 @@ export interface ConfigureApp {
   name: string;
   configJson: string;
   operationId?: string;
+  /** Host of the app (host agent name); empty or this host: here, another: forwarded to the AppManager of that host. */
+  host?: string;
 }
 export const ConfigureApp: RequestType<ConfigureApp, AppsReply> = schema.request<ConfigureApp, AppsReply>('gridlink.provisioning.ConfigureApp');
 
@@ -1062,6 +1081,8 @@ export const ConfigureApp: RequestType<ConfigureApp, AppsReply> = schema.request
  */
 export interface GetApps {
   name?: string;
+  /** Host of the app (host agent name); empty or this host: here, another: forwarded to the AppManager of that host. */
+  host?: string;
 }
 export const GetApps: RequestType<GetApps, AppsReply> = schema.request<GetApps, AppsReply>('gridlink.provisioning.GetApps');
 

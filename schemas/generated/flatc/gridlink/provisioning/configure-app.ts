@@ -45,8 +45,18 @@ operationId(optionalEncoding?:any):string|Uint8Array|null {
   return offset ? this.bb!.__string(this.bb_pos + offset, optionalEncoding) : null;
 }
 
+/**
+ * Host of the app (host agent name); empty or this host: here, another: forwarded to the AppManager of that host.
+ */
+host():string|null
+host(optionalEncoding:flatbuffers.Encoding):string|Uint8Array|null
+host(optionalEncoding?:any):string|Uint8Array|null {
+  const offset = this.bb!.__offset(this.bb_pos, 10);
+  return offset ? this.bb!.__string(this.bb_pos + offset, optionalEncoding) : null;
+}
+
 static startConfigureApp(builder:flatbuffers.Builder) {
-  builder.startObject(3);
+  builder.startObject(4);
 }
 
 static addName(builder:flatbuffers.Builder, nameOffset:flatbuffers.Offset) {
@@ -61,6 +71,10 @@ static addOperationId(builder:flatbuffers.Builder, operationIdOffset:flatbuffers
   builder.addFieldOffset(2, operationIdOffset, 0);
 }
 
+static addHost(builder:flatbuffers.Builder, hostOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(3, hostOffset, 0);
+}
+
 static endConfigureApp(builder:flatbuffers.Builder):flatbuffers.Offset {
   const offset = builder.endObject();
   builder.requiredField(offset, 4) // name
@@ -68,11 +82,12 @@ static endConfigureApp(builder:flatbuffers.Builder):flatbuffers.Offset {
   return offset;
 }
 
-static createConfigureApp(builder:flatbuffers.Builder, nameOffset:flatbuffers.Offset, configJsonOffset:flatbuffers.Offset, operationIdOffset:flatbuffers.Offset):flatbuffers.Offset {
+static createConfigureApp(builder:flatbuffers.Builder, nameOffset:flatbuffers.Offset, configJsonOffset:flatbuffers.Offset, operationIdOffset:flatbuffers.Offset, hostOffset:flatbuffers.Offset):flatbuffers.Offset {
   ConfigureApp.startConfigureApp(builder);
   ConfigureApp.addName(builder, nameOffset);
   ConfigureApp.addConfigJson(builder, configJsonOffset);
   ConfigureApp.addOperationId(builder, operationIdOffset);
+  ConfigureApp.addHost(builder, hostOffset);
   return ConfigureApp.endConfigureApp(builder);
 }
 }

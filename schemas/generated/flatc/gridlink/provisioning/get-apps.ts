@@ -30,12 +30,26 @@ name(optionalEncoding?:any):string|Uint8Array|null {
   return offset ? this.bb!.__string(this.bb_pos + offset, optionalEncoding) : null;
 }
 
+/**
+ * Host of the app (host agent name); empty or this host: here, another: forwarded to the AppManager of that host.
+ */
+host():string|null
+host(optionalEncoding:flatbuffers.Encoding):string|Uint8Array|null
+host(optionalEncoding?:any):string|Uint8Array|null {
+  const offset = this.bb!.__offset(this.bb_pos, 6);
+  return offset ? this.bb!.__string(this.bb_pos + offset, optionalEncoding) : null;
+}
+
 static startGetApps(builder:flatbuffers.Builder) {
-  builder.startObject(1);
+  builder.startObject(2);
 }
 
 static addName(builder:flatbuffers.Builder, nameOffset:flatbuffers.Offset) {
   builder.addFieldOffset(0, nameOffset, 0);
+}
+
+static addHost(builder:flatbuffers.Builder, hostOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(1, hostOffset, 0);
 }
 
 static endGetApps(builder:flatbuffers.Builder):flatbuffers.Offset {
@@ -43,9 +57,10 @@ static endGetApps(builder:flatbuffers.Builder):flatbuffers.Offset {
   return offset;
 }
 
-static createGetApps(builder:flatbuffers.Builder, nameOffset:flatbuffers.Offset):flatbuffers.Offset {
+static createGetApps(builder:flatbuffers.Builder, nameOffset:flatbuffers.Offset, hostOffset:flatbuffers.Offset):flatbuffers.Offset {
   GetApps.startGetApps(builder);
   GetApps.addName(builder, nameOffset);
+  GetApps.addHost(builder, hostOffset);
   return GetApps.endGetApps(builder);
 }
 }

@@ -65,7 +65,8 @@ configJson(optionalEncoding?:any):string|Uint8Array|null {
 }
 
 /**
- * Host to place the app on; empty: this host.
+ * Where to install: empty or this host's name: here; another host's name: on that host (its AppManager);
+ * "least-loaded", "spread" or "pinned:<host>": a host chosen by that placement policy, explained in the reply.
  */
 host():string|null
 host(optionalEncoding:flatbuffers.Encoding):string|Uint8Array|null

@@ -42,8 +42,18 @@ operationId(optionalEncoding?:any):string|Uint8Array|null {
   return offset ? this.bb!.__string(this.bb_pos + offset, optionalEncoding) : null;
 }
 
+/**
+ * Host of the app (host agent name); empty or this host: here, another: forwarded to the AppManager of that host.
+ */
+host():string|null
+host(optionalEncoding:flatbuffers.Encoding):string|Uint8Array|null
+host(optionalEncoding?:any):string|Uint8Array|null {
+  const offset = this.bb!.__offset(this.bb_pos, 10);
+  return offset ? this.bb!.__string(this.bb_pos + offset, optionalEncoding) : null;
+}
+
 static startStartApp(builder:flatbuffers.Builder) {
-  builder.startObject(3);
+  builder.startObject(4);
 }
 
 static addName(builder:flatbuffers.Builder, nameOffset:flatbuffers.Offset) {
@@ -58,17 +68,22 @@ static addOperationId(builder:flatbuffers.Builder, operationIdOffset:flatbuffers
   builder.addFieldOffset(2, operationIdOffset, 0);
 }
 
+static addHost(builder:flatbuffers.Builder, hostOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(3, hostOffset, 0);
+}
+
 static endStartApp(builder:flatbuffers.Builder):flatbuffers.Offset {
   const offset = builder.endObject();
   builder.requiredField(offset, 4) // name
   return offset;
 }
 
-static createStartApp(builder:flatbuffers.Builder, nameOffset:flatbuffers.Offset, withDependencies:boolean, operationIdOffset:flatbuffers.Offset):flatbuffers.Offset {
+static createStartApp(builder:flatbuffers.Builder, nameOffset:flatbuffers.Offset, withDependencies:boolean, operationIdOffset:flatbuffers.Offset, hostOffset:flatbuffers.Offset):flatbuffers.Offset {
   StartApp.startStartApp(builder);
   StartApp.addName(builder, nameOffset);
   StartApp.addWithDependencies(builder, withDependencies);
   StartApp.addOperationId(builder, operationIdOffset);
+  StartApp.addHost(builder, hostOffset);
   return StartApp.endStartApp(builder);
 }
 }

@@ -49,8 +49,18 @@ operationId(optionalEncoding?:any):string|Uint8Array|null {
   return offset ? this.bb!.__string(this.bb_pos + offset, optionalEncoding) : null;
 }
 
+/**
+ * Host of the app (host agent name); empty or this host: here, another: forwarded to the AppManager of that host.
+ */
+host():string|null
+host(optionalEncoding:flatbuffers.Encoding):string|Uint8Array|null
+host(optionalEncoding?:any):string|Uint8Array|null {
+  const offset = this.bb!.__offset(this.bb_pos, 12);
+  return offset ? this.bb!.__string(this.bb_pos + offset, optionalEncoding) : null;
+}
+
 static startStopApp(builder:flatbuffers.Builder) {
-  builder.startObject(4);
+  builder.startObject(5);
 }
 
 static addName(builder:flatbuffers.Builder, nameOffset:flatbuffers.Offset) {
@@ -69,18 +79,23 @@ static addOperationId(builder:flatbuffers.Builder, operationIdOffset:flatbuffers
   builder.addFieldOffset(3, operationIdOffset, 0);
 }
 
+static addHost(builder:flatbuffers.Builder, hostOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(4, hostOffset, 0);
+}
+
 static endStopApp(builder:flatbuffers.Builder):flatbuffers.Offset {
   const offset = builder.endObject();
   builder.requiredField(offset, 4) // name
   return offset;
 }
 
-static createStopApp(builder:flatbuffers.Builder, nameOffset:flatbuffers.Offset, force:boolean, reasonOffset:flatbuffers.Offset, operationIdOffset:flatbuffers.Offset):flatbuffers.Offset {
+static createStopApp(builder:flatbuffers.Builder, nameOffset:flatbuffers.Offset, force:boolean, reasonOffset:flatbuffers.Offset, operationIdOffset:flatbuffers.Offset, hostOffset:flatbuffers.Offset):flatbuffers.Offset {
   StopApp.startStopApp(builder);
   StopApp.addName(builder, nameOffset);
   StopApp.addForce(builder, force);
   StopApp.addReason(builder, reasonOffset);
   StopApp.addOperationId(builder, operationIdOffset);
+  StopApp.addHost(builder, hostOffset);
   return StopApp.endStopApp(builder);
 }
 }

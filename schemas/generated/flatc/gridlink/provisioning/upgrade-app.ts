@@ -53,8 +53,18 @@ operationId(optionalEncoding?:any):string|Uint8Array|null {
   return offset ? this.bb!.__string(this.bb_pos + offset, optionalEncoding) : null;
 }
 
+/**
+ * Host of the app (host agent name); empty or this host: here, another: forwarded to the AppManager of that host.
+ */
+host():string|null
+host(optionalEncoding:flatbuffers.Encoding):string|Uint8Array|null
+host(optionalEncoding?:any):string|Uint8Array|null {
+  const offset = this.bb!.__offset(this.bb_pos, 12);
+  return offset ? this.bb!.__string(this.bb_pos + offset, optionalEncoding) : null;
+}
+
 static startUpgradeApp(builder:flatbuffers.Builder) {
-  builder.startObject(4);
+  builder.startObject(5);
 }
 
 static addName(builder:flatbuffers.Builder, nameOffset:flatbuffers.Offset) {
@@ -73,18 +83,23 @@ static addOperationId(builder:flatbuffers.Builder, operationIdOffset:flatbuffers
   builder.addFieldOffset(3, operationIdOffset, 0);
 }
 
+static addHost(builder:flatbuffers.Builder, hostOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(4, hostOffset, 0);
+}
+
 static endUpgradeApp(builder:flatbuffers.Builder):flatbuffers.Offset {
   const offset = builder.endObject();
   builder.requiredField(offset, 4) // name
   return offset;
 }
 
-static createUpgradeApp(builder:flatbuffers.Builder, nameOffset:flatbuffers.Offset, versionRangeOffset:flatbuffers.Offset, healthWindowMs:number, operationIdOffset:flatbuffers.Offset):flatbuffers.Offset {
+static createUpgradeApp(builder:flatbuffers.Builder, nameOffset:flatbuffers.Offset, versionRangeOffset:flatbuffers.Offset, healthWindowMs:number, operationIdOffset:flatbuffers.Offset, hostOffset:flatbuffers.Offset):flatbuffers.Offset {
   UpgradeApp.startUpgradeApp(builder);
   UpgradeApp.addName(builder, nameOffset);
   UpgradeApp.addVersionRange(builder, versionRangeOffset);
   UpgradeApp.addHealthWindowMs(builder, healthWindowMs);
   UpgradeApp.addOperationId(builder, operationIdOffset);
+  UpgradeApp.addHost(builder, hostOffset);
   return UpgradeApp.endUpgradeApp(builder);
 }
 }
