@@ -10,7 +10,7 @@
  *    complete; `<installDir>/current` then points at it;
  * 3. artifacts (app packages) by SFTP into `<installDir>/packages/` (a few large files: SFTP is
  *    fine, and no remote tar is needed);
- * 4. the agent: `node bin/gridlink.js up` with an empty tree, detached by setsid/nohup, logging to
+ * 4. the agent: `node bin/gridlink.js up` with an empty tree (or the root children given, e.g. an AppManager), detached by setsid/nohup, logging to
  *    `<installDir>/agent.log`, pid in `<installDir>/agent.pid`; an agent that already runs from
  *    the same runtime is kept unless a restart is asked for;
  * 5. verification: this bus peer must see the agent's HostStatus (with its pid) within a timeout;
@@ -39,6 +39,13 @@ export interface BootstrapOptions {
   /** Extra environment of the agent, e.g. GRIDLINK_HOST_STATUS_MS. */
   env?: Readonly<Record<string, string>>;
   connectTimeoutMs?: number;
+  /**
+   * Children of the agent's root supervisor, as a tree file lists them (default none: modules are
+   * placed later). E.g. an AppManager, so the host installs apps itself.
+   */
+  rootChildren?: readonly Record<string, unknown>[];
+  /** Files written on the host before the agent starts (their configurations, trusted keys), by path relative to installDir. */
+  files?: Readonly<Record<string, string>>;
   onProgress?: (step: string) => void;
 }
 
@@ -144,8 +151,13 @@ export async function bootstrapHost(host: InventoryHost, options: BootstrapOptio
     }
     await stopAgent(ssh, dir);
 
+    for (const [path, content] of Object.entries(options.files ?? {})) {
+      if (path.startsWith('/') || path.split('/').some((part) => part === '..' || part === '')) throw new BootstrapError(host.name, `file "${path}": a path relative to the install folder, without "..", is needed`);
+      progress(`writing ${dir}/${path}`);
+      await ssh.run(`mkdir -p "$(dirname ${q(`${dir}/${path}`)})" && cat > ${q(`${dir}/${path}`)}`, content);
+    }
     const tree = {
-      root: { name: 'root', strategy: 'one_for_one', intensity: 5, periodMs: 10_000, children: [] },
+      root: { name: 'root', strategy: 'one_for_one', intensity: 5, periodMs: 10_000, children: options.rootChildren ?? [] },
       logs: { dir: `${dir}/logs`, maxBytes: 1_048_576, keep: 3 },
     };
     await ssh.run(`cat > ${q(dir)}/agent-tree.json`, `${JSON.stringify(tree, null, 2)}\n`);
