@@ -6,28 +6,14 @@
  * it, that every system read back what it was given, and that the servers'
  * temporary folders are gone afterwards. Never the speed.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { findInfluxd } from '../../tools/bench/storacle/influxdb.js';
 import { findVictoriaMetrics } from '../../tools/bench/storacle/victoriametrics.js';
+import { benchEntry, runBench } from '../support/bench-cli.js';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
-const entry = fileURLToPath(new URL('../../dist/tools/bench/storacle/main.js', import.meta.url));
-
-function runBench(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [entry, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const entry = benchEntry('storacle');
 
 /** Metric labels, in table order; the spans of the query rows are shortened by --quick. */
 const METRICS = [
@@ -53,7 +39,7 @@ describe('bench:storacle --quick --json', () => {
   it('prints one JSON object whose every row has positive figures for ours and each peer, from data read back intact', async () => {
     expect(existsSync(entry), `${entry} missing: run npm run build first`).toBe(true);
     const foldersBefore = new Set(benchFolders());
-    const { code, stdout, stderr } = await runBench(['--quick', '--json']);
+    const { code, stdout, stderr } = await runBench('storacle', ['--quick', '--json']);
     expect(code, stderr.slice(-3000)).toBe(0);
 
     const lines = stdout.trim().split('\n');
