@@ -7,7 +7,7 @@
  * stops (Unavailable: none on the bus there) and host-b goes away (Unavailable: lost).
  * The same over SSH-bootstrapped hosts in network namespaces: remote-install.test.ts.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RecipientFailureError } from '../../core/bus/index.js';
@@ -19,9 +19,11 @@ import {
   AppsReply,
   ChildCommand,
   ChildCommandReply,
+  ConfigureApp,
   GetApps,
   InstallApp,
   RemoveApp,
+  StartApp,
   StopApp,
   TreeReply,
   TreeRequest,
@@ -197,12 +199,28 @@ describe('AppManager: installing on other hosts (two hosts on loopback)', () => 
     expect(node(await tree(hostB), 'root/apps/app-chain-c-1.0.0')?.state).toBe('Stopped');
   }, 60_000);
 
+  it('forwards StartApp and ConfigureApp to host-b: applied by host-b\'s AppManager there', async () => {
+    const started = await askA(StartApp, { name: 'chain-c', host: 'host-b', withDependencies: true, operationId: 'start-b' });
+    expect(started.apps?.find((a) => a.name === 'chain-c')).toMatchObject({ state: 'Running', host: 'host-b' });
+    expect(node(await tree(hostB), 'root/apps/app-chain-c-1.0.0')?.state).toBe('Running');
+
+    const configured = await askA(ConfigureApp, { name: 'chain-a', host: 'host-b', configJson: '{"step": 2}', operationId: 'config-b' });
+    expect(configured.apps?.map((a) => `${a.name} ${a.host} ${JSON.parse(a.configJson ?? '{}').step}`)).toEqual(['chain-a host-b 2']);
+    expect(events.find((e) => e.operationId === 'config-b' && e.stage === 'configured')?.message).toMatch(/applied by the running module/);
+    const file = JSON.parse(readFileSync(join(hostB.appsDir, 'chain-a', 'config.json'), 'utf8')) as { settings: { step: number } };
+    expect(file.settings.step).toBe(2);
+    // A schema violation is refused by host-b's AppManager, with its code.
+    const refused = await refusalA(ConfigureApp, { name: 'chain-a', host: 'host-b', configJson: '{"step": "two"}' });
+    expect(refused.code).toBe('InvalidArgument');
+    expect(refused.message).toMatch(/^host host-b: /);
+  }, 60_000);
+
   it('least-loaded chooses the host with the lower score and explains it with every host\'s figures', async () => {
-    // host-b runs three modules (its AppManager, chain-a, chain-b), host-a one; the machine's load and memory are shared.
+    // host-b runs four modules (its AppManager and the chain), host-a one; the machine's load and memory are shared.
     const reply = await askA(InstallApp, { name: 'chain-a', start: true, host: 'least-loaded', operationId: 'least' });
     expect(reply.message).toMatch(/^least-loaded chose host-a: /);
     expect(reply.message).toMatch(/host host-a: load [\d.]+\/\d+ CPUs, [\d.]+ GB free of [\d.]+ GB, 1 module \(score [\d.]+\)/);
-    expect(reply.message).toMatch(/host host-b: .*, 3 modules \(score [\d.]+\)/);
+    expect(reply.message).toMatch(/host host-b: .*, 4 modules \(score [\d.]+\)/);
     expect(reply.apps?.map((a) => `${a.name} ${a.state} ${a.host}`)).toEqual(['chain-a Running host-a']);
     expect(node(await tree(hostA), 'root/apps/app-chain-a-1.0.0')?.state).toBe('Running');
     expect(events.find((e) => e.operationId === 'least' && e.stage === 'placed')?.message).toMatch(/^least-loaded chose host-a/);

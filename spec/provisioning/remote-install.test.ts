@@ -196,6 +196,7 @@ describe('AppManager: installing on hosts bootstrapped over SSH', () => {
   it('least-loaded chooses among a, b and c and explains the choice', async () => {
     // b runs its AppManager and three apps, a and c only their AppManager; ties go by name.
     const reply = await askA(InstallApp, { name: 'chain-a', start: true, host: 'least-loaded', operationId: 'least' });
+    if (process.env.GRIDLINK_TEST_VERBOSE) process.stderr.write(`[remote-install] ${reply.message ?? ''}\n`);
     const chosen = /^least-loaded chose (\w+): /.exec(reply.message ?? '')?.[1];
     expect(['a', 'c']).toContain(chosen);
     for (const host of ['a', 'b', 'c']) expect(reply.message).toMatch(new RegExp(`host ${host}: load [\\d.]+/\\d+ CPUs, .* modules? \\(score [\\d.]+\\)`));
