@@ -5,7 +5,17 @@
 import { BitReader } from './bits.js';
 import { crc32 } from './crc32.js';
 import { CorruptChunkError } from './errors.js';
-import { decodeTimestampsInto, decodeValuesInto, encodeTimestamps, encodeValues } from './streams.js';
+import {
+  TS_ENTROPY,
+  VAL_ENT_DELTA,
+  VAL_ENT_DOD,
+  decodeEntropyTimestampsInto,
+  decodeEntropyValuesInto,
+  decodeTimestampsInto,
+  decodeValuesInto,
+  encodeTimestamps,
+  encodeValues,
+} from './streams.js';
 
 export const CHUNK_MAGIC = 0x43534c47; // "GLSC" read as little-endian u32
 export const CHUNK_VERSION = 1;
@@ -52,9 +62,21 @@ function corrupt(message: string): never {
   throw new CorruptChunkError(`chunk: ${message}`);
 }
 
-/** Upper bound of records a stream of `bits` bits can hold (a block of 1024 costs >= 13 bits). */
+/** Upper bound of records a bit-packed stream of `bits` bits can hold (a block of 1024 costs >= 13 bits). */
 function maxRecordsFor(bits: number): number {
   return 2 + Math.ceil(bits / 13) * 1024;
+}
+
+/**
+ * Upper bound of records a deflated stream of `bytes` bytes can hold: every record is at
+ * least one varint byte and deflate expands at most 1032:1 (258-byte matches in 2 bits).
+ */
+function maxRecordsForDeflated(bytes: number): number {
+  return 64 + bytes * 1040;
+}
+
+function isEntropyValues(codec: number): boolean {
+  return codec === VAL_ENT_DELTA || codec === VAL_ENT_DOD;
 }
 
 /** Header fields of a chunk whose CRC and framing have been checked. */
@@ -92,10 +114,16 @@ function checkHeader(bytes: Uint8Array): CheckedHeader {
     corrupt(`stream lengths ${tsLen} + ${valLen} do not match the chunk size ${len} (bytes 28..35)`);
   }
   if (count > MAX_CHUNK_RECORDS) corrupt(`record count ${count} > ${MAX_CHUNK_RECORDS} at byte 8`);
-  if (count > maxRecordsFor(tsLen * 8) || count > maxRecordsFor(valLen * 8)) {
+  const tsCodec = bytes[5];
+  const valCodec = bytes[6];
+  // An entropy timestamp stream of a constant clock is a few bytes whatever the count:
+  // the value stream then bounds the count (and with it the memory a decoder allocates).
+  const tsFits = tsCodec === TS_ENTROPY || count <= maxRecordsFor(tsLen * 8);
+  const valFits = isEntropyValues(valCodec) ? count <= maxRecordsForDeflated(valLen) : count <= maxRecordsFor(valLen * 8);
+  if (!tsFits || !valFits) {
     corrupt(`record count ${count} at byte 8 cannot fit in streams of ${tsLen} and ${valLen} bytes`);
   }
-  return { view, tsCodec: bytes[5], valCodec: bytes[6], exponent: bytes[7], count, tsLen, valLen };
+  return { view, tsCodec, valCodec, exponent: bytes[7], count, tsLen, valLen };
 }
 
 /** Record count of a chunk, read from its header after the same checks as decoding (CRC first). */
@@ -125,12 +153,20 @@ export function decodeChunkInto(bytes: Uint8Array, timestamps: Float64Array, val
 
 function decodeStreams(bytes: Uint8Array, h: CheckedHeader, timestamps: Float64Array, values: Float64Array, offset: number): void {
   const count = h.count;
-  const tr = new BitReader(bytes, 'timestamp stream', HEADER_BYTES, h.tsLen);
-  decodeTimestampsInto(tr, h.tsCodec, count, timestamps, offset);
-  if (tr.remaining >= 8) tr.fail(`${tr.remaining} unread bits`);
-  const vr = new BitReader(bytes, 'value stream', HEADER_BYTES + h.tsLen, h.valLen);
-  decodeValuesInto(vr, h.valCodec, h.exponent, count, values, offset);
-  if (vr.remaining >= 8) vr.fail(`${vr.remaining} unread bits`);
+  if (h.tsCodec === TS_ENTROPY) {
+    decodeEntropyTimestampsInto(bytes, HEADER_BYTES, h.tsLen, count, timestamps, offset);
+  } else {
+    const tr = new BitReader(bytes, 'timestamp stream', HEADER_BYTES, h.tsLen);
+    decodeTimestampsInto(tr, h.tsCodec, count, timestamps, offset);
+    if (tr.remaining >= 8) tr.fail(`${tr.remaining} unread bits`);
+  }
+  if (isEntropyValues(h.valCodec)) {
+    decodeEntropyValuesInto(bytes, HEADER_BYTES + h.tsLen, h.valLen, h.valCodec, h.exponent, count, values, offset);
+  } else {
+    const vr = new BitReader(bytes, 'value stream', HEADER_BYTES + h.tsLen, h.valLen);
+    decodeValuesInto(vr, h.valCodec, h.exponent, count, values, offset);
+    if (vr.remaining >= 8) vr.fail(`${vr.remaining} unread bits`);
+  }
   if (count > 0) {
     // Compare raw bits (a NaN timestamp is legal in the XOR escape and never equals itself).
     const words = new Uint32Array(timestamps.buffer, timestamps.byteOffset + offset * 8, count * 2);

@@ -10,15 +10,33 @@
  * exceptions with their raw 64 bits, if they are few; otherwise the XOR codec takes the chunk.
  */
 import { BitReader, BitWriter, bitWidth } from './bits.js';
+import { CorruptChunkError } from './errors.js';
+import {
+  decodeGridInto,
+  decodeResidualsInto,
+  gridVarints,
+  maxRawBytes,
+  medianStep,
+  readDeflated,
+  residualBytes,
+  residualVarints,
+  writeDeflated,
+} from './entropy.js';
 import { INT_LIMIT, bestOrder, readIntSeriesInto, writeIntSeries } from './intseries.js';
+import { VarintReader, VarintWriter } from './varint.js';
 import { readXorInto, writeXor } from './xor.js';
 
 export const TS_XOR = 0;
 export const TS_DELTA = 1;
 export const TS_DOD = 2;
+/** Entropy-coded timestamps (entropy.ts); a mode byte inside says constant, grid, delta or delta². */
+export const TS_ENTROPY = 3;
 export const VAL_XOR = 0;
 export const VAL_DEC_DELTA = 1;
 export const VAL_DEC_DOD = 2;
+/** Decimal values, residuals as deflated varints (entropy.ts). */
+export const VAL_ENT_DELTA = 3;
+export const VAL_ENT_DOD = 4;
 export const MAX_EXPONENT = 15;
 
 const POW10 = Array.from({ length: MAX_EXPONENT + 1 }, (_, e) => 10 ** e);
@@ -45,7 +63,82 @@ export function encodeTimestamps(ts: Float64Array): Stream {
   const order = bestOrder(ts);
   const w = new BitWriter(ts.length);
   writeIntSeries(ts, order, w);
-  return { codec: order === 1 ? TS_DELTA : TS_DOD, exponent: 0, bytes: w.finish() };
+  const packed: Stream = { codec: order === 1 ? TS_DELTA : TS_DOD, exponent: 0, bytes: w.finish() };
+  const entropy = entropyTimestamps(ts, order);
+  return entropy.bytes.length < packed.bytes.length ? entropy : packed;
+}
+
+const TS_MODE_CONSTANT = 0;
+const TS_MODE_GRID = 1;
+const TS_MODE_DELTA = 2;
+const TS_MODE_DOD = 3;
+
+/**
+ * Safe-integer timestamps as an entropy stream: a constant step costs a few bytes and no
+ * payload; otherwise offsets from the grid t0 + i·median step, or the residuals of
+ * `order`, deflated, whichever is smaller.
+ */
+function entropyTimestamps(ts: Float64Array, order: 1 | 2): Stream {
+  const n = ts.length;
+  const w = new VarintWriter(32);
+  const step = n > 1 ? ts[1] - ts[0] : 0;
+  let constant = true;
+  for (let i = 2; i < n && constant; i++) constant = ts[i] - ts[i - 1] === step;
+  if (constant) {
+    w.writeUnsigned(TS_MODE_CONSTANT);
+    w.writeSigned(n > 0 ? ts[0] : 0);
+    w.writeSigned(step);
+    return { codec: TS_ENTROPY, exponent: 0, bytes: w.finish() };
+  }
+  const residuals = new VarintWriter(16);
+  residuals.writeUnsigned(order === 1 ? TS_MODE_DELTA : TS_MODE_DOD);
+  writeDeflated(residuals, residualVarints(ts, order));
+  const median = medianStep(ts);
+  const offsets = gridVarints(ts, median);
+  if (offsets === undefined) return { codec: TS_ENTROPY, exponent: 0, bytes: residuals.finish() };
+  w.writeUnsigned(TS_MODE_GRID);
+  w.writeSigned(ts[0]);
+  w.writeSigned(median);
+  writeDeflated(w, offsets);
+  const grid = w.finish();
+  return { codec: TS_ENTROPY, exponent: 0, bytes: grid.length < residuals.length ? grid : residuals.finish() };
+}
+
+function corrupt(what: string): (message: string) => never {
+  return (message: string): never => {
+    throw new CorruptChunkError(`chunk: ${what}: ${message}`);
+  };
+}
+
+/** Decodes a TS_ENTROPY stream at bytes[start, start + length) into `out[offset .. offset + count)`. */
+export function decodeEntropyTimestampsInto(
+  bytes: Uint8Array,
+  start: number,
+  length: number,
+  count: number,
+  out: Float64Array,
+  offset: number,
+): void {
+  const fail = corrupt('timestamp stream');
+  const r = new VarintReader(bytes, start, start + length, fail);
+  const mode = r.readUnsigned();
+  if (mode === TS_MODE_CONSTANT || mode === TS_MODE_GRID) {
+    const t0 = r.readSigned();
+    const step = r.readSigned();
+    if (!(Math.abs(t0) < INT_LIMIT && Math.abs(step) < INT_LIMIT)) fail(`first timestamp ${t0} or step ${step} out of range`);
+    if (mode === TS_MODE_GRID) {
+      decodeGridInto(readDeflated(r, maxRawBytes(count)), t0, step, count, out, offset, fail);
+      return;
+    }
+    if (r.pos !== r.end) fail(`${r.end - r.pos} bytes after a constant step`);
+    const last = t0 + (count - 1) * step;
+    if (!(Math.abs(last) < INT_LIMIT)) fail(`last timestamp ${last} out of range`);
+    for (let i = 0; i < count; i++) out[offset + i] = t0 + i * step;
+    return;
+  }
+  if (mode !== TS_MODE_DELTA && mode !== TS_MODE_DOD) fail(`unknown mode ${mode}`);
+  const raw = readDeflated(r, maxRawBytes(count));
+  decodeResidualsInto(raw, mode === TS_MODE_DELTA ? 1 : 2, count, out, offset, 1, fail);
 }
 
 /** Decodes a timestamp stream into `out[offset .. offset + count)`. */
@@ -74,7 +167,16 @@ function maxExceptions(count: number): number {
   return Math.floor(count / 16);
 }
 
-export function encodeValues(values: Float64Array): Stream {
+/** Values scaled to integers by a decimal exponent, with the indexes that did not fit. */
+interface Decimal {
+  exponent: number;
+  /** Scaled integers; an exception repeats the previous integer (a zero residual). */
+  ints: Float64Array;
+  exceptions: number[];
+}
+
+/** The decimal form of `values`, or undefined if too many values do not fit (XOR then). */
+function scaleDecimal(values: Float64Array): Decimal | undefined {
   const n = values.length;
   const limit = maxExceptions(n);
   // Pass 1: the exponent, growing only when a value needs more digits.
@@ -93,7 +195,7 @@ export function encodeValues(values: Float64Array): Stream {
     else misfits++;
     if (misfits > limit) break;
   }
-  if (misfits > limit) return xorStream(VAL_XOR, values);
+  if (misfits > limit) return undefined;
   // Pass 2: scale at the final exponent; whatever does not fit is an exception.
   const p = POW10[e];
   const ints = new Float64Array(n);
@@ -105,10 +207,25 @@ export function encodeValues(values: Float64Array): Stream {
       prev = Math.round(v * p) + 0; // + 0 turns -0 into 0
     } else {
       exceptions.push(i);
-      if (exceptions.length > limit) return xorStream(VAL_XOR, values);
+      if (exceptions.length > limit) return undefined;
     }
-    ints[i] = prev; // an exception repeats the previous integer: a zero delta
+    ints[i] = prev;
   }
+  return { exponent: e, ints, exceptions };
+}
+
+export function encodeValues(values: Float64Array): Stream {
+  const dec = scaleDecimal(values);
+  if (dec === undefined) return xorStream(VAL_XOR, values);
+  const packed = packedDecimal(values, dec);
+  const entropy = entropyDecimal(values, dec);
+  return entropy.bytes.length < packed.bytes.length ? entropy : packed;
+}
+
+/** Bit-packed decimal stream: exceptions (count, index, raw bits), then the integer series. */
+function packedDecimal(values: Float64Array, dec: Decimal): Stream {
+  const n = values.length;
+  const { ints, exceptions } = dec;
   const order = bestOrder(ints);
   const w = new BitWriter(n + exceptions.length * 10);
   w.writeBits(exceptions.length, 32);
@@ -122,7 +239,64 @@ export function encodeValues(values: Float64Array): Stream {
     }
   }
   writeIntSeries(ints, order, w);
-  return { codec: order === 1 ? VAL_DEC_DELTA : VAL_DEC_DOD, exponent: e, bytes: w.finish() };
+  return { codec: order === 1 ? VAL_DEC_DELTA : VAL_DEC_DOD, exponent: dec.exponent, bytes: w.finish() };
+}
+
+/**
+ * Entropy-coded decimal stream: varint exception count, per exception the varint gap to
+ * the previous index (+1) and the 8 raw bytes (little-endian), then the deflated residuals
+ * of the order whose varints are shorter.
+ */
+function entropyDecimal(values: Float64Array, dec: Decimal): Stream {
+  const { ints, exceptions } = dec;
+  const order = residualBytes(ints, 2) < residualBytes(ints, 1) ? 2 : 1;
+  const w = new VarintWriter(16 + exceptions.length * 12);
+  w.writeUnsigned(exceptions.length);
+  const raw = new Uint8Array(values.buffer, values.byteOffset, values.length * 8);
+  let next = 0;
+  for (const i of exceptions) {
+    w.writeUnsigned(i - next);
+    w.writeBytes(raw.subarray(8 * i, 8 * i + 8));
+    next = i + 1;
+  }
+  writeDeflated(w, residualVarints(ints, order));
+  return { codec: order === 1 ? VAL_ENT_DELTA : VAL_ENT_DOD, exponent: dec.exponent, bytes: w.finish() };
+}
+
+/** Decodes a VAL_ENT_* stream at bytes[start, start + length) into `out[offset .. offset + count)`. */
+export function decodeEntropyValuesInto(
+  bytes: Uint8Array,
+  start: number,
+  length: number,
+  codec: number,
+  exponent: number,
+  count: number,
+  out: Float64Array,
+  offset: number,
+): void {
+  const fail = corrupt('value stream');
+  if (exponent > MAX_EXPONENT) fail(`decimal exponent ${exponent} > ${MAX_EXPONENT}`);
+  const r = new VarintReader(bytes, start, start + length, fail);
+  const nExc = r.readUnsigned();
+  if (nExc > maxExceptions(count)) fail(`${nExc} exceptions for ${count} values`);
+  const excIdx = new Uint32Array(nExc);
+  const excAt = new Uint32Array(nExc);
+  let next = 0;
+  for (let k = 0; k < nExc; k++) {
+    const i = next + r.readUnsigned();
+    if (i >= count) fail(`exception index ${i} >= ${count}`);
+    if (r.pos + 8 > r.end) fail(`exception ${k} runs past the end`);
+    excIdx[k] = i;
+    excAt[k] = r.pos;
+    r.pos += 8;
+    next = i + 1;
+  }
+  const raw = readDeflated(r, maxRawBytes(count));
+  decodeResidualsInto(raw, codec === VAL_ENT_DELTA ? 1 : 2, count, out, offset, POW10[exponent], fail);
+  if (nExc > 0) {
+    const target = new Uint8Array(out.buffer, out.byteOffset + offset * 8, count * 8);
+    for (let k = 0; k < nExc; k++) target.set(bytes.subarray(excAt[k], excAt[k] + 8), 8 * excIdx[k]);
+  }
 }
 
 /** Decodes a value stream into `out[offset .. offset + count)`. */
