@@ -16,6 +16,7 @@ import {
   encodeTimestamps,
   encodeValues,
 } from './streams.js';
+import type { StreamChoice } from './streams.js';
 
 export const CHUNK_MAGIC = 0x43534c47; // "GLSC" read as little-endian u32
 export const CHUNK_VERSION = 1;
@@ -29,7 +30,12 @@ export interface DecodedChunk {
   values: Float64Array;
 }
 
-export function encodeChunk(timestamps: Float64Array, values: Float64Array): Uint8Array {
+export interface EncodeOptions {
+  /** Stream variants to use; default 'smallest' (each stream the smaller of bit-packed and entropy-coded). */
+  streams?: StreamChoice;
+}
+
+export function encodeChunk(timestamps: Float64Array, values: Float64Array, options: EncodeOptions = {}): Uint8Array {
   const count = timestamps.length;
   if (values.length !== count) {
     throw new RangeError(`encodeChunk: ${count} timestamps but ${values.length} values`);
@@ -37,8 +43,9 @@ export function encodeChunk(timestamps: Float64Array, values: Float64Array): Uin
   if (count > MAX_CHUNK_RECORDS) {
     throw new RangeError(`encodeChunk: ${count} records > ${MAX_CHUNK_RECORDS}`);
   }
-  const ts = encodeTimestamps(timestamps);
-  const vs = encodeValues(values);
+  const choice = options.streams ?? 'smallest';
+  const ts = encodeTimestamps(timestamps, choice);
+  const vs = encodeValues(values, choice);
   const total = HEADER_BYTES + ts.bytes.length + vs.bytes.length + CRC_BYTES;
   const out = new Uint8Array(total);
   const view = new DataView(out.buffer);

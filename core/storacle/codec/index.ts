@@ -10,4 +10,6 @@ export {
   decodeChunkInto,
   encodeChunk,
 } from './chunk.js';
-export type { DecodedChunk } from './chunk.js';
+export type { DecodedChunk, EncodeOptions } from './chunk.js';
+export type { StreamChoice } from './streams.js';
+export { TS_ENTROPY, VAL_ENT_DELTA, VAL_ENT_DOD } from './streams.js';

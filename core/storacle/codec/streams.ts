@@ -41,6 +41,19 @@ export const MAX_EXPONENT = 15;
 
 const POW10 = Array.from({ length: MAX_EXPONENT + 1 }, (_, e) => 10 ** e);
 
+/**
+ * Which stream variants the encoder may use: the smaller of both (the default), or one
+ * forced (tests and measurements); 'entropy' applies only where it can (safe-integer
+ * timestamps, decimal values), the rest stays bit-packed or XOR.
+ */
+export type StreamChoice = 'smallest' | 'bit-packed' | 'entropy';
+
+function pick(choice: StreamChoice, packed: Stream, entropy: () => Stream): Stream {
+  if (choice === 'bit-packed') return packed;
+  const e = entropy();
+  return choice === 'entropy' || e.bytes.length < packed.bytes.length ? e : packed;
+}
+
 export interface Stream {
   codec: number;
   /** Decimal exponent (value streams only; 0 otherwise). */
@@ -58,14 +71,13 @@ function isSafeInt(t: number): boolean {
   return Number.isInteger(t) && Math.abs(t) < INT_LIMIT && !Object.is(t, -0);
 }
 
-export function encodeTimestamps(ts: Float64Array): Stream {
+export function encodeTimestamps(ts: Float64Array, choice: StreamChoice = 'smallest'): Stream {
   for (let i = 0; i < ts.length; i++) if (!isSafeInt(ts[i])) return xorStream(TS_XOR, ts);
   const order = bestOrder(ts);
   const w = new BitWriter(ts.length);
   writeIntSeries(ts, order, w);
   const packed: Stream = { codec: order === 1 ? TS_DELTA : TS_DOD, exponent: 0, bytes: w.finish() };
-  const entropy = entropyTimestamps(ts, order);
-  return entropy.bytes.length < packed.bytes.length ? entropy : packed;
+  return pick(choice, packed, () => entropyTimestamps(ts, order));
 }
 
 const TS_MODE_CONSTANT = 0;
@@ -214,12 +226,10 @@ function scaleDecimal(values: Float64Array): Decimal | undefined {
   return { exponent: e, ints, exceptions };
 }
 
-export function encodeValues(values: Float64Array): Stream {
+export function encodeValues(values: Float64Array, choice: StreamChoice = 'smallest'): Stream {
   const dec = scaleDecimal(values);
   if (dec === undefined) return xorStream(VAL_XOR, values);
-  const packed = packedDecimal(values, dec);
-  const entropy = entropyDecimal(values, dec);
-  return entropy.bytes.length < packed.bytes.length ? entropy : packed;
+  return pick(choice, packedDecimal(values, dec), () => entropyDecimal(values, dec));
 }
 
 /** Bit-packed decimal stream: exceptions (count, index, raw bits), then the integer series. */
