@@ -33,10 +33,11 @@ async function makeFolder(name: string): Promise<string> {
 /** The only segment file of a data folder's first series, relative to the folder. */
 function segmentFiles(dataDir: string): string[] {
   const files: string[] = [];
-  for (const series of readdirSync(join(dataDir, 'chunks'))) {
-    for (const name of readdirSync(join(dataDir, 'chunks', series))) if (name.endsWith('.seg')) files.push(`chunks/${series}/${name}`);
+  for (const period of readdirSync(join(dataDir, 'chunks'))) {
+    for (const name of readdirSync(join(dataDir, 'chunks', period))) if (name.endsWith('.seg')) files.push(`chunks/${period}/${name}`);
   }
-  return files.sort();
+  // Oldest period first (the names sort as numbers, not as text).
+  return files.sort((x, y) => Number(x.split('/')[1]) - Number(y.split('/')[1]) || (x < y ? -1 : x > y ? 1 : 0));
 }
 
 beforeAll(() => {

@@ -10,7 +10,9 @@ import {
   encodeFrameHeader,
   decodeSidecarIndex,
   encodeSidecarIndex,
+  parsePeriodDirectory,
   parseSegmentName,
+  segmentRelativePath,
   periodStart,
   scanSegmentFile,
 } from '../../core/storacle/segments/index.js';
@@ -48,10 +50,16 @@ describe('segment frames', () => {
     expect(periodStart(0, 100)).toBe(0);
     expect(periodStart(199, 100)).toBe(100);
     expect(periodStart(-1, 100)).toBe(-100);
-    expect(parseSegmentName('604800000.seg')).toBe(604800000);
-    expect(parseSegmentName('-100.seg')).toBe(-100);
+    expect(parseSegmentName('17.seg')).toBe(17);
+    expect(parseSegmentName('-1.seg')).toBeUndefined();
+    expect(parseSegmentName('4294967296.seg')).toBeUndefined();
     expect(parseSegmentName('x.seg')).toBeUndefined();
+    expect(parseSegmentName('17.idx')).toBeUndefined();
     expect(parseSegmentName('100.seg.tmp')).toBeUndefined();
+    expect(parsePeriodDirectory('604800000')).toBe(604800000);
+    expect(parsePeriodDirectory('-100')).toBe(-100);
+    expect(parsePeriodDirectory('1e3')).toBeUndefined();
+    expect(segmentRelativePath(17, 604800000)).toBe('chunks/604800000/17.seg');
   });
 });
 
@@ -64,10 +72,10 @@ describe('SegmentStore and scanSegmentFile', () => {
     const frames = [chunk(0, 10), chunk(10_000, 5)];
     const dirty = new Set<string>();
     const offsets = await store.append(file, frames, dirty);
-    expect([...dirty].sort()).toEqual([path.join(dir, 'chunks'), path.join(dir, 'chunks', '3')]);
+    expect([...dirty].sort()).toEqual([path.join(dir, 'chunks'), path.join(dir, 'chunks', '0')]);
     await store.syncDirectories(dirty);
     const more = await store.append(file, [chunk(20_000, 7)], new Set());
-    expect(file.relativePath).toBe('chunks/3/0.seg');
+    expect(file.relativePath).toBe('chunks/0/3.seg');
     expect(file.size).toBe(statSync(file.absolutePath).size);
     expect([file.frames, file.firstTs, file.lastTs]).toEqual([3, 0, 26_000]);
     const back = decodeChunk(store.read(file.fileNo, more[0], chunk(20_000, 7).bytes.byteLength));

@@ -33,12 +33,13 @@ async function filled(dir: string, n: number, options: StoracleOptions = {}): Pr
   return store;
 }
 
+/** A data point's segment files (`chunks/<period>/<seriesId>.seg`), oldest period first. */
 function segmentFiles(dir: string, seriesId: number): string[] {
-  const d = path.join(dir, 'chunks', String(seriesId));
-  return readdirSync(d)
-    .filter((n) => n.endsWith('.seg'))
-    .sort((x, y) => Number(x.slice(0, -4)) - Number(y.slice(0, -4)))
-    .map((n) => path.join(d, n));
+  const chunks = path.join(dir, 'chunks');
+  return readdirSync(chunks)
+    .filter((period) => existsSync(path.join(chunks, period, `${seriesId}.seg`)))
+    .sort((x, y) => Number(x) - Number(y))
+    .map((period) => path.join(chunks, period, `${seriesId}.seg`));
 }
 
 /** Offsets of the frames of a segment file (walking the headers). */
@@ -128,7 +129,7 @@ describe('Storacle on disk: persistence', () => {
     cpSync(dir, copy, { recursive: true });
     await store.close();
     expect(existsSync(path.join(copy, 'snapshot.bin'))).toBe(true);
-    expect(existsSync(path.join(copy, 'chunks', '1'))).toBe(false); // nothing sealed
+    expect(readdirSync(path.join(copy, 'chunks'))).toEqual([]); // nothing sealed
     // The log segment that held the 120 entries was trimmed: they come back from the snapshot's head.
     expect(readdirSync(path.join(copy, 'wal'))).not.toContain(segmentFileName(1));
     const recovered = await Storacle.open({ ...BASE, dataDir: copy, chunkSize: 1000 });
@@ -168,7 +169,7 @@ describe('Storacle on disk: persistence', () => {
     cpSync(crashBeforeTrim, crashBeforeSnapshot, { recursive: true });
     cpSync(path.join(before, 'snapshot.bin'), path.join(crashBeforeSnapshot, 'snapshot.bin'));
     // The half-written period file of the first checkpoint got frames appended by the second.
-    expect(statSync(path.join(crashBeforeSnapshot, 'chunks/1/400000.seg')).size).toBeGreaterThan(statSync(path.join(before, 'chunks/1/400000.seg')).size);
+    expect(statSync(path.join(crashBeforeSnapshot, 'chunks/400000/1.seg')).size).toBeGreaterThan(statSync(path.join(before, 'chunks/400000/1.seg')).size);
 
     for (const d of [crashBeforeTrim, crashBeforeSnapshot]) {
       const s = await Storacle.open({ ...BASE, dataDir: d });
@@ -305,10 +306,8 @@ describe('Storacle on disk: damaged segment files', () => {
     const headerHit = files[0];
     const headerOffsets = frameOffsets(headerHit);
     flipByte(headerHit, headerOffsets[1] + 9); // inside the first timestamp of frame 1
-    // Sealed files have a sidecar index, which spares the scan (and would not notice a header
-    // whose chunk is intact); without it the file is scanned at open.
-    expect(existsSync(headerHit.replace(/\.seg$/, '.idx'))).toBe(true);
-    rmSync(headerHit.replace(/\.seg$/, '.idx'));
+    // A sealed file this small has no sidecar index: it is scanned at open.
+    expect(existsSync(headerHit.replace(/\.seg$/, '.idx'))).toBe(false);
     const tail = files[files.length - 1];
     expect(existsSync(tail.replace(/\.seg$/, '.idx'))).toBe(false); // still open: no index
     const tailOffsets = frameOffsets(tail);
@@ -332,7 +331,9 @@ describe('Storacle on disk: damaged segment files', () => {
     await store.close();
     const again = await Storacle.open({ ...BASE, dataDir: dir });
     expect(again.range('b', 0, 2e6).timestamps.length).toBe(450);
-    // Reported once: the tail was cut, and the sealed file got an index of its intact frames.
+    // Reported once: the tail was cut, and the damaged file got an index of its intact frames
+    // (whatever its size: a scan would report the damage at every open).
+    expect(existsSync(headerHit.replace(/\.seg$/, '.idx'))).toBe(true);
     expect(again.corruptions).toEqual([]);
     await again.close();
   });
@@ -346,16 +347,17 @@ describe('Storacle on disk: sealed files, release and retention', () => {
     const sealed = store.sealedFiles();
     // Periods of 100 s: [0,100) .. [400,500); the one holding 400..449 is still open.
     expect(sealed.filter((f) => f.dataPoint === 'a').map((f) => f.relativePath)).toEqual([
-      'chunks/1/0.seg', 'chunks/1/100000.seg', 'chunks/1/200000.seg', 'chunks/1/300000.seg',
+      'chunks/0/1.seg', 'chunks/100000/1.seg', 'chunks/200000/1.seg', 'chunks/300000/1.seg',
     ]);
     const first = sealed[0];
     expect(first).toMatchObject({ firstTimestampMs: 0, lastTimestampMs: 99_000, dataPoint: 'a' });
     expect(first.sizeBytes).toBe(statSync(first.absolutePath).size);
     expect(first.absolutePath).toBe(path.join(dir, first.relativePath));
-    await expect(store.releaseLocal('chunks/1/400000.seg')).rejects.toMatchObject({ code: 'InvalidArgument' });
-    await expect(store.releaseLocal('chunks/9/0.seg')).rejects.toMatchObject({ code: 'NotFound' });
-    await store.releaseLocal('chunks/1/100000.seg');
-    expect(existsSync(path.join(dir, 'chunks/1/100000.seg'))).toBe(false);
+    await expect(store.releaseLocal('chunks/400000/1.seg')).rejects.toMatchObject({ code: 'InvalidArgument' });
+    await expect(store.releaseLocal('chunks/0/9.seg')).rejects.toMatchObject({ code: 'NotFound' });
+    await store.releaseLocal('chunks/100000/1.seg');
+    expect(existsSync(path.join(dir, 'chunks/100000/1.seg'))).toBe(false);
+    expect(existsSync(path.join(dir, 'chunks/100000/2.seg'))).toBe(true); // b's file of that period stays
     expect(store.info('a').entryCount).toBe(350);
     expect(store.range('a', 100_000, 200_000).timestamps.length).toBe(0);
     expect(store.range('a', 0, 1e6).timestamps.length).toBe(350);
@@ -365,7 +367,7 @@ describe('Storacle on disk: sealed files, release and retention', () => {
     const again = await Storacle.open({ ...BASE, dataDir: dir });
     expect(again.info('a').entryCount).toBe(350);
     expect(again.statistics('a').entries).toBe(450); // the on-line statistics cover everything ever appended
-    expect(again.sealedFiles().map((f) => f.relativePath)).not.toContain('chunks/1/100000.seg');
+    expect(again.sealedFiles().map((f) => f.relativePath)).not.toContain('chunks/100000/1.seg');
     await again.close();
   });
 
@@ -380,7 +382,9 @@ describe('Storacle on disk: sealed files, release and retention', () => {
     const { ts, vs } = ramp(100, 450);
     await adopted.appendMany('a', ts, vs);
     await adopted.close();
-    expect(segmentFiles(dir, 1).map((f) => path.basename(f))).toEqual(['0.seg', '100000.seg', '200000.seg', '300000.seg', '400000.seg', '500000.seg']);
+    expect(segmentFiles(dir, 1).map((f) => path.relative(dir, f).split(path.sep).join('/'))).toEqual(
+      ['0', '100000', '200000', '300000', '400000', '500000'].map((period) => `chunks/${period}/1.seg`),
+    );
     await expect(Storacle.open({ ...BASE, segmentPeriodMs: 3_600_000, dataDir: dir })).rejects.toMatchObject({
       code: 'InvalidArgument',
       message: expect.stringMatching(/uses segment files of 100000 ms/),
@@ -392,8 +396,9 @@ describe('Storacle on disk: sealed files, release and retention', () => {
     const store = await filled(dir, 1000, { retention: { maxAgeMs: 250_000 } });
     await store.checkpoint();
     // Newest entry 999 s: files whose newest entry is before 749 s go (periods 0..600).
-    const left = (name: string): string[] => readdirSync(path.join(dir, 'chunks', name)).filter((f) => f.endsWith('.seg')).sort((x, y) => Number(x.slice(0, -4)) - Number(y.slice(0, -4)));
-    expect(left('1')).toEqual(['700000.seg', '800000.seg', '900000.seg']);
+    expect(segmentFiles(dir, 1).map((f) => path.basename(path.dirname(f)))).toEqual(['700000', '800000', '900000']);
+    // A period folder goes with the last file in it.
+    expect(readdirSync(path.join(dir, 'chunks')).sort((x, y) => Number(x) - Number(y))).toEqual(['700000', '800000', '900000']);
     expect(store.range('a', 0, 2e6).timestamps[0]).toBe(700_000);
     await store.close();
 
@@ -406,13 +411,13 @@ describe('Storacle on disk: sealed files, release and retention', () => {
     const limit = total - 4 * perFile; // four of the oldest files must go (sizes are alike)
     const s3 = await Storacle.open({ ...BASE, dataDir: dir2, retention: { maxBytes: limit } });
     await s3.checkpoint();
-    const bytes = ['1', '2'].flatMap((id) => readdirSync(path.join(dir2, 'chunks', id)).filter((f) => f.endsWith('.seg')).map((n) => statSync(path.join(dir2, 'chunks', id, n)).size));
+    const bytes = [1, 2].flatMap((id) => segmentFiles(dir2, id).map((f) => statSync(f).size));
     expect(bytes.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(limit);
     // Oldest first across data points: both lost their period 0 and 100 s files.
-    expect(existsSync(path.join(dir2, 'chunks/1/0.seg'))).toBe(false);
-    expect(existsSync(path.join(dir2, 'chunks/2/0.seg'))).toBe(false);
-    expect(existsSync(path.join(dir2, 'chunks/1/900000.seg'))).toBe(true);
-    expect(existsSync(path.join(dir2, 'chunks/2/800000.seg'))).toBe(true);
+    expect(existsSync(path.join(dir2, 'chunks/0/1.seg'))).toBe(false);
+    expect(existsSync(path.join(dir2, 'chunks/0/2.seg'))).toBe(false);
+    expect(existsSync(path.join(dir2, 'chunks/900000/1.seg'))).toBe(true);
+    expect(existsSync(path.join(dir2, 'chunks/800000/2.seg'))).toBe(true);
     await s3.close();
   });
 
@@ -443,5 +448,66 @@ describe('Storacle on disk: sealed files, release and retention', () => {
     expect(again.topologyNames()).toEqual(['net.xml']);
     expect(Array.from(again.getTopology('net.xml'))).toEqual([4]);
     await again.close();
+  });
+});
+
+describe('Storacle on disk: segment layout', () => {
+  it('one folder per period shared by every data point; a sidecar index only for large sealed files', async () => {
+    const dir = freshDir();
+    const store = await Storacle.open({ ...BASE, chunkSize: 1000, dataDir: dir });
+    store.createDataPoint('dense'); // id 1: 100 Hz of values that hardly compress, ~80 KB per 100 s period
+    store.createDataPoint('sparse'); // id 2: 1 Hz ramp, a few hundred bytes per period
+    const ts = Float64Array.from({ length: 25_000 }, (_, i) => i * 10);
+    const vs = Float64Array.from({ length: 25_000 }, (_, i) => Math.sin(i * 0.7) * 12_345.678);
+    await store.appendMany('dense', ts, vs);
+    // Checkpoints seal the sparse head, so it gets a chunk (and a file) in each period.
+    for (const [from, n] of [[0, 100], [100, 100], [200, 50]]) {
+      const { ts: sparseTs, vs: sparseVs } = ramp(n, from);
+      await store.appendMany('sparse', sparseTs, sparseVs);
+      await store.checkpoint();
+    }
+    const expected = { dense: store.range('dense', 0, 1e9), sparse: store.range('sparse', 0, 1e9) };
+    await store.close();
+
+    const chunks = path.join(dir, 'chunks');
+    expect(readdirSync(chunks).sort((x, y) => Number(x) - Number(y))).toEqual(['0', '100000', '200000']);
+    expect(statSync(path.join(chunks, '0', '1.seg')).size).toBeGreaterThanOrEqual(64 * 1024);
+    // Sealed periods: the dense file has an index, the sparse one (scanned at open) has none.
+    expect(readdirSync(path.join(chunks, '0')).sort()).toEqual(['1.idx', '1.seg', '2.seg']);
+    expect(readdirSync(path.join(chunks, '100000')).sort()).toEqual(['1.idx', '1.seg', '2.seg']);
+    // The newest period is still open: no index yet.
+    expect(readdirSync(path.join(chunks, '200000')).sort()).toEqual(['1.seg', '2.seg']);
+
+    const again = await Storacle.open({ ...BASE, chunkSize: 1000, dataDir: dir });
+    expect(again.range('dense', 0, 1e9)).toEqual(expected.dense);
+    expect(again.range('sparse', 0, 1e9)).toEqual(expected.sparse);
+    expect(again.sealedFiles().map((f) => f.relativePath)).toEqual(['chunks/0/1.seg', 'chunks/0/2.seg', 'chunks/100000/1.seg', 'chunks/100000/2.seg']);
+    expect(again.corruptions).toEqual([]);
+    await again.close();
+  });
+
+  it('a data folder of the first layout (a folder per data point) is refused with a clear message', async () => {
+    const dir = freshDir();
+    await (await filled(dir, 150)).close();
+    // Rebuild what the first layout left: chunks/<id>/<period>.seg and a snapshot without segmentLayout.
+    const { SNAPSHOT_FILE, encodeSnapshot, readSnapshot } = await import('../../core/storacle/store/snapshot.js');
+    const snapshotFile = path.join(dir, SNAPSHOT_FILE);
+    const snapshot = await readSnapshot(snapshotFile);
+    expect(snapshot?.segmentLayout).toBe(2);
+    const { segmentLayout: _layout, ...firstLayout } = snapshot!;
+    writeFileSync(snapshotFile, encodeSnapshot(firstLayout));
+    const old = freshDir();
+    for (const id of [1, 2]) {
+      for (const file of segmentFiles(dir, id)) {
+        const target = path.join(old, String(id), `${path.basename(path.dirname(file))}.seg`);
+        cpSync(file, target);
+      }
+    }
+    rmSync(path.join(dir, 'chunks'), { recursive: true });
+    cpSync(old, path.join(dir, 'chunks'), { recursive: true });
+    await expect(Storacle.open({ ...BASE, dataDir: dir })).rejects.toMatchObject({
+      code: 'InvalidArgument',
+      message: expect.stringMatching(/older layout \(chunks\/<data point id>\/<period>\.seg\)/),
+    });
   });
 });

@@ -215,7 +215,7 @@ describe('Storacle (RAM only): entries and queries', () => {
     store.createDataPoint('p');
     await store.append('p', 1, 1);
     expect(store.sealedFiles()).toEqual([]);
-    await expect(store.releaseLocal('chunks/1/0.seg')).rejects.toMatchObject({ code: 'NotFound' });
+    await expect(store.releaseLocal('chunks/0/1.seg')).rejects.toMatchObject({ code: 'NotFound' });
     await store.checkpoint();
     expect(store.range('p', 0, 10).values[0]).toBe(1);
     await store.close();

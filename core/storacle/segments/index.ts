@@ -1,8 +1,8 @@
 /**
  * Storacle's disk layout for sealed chunks: own append-only segment files.
  *
- * `<dataDir>/chunks/<seriesId>/<periodStartMs>.seg`: one file per data point per period of
- * entry time (default 7 days), holding frames (frame.ts: a 60-byte header with its own CRC, then
+ * `<dataDir>/chunks/<periodStartMs>/<seriesId>.seg`: one file per data point per period of
+ * entry time (default 7 days), one folder per period, holding frames (frame.ts: a 60-byte header with its own CRC, then
  * the codec chunk with its CRC). Chosen over an embedded database such as lmdb because
  * - no native dependency: the store runs on ARM edge PCs with plain Node;
  * - fsync is explicit: a checkpoint knows exactly which bytes are durable when it trims the log;
@@ -14,9 +14,9 @@
  * 56 bytes per chunk) and rebuilt at open by reading every frame header.
  */
 export { FRAME_HEADER_BYTES, FRAME_MAGIC, decodeFrameHeader, encodeFrameHeader } from './frame.js';
-export { CHUNKS_DIR, SEGMENT_SUFFIX, parseSegmentName, parseSeriesDirectory, periodStart, segmentRelativePath, seriesDirectory } from './layout.js';
+export { CHUNKS_DIR, SEGMENT_LAYOUT, SEGMENT_SUFFIX, parsePeriodDirectory, parseSegmentName, periodDirectory, periodStart, segmentRelativePath } from './layout.js';
 export { indexSegmentBytes, scanSegmentFile } from './scan.js';
 export type { IndexedFrame, ScanDamage, ScanResult } from './scan.js';
 export { SegmentStore } from './segment-store.js';
 export type { FrameToWrite, SegmentFileState } from './segment-store.js';
-export { INDEX_SUFFIX, decodeSidecarIndex, encodeSidecarIndex, indexPathFor, readSidecarIndex, readSidecarIndexSync, writeSidecarIndex } from './sidecar-index.js';
+export { INDEX_SUFFIX, SIDECAR_MIN_SEGMENT_BYTES, decodeSidecarIndex, encodeSidecarIndex, indexPathFor, readSidecarIndex, readSidecarIndexSync, writeSidecarIndex } from './sidecar-index.js';

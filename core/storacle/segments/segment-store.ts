@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ChunkMeta } from '../series/index.js';
 import { encodeFrameHeader, FRAME_HEADER_BYTES } from './frame.js';
-import { CHUNKS_DIR, segmentRelativePath, seriesDirectory } from './layout.js';
+import { CHUNKS_DIR, segmentRelativePath } from './layout.js';
 import { indexPathFor } from './sidecar-index.js';
 
 /** What is known about one segment file. */
@@ -31,8 +31,16 @@ export interface SegmentFileState {
    * and what the remote tier may copy, is judged on these.
    */
   committed: { size: number; frames: number; firstTs: number; lastTs: number };
-  /** Whether its sidecar index (sidecar-index.ts) is written and current. */
-  indexed: boolean;
+  /**
+   * Whether the file is known by its summary (an extent of its series): it is sealed, and its
+   * sidecar index (sidecar-index.ts) is written and current if the file is large enough to get one.
+   */
+  folded: boolean;
+  /**
+   * The scan at open skipped a damaged stretch inside the file: it gets a sidecar index whatever
+   * its size, so the damage is reported once rather than by the scan at every open.
+   */
+  damageSkipped: boolean;
 }
 
 /** A chunk to append: its metadata and codec bytes. */
@@ -110,7 +118,8 @@ export class SegmentStore {
       firstTs: Number.POSITIVE_INFINITY,
       lastTs: Number.NEGATIVE_INFINITY,
       committed: { size: 0, frames: 0, firstTs: Number.POSITIVE_INFINITY, lastTs: Number.NEGATIVE_INFINITY },
-      indexed: false,
+      folded: false,
+      damageSkipped: false,
     };
     this.files.set(state.fileNo, state);
     this.byKey.set(`${seriesId}/${period}`, state.fileNo);
@@ -128,7 +137,7 @@ export class SegmentStore {
   /**
    * Appends frames at the end of the file (creating it and its folder if needed), fdatasyncs
    * it, and returns the offsets of the chunk bytes. The folders whose entries changed (a new
-   * file, a new series folder) are added to `dirtyDirectories`: the caller fsyncs each once
+   * file, a new period folder) are added to `dirtyDirectories`: the caller fsyncs each once
    * (syncDirectories) after a whole batch of appends, before relying on them.
    */
   async append(file: SegmentFileState, frames: readonly FrameToWrite[], dirtyDirectories: Set<string>): Promise<number[]> {
@@ -166,7 +175,7 @@ export class SegmentStore {
     return offsets;
   }
 
-  /** fsyncs folders (new series folders' parent last, after the folders themselves). */
+  /** fsyncs folders (new period folders' parent last, after the folders themselves). */
   async syncDirectories(dirs: ReadonlySet<string>): Promise<void> {
     const chunks = path.join(this.dataDir, CHUNKS_DIR);
     for (const dir of dirs) if (dir !== chunks) await fsyncDir(dir);
@@ -209,7 +218,7 @@ export class SegmentStore {
   /** Cuts a file back to `size` bytes (fsync'ed), or deletes it if that leaves nothing. */
   async truncate(file: SegmentFileState, size: number): Promise<void> {
     this.closeReader(file.fileNo);
-    file.indexed = false;
+    file.folded = false;
     await fs.promises.rm(indexPathFor(file.absolutePath), { force: true });
     if (size === 0) {
       await this.remove(file);
@@ -225,20 +234,22 @@ export class SegmentStore {
     file.size = size;
   }
 
-  /** Deletes a file and forgets it (its folder entry fsync'ed). */
+  /**
+   * Deletes a file and forgets it (its folder entry fsync'ed), and its period folder once that
+   * is empty (callers never append while removing, so no file can be created in it meanwhile).
+   */
   async remove(file: SegmentFileState): Promise<void> {
     this.closeReader(file.fileNo);
     await fs.promises.rm(indexPathFor(file.absolutePath), { force: true });
     await fs.promises.rm(file.absolutePath, { force: true });
-    await fsyncDir(path.dirname(file.absolutePath)).catch(() => undefined);
+    const dir = path.dirname(file.absolutePath);
+    await fsyncDir(dir).catch(() => undefined);
+    // rmdir fails (ENOTEMPTY) while other data points still have files of this period.
+    const removedDir = await fs.promises.rmdir(dir).then(() => true, () => false);
+    if (removedDir) await fsyncDir(path.join(this.dataDir, CHUNKS_DIR)).catch(() => undefined);
     this.files.delete(file.fileNo);
     this.byKey.delete(`${file.seriesId}/${file.period}`);
     this.byRelativePath.delete(file.relativePath);
-  }
-
-  /** Folder of a series' files. */
-  seriesDirectory(seriesId: number): string {
-    return seriesDirectory(this.dataDir, seriesId);
   }
 
   close(): void {

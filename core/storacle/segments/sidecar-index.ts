@@ -1,9 +1,10 @@
 /**
- * The index file beside a sealed segment file (`<period>.idx` next to `<period>.seg`): the frame
- * headers' content and offsets, so opening a store reads a few KB per sealed file instead of
- * walking every frame of it. Written once, when the segment file becomes sealed (it never
- * changes afterwards); not needed for correctness: a missing, damaged or stale index (its
- * recorded segment size differs from the file's) just means the segment file is scanned.
+ * The index file beside a sealed segment file (`<seriesId>.idx` next to `<seriesId>.seg` in the
+ * period's folder): the frame headers' content and offsets, so opening a store reads a few KB per
+ * sealed file instead of walking every frame of it. Written once, when the segment file becomes
+ * sealed (it never changes afterwards), and only for files of SIDECAR_MIN_SEGMENT_BYTES or more;
+ * not needed for correctness: a missing, damaged or stale index (its recorded segment size
+ * differs from the file's) just means the segment file is scanned.
  *
  * Layout (little-endian): "GLSI" | u32 version | f64 segment size | u32 frame count |
  * count × (f64 chunk offset, the 60-byte frame header) | u32 CRC-32 of everything before it.
@@ -20,6 +21,15 @@ const HEAD_BYTES = 20;
 const ENTRY_BYTES = 8 + FRAME_HEADER_BYTES;
 
 export const INDEX_SUFFIX = '.idx';
+
+/**
+ * Smallest segment file given a sidecar index. Below it the index does not pay: the scan at
+ * open reads such a file whole in one read (scan.ts reads 1 MiB windows), which costs the same
+ * open and read syscall as reading its index would, while the index costs 68 bytes per frame
+ * on disk (more than the frame headers it copies) and a file entry per file. A 1-minute data
+ * point fills ~2.5 KB per week; a 1 Hz one ~1 MB, where the index (a few KB) spares reading it.
+ */
+export const SIDECAR_MIN_SEGMENT_BYTES = 64 * 1024;
 
 /** Path of the index beside a segment file. */
 export function indexPathFor(segmentPath: string): string {

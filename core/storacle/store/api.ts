@@ -56,7 +56,11 @@ export interface StoracleOptions {
   ack?: AckMode;
   /** Entries per sealed chunk (default 4096). */
   chunkSize?: number;
-  /** A group commit waits at most this long for more entries before it syncs (default 2 ms). */
+  /**
+   * A group commit waits at most this long for more entries before it syncs. Default 0: written
+   * at the end of the turn (entries arriving while a write or fsync is in flight still form the
+   * next group), so an awaiting writer is not paced by the wait.
+   */
   groupCommitMaxDelayMs?: number;
   /** Retention limits for the local disk tier; default none. */
   retention?: RetentionOptions;

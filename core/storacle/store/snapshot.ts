@@ -36,6 +36,11 @@ export interface Snapshot {
   createdMs: number;
   /** Entry-time span of the folder's segment files; a folder keeps the period it was made with. */
   segmentPeriodMs?: number;
+  /**
+   * Layout of the segment files (core/storacle/segments/layout.ts SEGMENT_LAYOUT); absent in
+   * snapshots of the first layout (a folder per data point), which the store refuses to open.
+   */
+  segmentLayout?: number;
   points: SnapshotPoint[];
 }
 

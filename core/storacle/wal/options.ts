@@ -7,7 +7,10 @@ export interface WalOptions {
   sync: 'none' | 'fdatasync';
   /** Rotate to a new segment file once the current one passes this size; default 64 MiB. */
   segmentBytes?: number;
-  /** A group waits at most this long for more records before it is written; default 2; 0 = at the end of the current turn (setImmediate). */
+  /**
+   * A group waits at most this long for more records before it is written; default 2; 0 = at the
+   * end of the current turn (setImmediate). The store (core/storacle/store) passes 0 unless told otherwise.
+   */
   groupCommitMaxDelayMs?: number;
   /** Called for every damaged frame found by recovery (also kept in `corruptions`). */
   onCorruption?: (report: CorruptionReport) => void;

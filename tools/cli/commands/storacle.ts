@@ -12,7 +12,7 @@ import { InvalidArgumentError } from '../commander.js';
 import type { DataDirLock as DataDirLockType } from '../../../actors/storage/data-dir-lock.js';
 import type { CorruptionReport, DataPointInfo, SealedFile, StoracleApi } from '../../../core/storacle/store/api.js';
 import { decodeFrameHeader, FRAME_HEADER_BYTES } from '../../../core/storacle/segments/frame.js';
-import { parseSegmentName, periodStart } from '../../../core/storacle/segments/layout.js';
+import { parsePeriodDirectory, parseSegmentName, periodStart } from '../../../core/storacle/segments/layout.js';
 import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from '../cli-error.js';
 import { printJson, textTable } from '../output.js';
 
@@ -63,14 +63,15 @@ function checkPeriod(dataDir: string, periodMs: number): void {
   const chunks = join(dataDir, 'chunks');
   if (!existsSync(chunks)) return;
   const header = new Uint8Array(FRAME_HEADER_BYTES);
-  for (const series of readdirSync(chunks)) {
-    for (const name of readdirSync(join(chunks, series))) {
-      const period = parseSegmentName(name);
-      if (period === undefined) continue;
+  for (const folder of readdirSync(chunks, { withFileTypes: true })) {
+    const period = folder.isDirectory() ? parsePeriodDirectory(folder.name) : undefined;
+    if (period === undefined) continue;
+    for (const name of readdirSync(join(chunks, folder.name))) {
+      if (parseSegmentName(name) === undefined) continue;
       const mismatch = (): CliError =>
-        new CliError(`chunks/${series}/${name} was written with another segment period than ${periodMs} ms; give the folder's --segment-period-ms (the storage setting segmentPeriodMs)`, EXIT_USAGE);
+        new CliError(`chunks/${folder.name}/${name} was written with another segment period than ${periodMs} ms; give the folder's --segment-period-ms (the storage setting segmentPeriodMs)`, EXIT_USAGE);
       if (period % periodMs !== 0) throw mismatch();
-      const fd = openSync(join(chunks, series, name), 'r');
+      const fd = openSync(join(chunks, folder.name, name), 'r');
       let read: number;
       try {
         read = readSync(fd, header, 0, FRAME_HEADER_BYTES, 0);
@@ -154,14 +155,23 @@ async function info(dataDirArgument: string, options: StoreOptions & { json: boo
     return { dataDir, dataPoints: points, topologyFiles: store.topologyNames(), walBytes, corruptions: store.corruptions.length };
   });
   // Measured after the close, which wrote every entry into segment files and committed a
-  // snapshot naming every data point's series folder (chunks/<id>).
+  // snapshot naming every data point's id (its files are chunks/<period>/<id>.seg and .idx).
   const segmentBytes = folderBytes(join(dataDir, 'chunks'));
+  const bytesById = new Map<number, number>();
+  const chunks = join(dataDir, 'chunks');
+  for (const folder of existsSync(chunks) ? readdirSync(chunks, { withFileTypes: true }) : []) {
+    if (!folder.isDirectory() || parsePeriodDirectory(folder.name) === undefined) continue;
+    for (const file of readdirSync(join(chunks, folder.name), { withFileTypes: true })) {
+      const id = file.isFile() ? parseSegmentName(file.name.replace(/\.idx$/, '.seg')) : undefined;
+      if (id !== undefined) bytesById.set(id, (bytesById.get(id) ?? 0) + statSync(join(chunks, folder.name, file.name)).size);
+    }
+  }
   const { readSnapshot, SNAPSHOT_FILE } = await import('../../../core/storacle/store/snapshot.js');
   const snapshot = await readSnapshot(join(dataDir, SNAPSHOT_FILE));
   const ids = new Map((snapshot?.points ?? []).map((point) => [point.record.name, point.record.id]));
   for (const point of report.dataPoints) {
     const id = ids.get(point.name);
-    if (id !== undefined) point.bytesOnDisk = folderBytes(join(dataDir, 'chunks', String(id)));
+    if (id !== undefined) point.bytesOnDisk = bytesById.get(id) ?? 0;
   }
   const result = { ...report, segmentBytes };
   if (options.json) {
