@@ -5,15 +5,26 @@
 import { GatewayError } from './gateway-error.js';
 
 export type AppCommand =
-  | { kind: 'apps'; name?: string }
+  | { kind: 'apps'; name?: string; host?: string }
   | { kind: 'catalogue' }
   | { kind: 'plan'; name: string; versionRange?: string }
   | { kind: 'install'; name: string; versionRange?: string; planId?: string; start: boolean; config?: Record<string, unknown>; host?: string }
-  | { kind: 'start'; name: string; withDependencies: boolean }
-  | { kind: 'stop'; name: string; force: boolean; reason?: string }
-  | { kind: 'remove'; name: string; deleteData: boolean }
-  | { kind: 'upgrade'; name: string; versionRange?: string; healthWindowMs: number }
-  | { kind: 'config'; name: string; config: Record<string, unknown> };
+  | { kind: 'start'; name: string; withDependencies: boolean; host?: string }
+  | { kind: 'stop'; name: string; force: boolean; reason?: string; host?: string }
+  | { kind: 'remove'; name: string; deleteData: boolean; host?: string }
+  | { kind: 'upgrade'; name: string; versionRange?: string; healthWindowMs: number; host?: string }
+  | { kind: 'config'; name: string; config: Record<string, unknown>; host?: string };
+
+/**
+ * `host` of every command but catalogue and plan: a host name (another host's AppManager carries it
+ * out), for install also a placement policy (`least-loaded`, `spread`, `pinned:<host>`); absent: here.
+ */
+const HOST = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,252}$/;
+
+export function checkHost(host: string | undefined): string | undefined {
+  if (host !== undefined && !HOST.test(host)) throw new GatewayError('InvalidArgument', `bad host ${JSON.stringify(host)}: a host name or, for install, least-loaded, spread or pinned:<host>`);
+  return host;
+}
 
 export type CommandKind = AppCommand['kind'];
 
@@ -104,7 +115,7 @@ export function commandFromFields(kind: CommandKind, name: string | undefined, f
   let command: AppCommand;
   switch (kind) {
     case 'apps':
-      command = name === undefined ? { kind } : { kind, name: app() };
+      command = { kind, ...(name === undefined ? {} : { name: app() }), ...optional('host', checkHost(fields.text('host'))) };
       break;
     case 'catalogue':
       command = { kind };
@@ -120,25 +131,31 @@ export function commandFromFields(kind: CommandKind, name: string | undefined, f
         ...optional('versionRange', fields.text('version_range')),
         ...optional('planId', fields.text('plan_id')),
         ...optional('config', fields.object('config')),
-        ...optional('host', fields.text('host')),
+        ...optional('host', checkHost(fields.text('host'))),
       };
       break;
     case 'start':
-      command = { kind, name: app(), withDependencies: fields.flag('with_dependencies', true) };
+      command = { kind, name: app(), withDependencies: fields.flag('with_dependencies', true), ...optional('host', checkHost(fields.text('host'))) };
       break;
     case 'stop':
-      command = { kind, name: app(), force: fields.flag('force', false), ...optional('reason', fields.text('reason')) };
+      command = { kind, name: app(), force: fields.flag('force', false), ...optional('reason', fields.text('reason')), ...optional('host', checkHost(fields.text('host'))) };
       break;
     case 'remove':
-      command = { kind, name: app(), deleteData: fields.flag('delete_data', false) };
+      command = { kind, name: app(), deleteData: fields.flag('delete_data', false), ...optional('host', checkHost(fields.text('host'))) };
       break;
     case 'upgrade':
-      command = { kind, name: app(), healthWindowMs: fields.count('health_window_ms', 0), ...optional('versionRange', fields.text('version_range')) };
+      command = {
+        kind,
+        name: app(),
+        healthWindowMs: fields.count('health_window_ms', 0),
+        ...optional('versionRange', fields.text('version_range')),
+        ...optional('host', checkHost(fields.text('host'))),
+      };
       break;
     case 'config': {
       const config = fields.object('config');
       if (config === undefined) throw new GatewayError('InvalidArgument', 'config: "config" (the new settings, a JSON object) is required', name);
-      command = { kind, name: app(), config };
+      command = { kind, name: app(), config, ...optional('host', checkHost(fields.text('host'))) };
       break;
     }
   }

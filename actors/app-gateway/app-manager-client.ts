@@ -47,9 +47,9 @@ export class AppManagerClient {
     };
     switch (command.kind) {
       case 'apps': {
-        const reply = appsReplyJson(await ask(GetApps, command.name === undefined ? {} : { name: command.name }));
+        const reply = appsReplyJson(await ask(GetApps, { ...(command.name === undefined ? {} : { name: command.name }), ...onHost(command.host) }));
         const apps = reply.apps as JsonObject[];
-        if (command.name !== undefined && apps.length === 0) throw new GatewayError('NotFound', `app "${command.name}" is not installed`, command.name);
+        if (command.name !== undefined && apps.length === 0) throw new GatewayError('NotFound', `app "${command.name}" is not installed${command.host ? ` on host ${command.host}` : ''}`, command.name);
         return reply;
       }
       case 'catalogue':
@@ -65,23 +65,34 @@ export class AppManagerClient {
             ...(command.versionRange ? { versionRange: command.versionRange } : {}),
             ...(command.planId ? { planId: command.planId } : {}),
             ...(command.config ? { configJson: JSON.stringify(command.config) } : {}),
-            ...(command.host ? { host: command.host } : {}),
+            ...onHost(command.host),
           }),
         );
       case 'start':
-        return appsReplyJson(await ask(StartApp, { name: command.name, withDependencies: command.withDependencies, operationId }));
+        return appsReplyJson(await ask(StartApp, { name: command.name, withDependencies: command.withDependencies, operationId, ...onHost(command.host) }));
       case 'stop':
-        return appsReplyJson(await ask(StopApp, { name: command.name, force: command.force, operationId, ...(command.reason ? { reason: command.reason } : {}) }));
+        return appsReplyJson(await ask(StopApp, { name: command.name, force: command.force, operationId, ...(command.reason ? { reason: command.reason } : {}), ...onHost(command.host) }));
       case 'remove':
-        return appsReplyJson(await ask(RemoveApp, { name: command.name, deleteData: command.deleteData, operationId }));
+        return appsReplyJson(await ask(RemoveApp, { name: command.name, deleteData: command.deleteData, operationId, ...onHost(command.host) }));
       case 'upgrade':
         return appsReplyJson(
-          await ask(UpgradeApp, { name: command.name, healthWindowMs: command.healthWindowMs, operationId, ...(command.versionRange ? { versionRange: command.versionRange } : {}) }),
+          await ask(UpgradeApp, {
+            name: command.name,
+            healthWindowMs: command.healthWindowMs,
+            operationId,
+            ...(command.versionRange ? { versionRange: command.versionRange } : {}),
+            ...onHost(command.host),
+          }),
         );
       case 'config':
-        return appsReplyJson(await ask(ConfigureApp, { name: command.name, configJson: JSON.stringify(command.config), operationId }));
+        return appsReplyJson(await ask(ConfigureApp, { name: command.name, configJson: JSON.stringify(command.config), operationId, ...onHost(command.host) }));
     }
   }
+}
+
+/** `host` travels only when set: empty means this host to the AppManager anyway. */
+function onHost(host: string | undefined): { host?: string } {
+  return host ? { host } : {};
 }
 
 export function asGatewayError(error: unknown, app: string | undefined): GatewayError {

@@ -2,7 +2,9 @@
 //   help | info [name] | catalogue | plan <name> [range]
 //   install <name> [range] [--plan <id>] [--no-start] [--config <json>]
 //   start <name> [--only] | stop <name> [--force] | remove <name> [--delete-data]
-//   upgrade <name> [range] [--health-window <ms>] | config <name> <json>
+//   upgrade <name> [range] [--health-window <ms>] | config <name> [--host <host>] <json>
+// where every command but catalogue and plan also takes `--host <host>` (install: a host name or
+// a placement policy, least-loaded | spread | pinned:<host>; the others: the app's host),
 // or a JSON object with the REST API's fields plus "command", e.g.
 //   {"command": "install", "name": "grm", "version_range": "^1.0", "operation_id": "op-1"}
 // A text command is answered in text, a JSON command in JSON (docs/PROVISIONING.md, gateways).
@@ -44,6 +46,8 @@ export const CHAT_HELP = `Commands (one per message; a JSON object with the REST
   remove <name> [--delete-data]
   upgrade <name> [range] [--health-window <ms>]
   config <name> <json>             replace the app's configuration
+Every command but catalogue and plan takes --host <host> (before the JSON of config): the host
+of the app; for install also least-loaded, spread or pinned:<host>. Without: this host.
 Progress of install/start/stop/remove/upgrade/config comes as separate messages.`;
 
 export function parseChatCommand(body: string): ChatCommand {
@@ -79,16 +83,16 @@ function parseTextCommand(text: string): { command?: AppCommand } {
   const kind = KINDS[lower];
   if (kind === undefined) throw new GatewayError('InvalidArgument', `unknown command "${word}" (send "help")`);
   if (kind === 'config') {
-    // Everything after the name is the JSON configuration, spaces included.
-    const match = /^\S+\s+(\S+)\s+([\s\S]+)$/.exec(text);
-    if (!match) throw new GatewayError('InvalidArgument', 'usage: config <name> <json>');
+    // Everything after the name (and an optional --host) is the JSON configuration, spaces included.
+    const match = /^\S+\s+(\S+)\s+(?:--host\s+(\S+)\s+)?([\s\S]+)$/.exec(text);
+    if (!match) throw new GatewayError('InvalidArgument', 'usage: config <name> [--host <host>] <json>');
     let config: unknown;
     try {
-      config = JSON.parse(match[2]!);
+      config = JSON.parse(match[3]!);
     } catch (error) {
       throw new GatewayError('InvalidArgument', `config: the configuration is not valid JSON: ${(error as Error).message}`);
     }
-    return { command: commandFromFields('config', match[1], BodyFields.of({ config }, 'config')) };
+    return { command: commandFromFields('config', match[1], BodyFields.of({ config, ...(match[2] ? { host: match[2] } : {}) }, 'config')) };
   }
   const fields: Record<string, unknown> = {};
   const positional: string[] = [];
@@ -116,6 +120,10 @@ function parseTextCommand(text: string): { command?: AppCommand } {
         }
         break;
       }
+      case '--host':
+        if (kind === 'catalogue' || kind === 'plan') throw new GatewayError('InvalidArgument', `${lower}: --host does not apply (the catalogue is the same everywhere; a plan is made here)`);
+        fields.host = value();
+        break;
       case '--only':
         fields.with_dependencies = false;
         break;

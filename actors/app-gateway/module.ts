@@ -1,7 +1,7 @@
 // The app gateway: one bus module serving the AppManager's commands over REST (node:http) and
 // XMPP (@xmpp/client). One module for both because they share everything but the wire: the
 // AppManagerClient, the operation log fed by app-manager/events, and the settings; either can be
-// left out. It talks to the AppManager only over the bus (role `app-manager`). See ./README.md.
+// left out. It talks to the AppManager only over the bus: this host's (role `app-manager`, by bus id). See ./README.md.
 
 import { writeFileSync } from 'node:fs';
 import { Module, type Declarations } from '../../core/actor/index.js';
@@ -9,6 +9,7 @@ import { AppEvent } from '../../schemas/generated/messages.js';
 import { AppManagerClient } from './app-manager-client.js';
 import { eventJson } from './app-json.js';
 import { OperationLog } from './operation-log.js';
+import { OwnAppManager } from './own-app-manager.js';
 import { RestServer } from './rest-server.js';
 import { TokenFile } from './rest-tokens.js';
 import { gatewayDefaults, parseGatewaySettings, type GatewaySettings } from './settings.js';
@@ -23,7 +24,12 @@ export default class AppGateway extends Module {
   // Checked when the module is constructed: a bad setting stops the start with a clear message.
   private readonly settings: GatewaySettings = parseGatewaySettings(this.config);
   private readonly operations = new OperationLog(this.settings.keepOperationsMs);
-  private readonly client = new AppManagerClient((type, value, timeoutMs) => this.requestOrThrow(this.settings.appManager, type, value, { timeoutMs }), this.settings);
+  // This host's AppManager by bus id (several hosts may share the bus); see own-app-manager.ts.
+  private readonly appManager = new OwnAppManager(this.settings.appManager, () => {
+    const bus = this.context.bus();
+    return { holders: (role) => bus.registry.holders(role), get: (id) => bus.registry.get(id), ownHostKey: bus.record.hostKey };
+  });
+  private readonly client = new AppManagerClient((type, value, timeoutMs) => this.requestOrThrow(this.appManager.address(), type, value, { timeoutMs }), this.settings);
   private rest?: RestServer;
   private xmpp?: XmppGateway;
 

@@ -215,15 +215,22 @@ async function readJsonBody(request: IncomingMessage, maxBytes: number): Promise
   }
 }
 
-/** DELETE carries its options in the query (delete_data, operation_id): a DELETE body is unusual. */
+/**
+ * DELETE carries its options in the query (delete_data, operation_id, host): a DELETE body is
+ * unusual. Every other route takes `host` from the query too (GET has no body); the body wins.
+ */
 function mergeQuery(body: unknown, url: URL, kind: CommandKind): unknown {
-  if (kind !== 'remove' || url.search === '') return body;
+  if (url.search === '') return body;
   const fromQuery: Record<string, unknown> = {};
   // delete_data=maybe stays a string, which the field check then refuses by name.
   const flag = (value: string): boolean | string => (value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value);
-  for (const [key, value] of url.searchParams) fromQuery[key] = key === 'delete_data' ? flag(value) : value;
+  for (const [key, value] of url.searchParams) {
+    if (kind === 'remove') fromQuery[key] = key === 'delete_data' ? flag(value) : value;
+    else if (key === 'host') fromQuery[key] = value;
+  }
+  if (Object.keys(fromQuery).length === 0) return body;
   if (body !== undefined && (typeof body !== 'object' || body === null || Array.isArray(body))) return body;
-  return { ...(body as Record<string, unknown> | undefined), ...fromQuery };
+  return kind === 'remove' ? { ...(body as Record<string, unknown> | undefined), ...fromQuery } : { ...fromQuery, ...(body as Record<string, unknown> | undefined) };
 }
 
 /**

@@ -31,6 +31,21 @@ describe('chat commands as text', () => {
     expect(parseChatCommand('config grm {"interval": 5000, "label": "a b"}').command).toEqual({ kind: 'config', name: 'grm', config: { interval: 5000, label: 'a b' } });
   });
 
+  it('takes --host on every command that concerns an app, a placement policy for install', () => {
+    expect(parseChatCommand('info --host host-b').command).toEqual({ kind: 'apps', host: 'host-b' });
+    expect(parseChatCommand('install grm --host least-loaded').command).toEqual({ kind: 'install', name: 'grm', start: true, host: 'least-loaded' });
+    expect(parseChatCommand('install grm --host pinned:host-b').command).toEqual({ kind: 'install', name: 'grm', start: true, host: 'pinned:host-b' });
+    expect(parseChatCommand('start grm --host host-b').command).toEqual({ kind: 'start', name: 'grm', withDependencies: true, host: 'host-b' });
+    expect(parseChatCommand('stop grm --host host-b --force').command).toEqual({ kind: 'stop', name: 'grm', force: true, host: 'host-b' });
+    expect(parseChatCommand('remove grm --host host-b').command).toEqual({ kind: 'remove', name: 'grm', deleteData: false, host: 'host-b' });
+    expect(parseChatCommand('upgrade grm ^2 --host host-b').command).toEqual({ kind: 'upgrade', name: 'grm', versionRange: '^2', healthWindowMs: 0, host: 'host-b' });
+    expect(parseChatCommand('config grm --host host-b {"interval": 5000}').command).toEqual({ kind: 'config', name: 'grm', config: { interval: 5000 }, host: 'host-b' });
+    expect(refusal('catalogue --host host-b')).toMatch(/^InvalidArgument: catalogue: --host does not apply/);
+    expect(refusal('plan grm --host host-b')).toMatch(/^InvalidArgument: plan: --host does not apply/);
+    expect(refusal('stop grm --host')).toBe('InvalidArgument: stop: --host needs a value');
+    expect(refusal('stop grm --host b/c')).toMatch(/^InvalidArgument: bad host "b\/c"/);
+  });
+
   it('refuses what it cannot read, naming the problem', () => {
     expect(refusal('reboot')).toBe('InvalidArgument: unknown command "reboot" (send "help")');
     expect(refusal('stop')).toMatch(/^InvalidArgument: bad app name undefined/);
@@ -52,6 +67,9 @@ describe('chat commands as JSON', () => {
       format: 'json',
     });
     expect(parseChatCommand('{"command": "help"}')).toEqual({ format: 'json' });
+    expect(parseChatCommand('{"command": "stop", "name": "grm", "host": "host-b"}').command).toEqual({ kind: 'stop', name: 'grm', force: false, host: 'host-b' });
+    expect(parseChatCommand('{"command": "info", "host": "host-b"}').command).toEqual({ kind: 'apps', host: 'host-b' });
+    expect(refusal('{"command": "catalogue", "host": "host-b"}')).toBe('InvalidArgument: command: unknown field "host"');
   });
 
   it('refuses unknown fields, wrong types, bad ids and broken JSON', () => {

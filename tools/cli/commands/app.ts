@@ -69,6 +69,8 @@ async function call(connection: { url: string; token: string }, method: string, 
 
 const appPath = (name: string): string => `/apps/${encodeURIComponent(name)}`;
 
+const onHost = (host: string | undefined): { host?: string } => (host ? { host } : {});
+
 /**
  * Follows the progress of `operationId` (opened before the request that starts it, so no event is
  * missed) and prints each event on stderr; returns the function that stops following.
@@ -166,6 +168,13 @@ function parseMs(value: string): number {
   return ms;
 }
 
+const HOST_HELP = "the app's host (another host's AppManager carries it out); default: the gateway's host";
+
+/** `?host=` for the GET and DELETE routes, which carry no body. */
+function hostQuery(host: string | undefined, separator: '?' | '&' = '?'): string {
+  return host ? `${separator}host=${encodeURIComponent(host)}` : '';
+}
+
 /** --url, --token and --json on every subcommand. */
 function withConnection(command: Command): Command {
   return command
@@ -209,11 +218,11 @@ Examples:
       }
     });
 
-  withConnection(app.command('info').summary('installed apps, or one app in detail').argument('[name]', 'an app'))
-    .addHelpText('after', '\nExamples:\n  npx gridlink app info\n  npx gridlink app info grm --json')
-    .action(async (name: string | undefined, options: Connection) => {
+  withConnection(app.command('info').summary('installed apps, or one app in detail').argument('[name]', 'an app').option('--host <host>', "the host whose apps to list; default: the gateway's host"))
+    .addHelpText('after', '\nExamples:\n  npx gridlink app info\n  npx gridlink app info grm --json\n  npx gridlink app info --host host-b')
+    .action(async (name: string | undefined, options: Connection & { host?: string }) => {
       const connection = connectionOf(options);
-      const result = await call(connection, 'GET', name === undefined ? '/apps' : appPath(name));
+      const result = await call(connection, 'GET', `${name === undefined ? '/apps' : appPath(name)}${hostQuery(options.host)}`);
       if (connection.json) return printJson(result);
       printApps(result);
       if (name !== undefined) {
@@ -241,35 +250,35 @@ Examples:
       .option('--plan <id>', 'carry out this plan (from `gridlink app plan`) exactly')
       .option('--no-start', 'install only; start later')
       .option('--config <json>', 'configuration of the app (JSON, or @file)', parseConfig)
-      .option('--host <host>', 'host to place the app on'),
+      .option('--host <host|policy>', "where: a host name, or least-loaded, spread, pinned:<host> (a placement policy); default: the gateway's host"),
   )
-    .addHelpText('after', '\nExamples:\n  npx gridlink app install grm\n  npx gridlink app install grm --plan 6f1c... --config @grm.json\n  npx gridlink app install grm --no-start --json')
+    .addHelpText('after', '\nExamples:\n  npx gridlink app install grm\n  npx gridlink app install grm --host least-loaded\n  npx gridlink app install grm --plan 6f1c... --config @grm.json\n  npx gridlink app install grm --no-start --json')
     .action(async (name: string, range: string | undefined, options: Connection & { plan?: string; start: boolean; config?: JsonRecord; host?: string }) => {
       await operation(options, 'POST', `${appPath(name)}/install`, {
         start: options.start,
         ...(range ? { version_range: range } : {}),
         ...(options.plan ? { plan_id: options.plan } : {}),
         ...(options.config ? { config: options.config } : {}),
-        ...(options.host ? { host: options.host } : {}),
+        ...onHost(options.host),
       });
     });
 
-  withConnection(app.command('start').summary('start an installed app').argument('<name>', 'an app').option('--only', 'without starting the apps it needs'))
-    .addHelpText('after', '\nExample:\n  npx gridlink app start grm')
-    .action(async (name: string, options: Connection & { only?: boolean }) => {
-      await operation(options, 'POST', `${appPath(name)}/start`, { with_dependencies: options.only !== true });
+  withConnection(app.command('start').summary('start an installed app').argument('<name>', 'an app').option('--only', 'without starting the apps it needs').option('--host <host>', HOST_HELP))
+    .addHelpText('after', '\nExample:\n  npx gridlink app start grm --host host-b')
+    .action(async (name: string, options: Connection & { only?: boolean; host?: string }) => {
+      await operation(options, 'POST', `${appPath(name)}/start`, { with_dependencies: options.only !== true, ...onHost(options.host) });
     });
 
-  withConnection(app.command('stop').summary('stop an app (it may refuse; --force insists)').argument('<name>', 'an app').option('--force', 'stop even if the module refuses').option('--reason <text>', 'why, for the log'))
+  withConnection(app.command('stop').summary('stop an app (it may refuse; --force insists)').argument('<name>', 'an app').option('--force', 'stop even if the module refuses').option('--reason <text>', 'why, for the log').option('--host <host>', HOST_HELP))
     .addHelpText('after', "\nExample:\n  npx gridlink app stop grm --reason 'maintenance'")
-    .action(async (name: string, options: Connection & { force?: boolean; reason?: string }) => {
-      await operation(options, 'POST', `${appPath(name)}/stop`, { force: options.force === true, ...(options.reason ? { reason: options.reason } : {}) });
+    .action(async (name: string, options: Connection & { force?: boolean; reason?: string; host?: string }) => {
+      await operation(options, 'POST', `${appPath(name)}/stop`, { force: options.force === true, ...(options.reason ? { reason: options.reason } : {}), ...onHost(options.host) });
     });
 
-  withConnection(app.command('remove').summary('remove a stopped app (its data is kept unless --delete-data)').argument('<name>', 'an app').option('--delete-data', "delete the app's state folder too"))
+  withConnection(app.command('remove').summary('remove a stopped app (its data is kept unless --delete-data)').argument('<name>', 'an app').option('--delete-data', "delete the app's state folder too").option('--host <host>', HOST_HELP))
     .addHelpText('after', '\nExample:\n  npx gridlink app remove grm')
-    .action(async (name: string, options: Connection & { deleteData?: boolean }) => {
-      await operation(options, 'DELETE', `${appPath(name)}${options.deleteData ? '?delete_data=true' : ''}`, {});
+    .action(async (name: string, options: Connection & { deleteData?: boolean; host?: string }) => {
+      await operation(options, 'DELETE', `${appPath(name)}${options.deleteData ? '?delete_data=true' : ''}${hostQuery(options.host, options.deleteData ? '&' : '?')}`, {});
     });
 
   withConnection(
@@ -278,19 +287,24 @@ Examples:
       .summary('upgrade an app (state handed over; rolled back if the new version fails)')
       .argument('<name>', 'an app')
       .argument('[range]', 'semver range; default: the newest')
-      .option('--health-window <ms>', 'how long the new version must stay healthy', parseMs),
+      .option('--health-window <ms>', 'how long the new version must stay healthy', parseMs)
+      .option('--host <host>', HOST_HELP),
   )
     .addHelpText('after', "\nExample:\n  npx gridlink app upgrade grm '^1.1'")
-    .action(async (name: string, range: string | undefined, options: Connection & { healthWindow?: number }) => {
-      await operation(options, 'POST', `${appPath(name)}/upgrade`, { ...(range ? { version_range: range } : {}), ...(options.healthWindow !== undefined ? { health_window_ms: options.healthWindow } : {}) });
+    .action(async (name: string, range: string | undefined, options: Connection & { healthWindow?: number; host?: string }) => {
+      await operation(options, 'POST', `${appPath(name)}/upgrade`, {
+        ...(range ? { version_range: range } : {}),
+        ...(options.healthWindow !== undefined ? { health_window_ms: options.healthWindow } : {}),
+        ...onHost(options.host),
+      });
     });
 
-  withConnection(app.command('config').summary("show or replace an app's configuration (run time, no restart)").argument('<name>', 'an app').argument('[json]', 'the new configuration (JSON, or @file); absent: show it'))
+  withConnection(app.command('config').summary("show or replace an app's configuration (run time, no restart)").argument('<name>', 'an app').argument('[json]', 'the new configuration (JSON, or @file); absent: show it').option('--host <host>', HOST_HELP))
     .addHelpText('after', '\nExamples:\n  npx gridlink app config grm\n  npx gridlink app config grm \'{"interval": 5000}\'\n  npx gridlink app config grm @grm.json')
-    .action(async (name: string, json: string | undefined, options: Connection) => {
+    .action(async (name: string, json: string | undefined, options: Connection & { host?: string }) => {
       if (json === undefined) {
         const connection = connectionOf(options);
-        const result = await call(connection, 'GET', appPath(name));
+        const result = await call(connection, 'GET', `${appPath(name)}${hostQuery(options.host)}`);
         const config = ((result.apps as JsonRecord[] | undefined) ?? [])[0]?.config ?? null;
         printJson(config, connection.json ? false : undefined);
         return;
@@ -301,6 +315,6 @@ Examples:
       } catch (error) {
         throw new CliError(`the configuration: ${(error as Error).message}`, EXIT_USAGE);
       }
-      await operation(options, 'PUT', `${appPath(name)}/config`, { config });
+      await operation(options, 'PUT', `${appPath(name)}/config`, { config, ...onHost(options.host) });
     });
 }

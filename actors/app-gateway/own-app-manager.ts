@@ -1,0 +1,58 @@
+// Which AppManager "this host" means. With several hosts on one bus every AppManager holds role
+// `app-manager`, so the role alone may reach another host's. The gateway and the AppManager of its
+// host are both workers spawned by the same host agent: the AppManager whose process has the
+// gateway's parent as its parent (and the same hostKey, so pids compare on one machine) is ours,
+// addressed by bus id. A gateway started by hand finds none and uses the role.
+
+import { readFileSync } from 'node:fs';
+import type { ModuleRecord } from '../../core/bus/index.js';
+
+export const APP_MANAGER_ROLE = 'app-manager';
+
+/** The parts of the bus the choice needs: the registry's view and the gateway's own record. */
+export interface BusView {
+  holders(role: string): readonly ModuleRecord[];
+  get(id: string): ModuleRecord | undefined;
+  ownHostKey: string;
+}
+
+/** Parent pid of `pid` from /proc/<pid>/stat (field 4, after the command name in parentheses); undefined when unreadable. */
+export function parentPid(pid: number): number | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined; // not Linux, or the process is gone
+  }
+  // The command name may itself hold spaces and parentheses: the fields follow the last ')'.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ppid = Number(fields[1]);
+  return Number.isInteger(ppid) && ppid > 0 ? ppid : undefined;
+}
+
+/**
+ * Remembers the bus id of this host's AppManager and resolves it again when that module has left
+ * the registry (restarted by its supervisor: a new id). `setting` other than the plain role is
+ * taken as it is.
+ */
+export class OwnAppManager {
+  private ownId: string | undefined;
+
+  constructor(
+    private readonly setting: string,
+    private readonly bus: () => BusView,
+    private readonly ownParentPid: number = process.ppid,
+    private readonly parentOf: (pid: number) => number | undefined = parentPid,
+  ) {}
+
+  address(): string {
+    if (this.setting !== APP_MANAGER_ROLE) return this.setting;
+    const view = this.bus();
+    if (this.ownId !== undefined && view.get(this.ownId)) return `${APP_MANAGER_ROLE}@${this.ownId}`;
+    // An orphan's parent is init (or a subreaper): its "siblings" would be any orphan.
+    if (this.ownParentPid <= 1) return APP_MANAGER_ROLE;
+    const sibling = view.holders(APP_MANAGER_ROLE).find((record) => record.hostKey === view.ownHostKey && this.parentOf(record.pid) === this.ownParentPid);
+    this.ownId = sibling?.id;
+    return sibling ? `${APP_MANAGER_ROLE}@${sibling.id}` : APP_MANAGER_ROLE;
+  }
+}
