@@ -201,21 +201,31 @@ describe('corrupt entropy chunks → CorruptChunkError', () => {
   const { ts, vs } = skewed(2048);
   const rnd = prng(5);
   const jts = new Float64Array(2048);
-  for (let i = 0; i < 2048; i++) jts[i] = T0 + i * 1000 + Math.round((rnd() * 2 - 1) * 3);
+  const uts = new Float64Array(2048);
+  for (let i = 0; i < 2048; i++) {
+    jts[i] = T0 + i * 1000 + (rnd() < 0.05 ? Math.round((rnd() * 2 - 1) * 30) : 0); // rare late/early ticks
+    uts[i] = T0 + i * 1000 + Math.round((rnd() * 2 - 1) * 3); // uniform ±3 ms
+  }
   const constantClock = encodeChunk(ts, vs, { streams: 'entropy' });
   const gridClock = encodeChunk(jts, vs, { streams: 'entropy' });
+  const packedGridClock = encodeChunk(uts, vs, { streams: 'entropy' });
 
-  it('the fixtures are entropy chunks (constant clock, grid clock, deflated values)', () => {
-    for (const c of [constantClock, gridClock]) {
+  it('the fixtures are entropy chunks (constant, deflated grid and packed grid clocks, deflated values)', () => {
+    for (const c of [constantClock, gridClock, packedGridClock]) {
       expect(c[5]).toBe(TS_ENTROPY);
       expect([VAL_ENT_DELTA, VAL_ENT_DOD]).toContain(c[6]);
+      expect(sameBits(decodeChunk(c).values, vs)).toBe(true);
     }
     expect(constantClock[HEADER]).toBe(0); // mode: constant step
-    expect(gridClock[HEADER]).toBe(1); // mode: grid offsets
+    expect(gridClock[HEADER]).toBe(1); // mode: deflated grid offsets
+    expect(packedGridClock[HEADER]).toBe(4); // mode: grid offsets packed at 3 bits
+    expect(sameBits(decodeChunk(gridClock).timestamps, jts)).toBe(true);
+    expect(sameBits(decodeChunk(packedGridClock).timestamps, uts)).toBe(true);
+    expect(streamLengths(packedGridClock).tsLen).toBeLessThan(Math.ceil((2047 * 3) / 8) + 24);
   });
 
   it('every single-bit flip and every truncation fails the CRC', () => {
-    for (const c of [constantClock, gridClock]) {
+    for (const c of [constantClock, gridClock, packedGridClock]) {
       for (let bit = 0; bit < c.length * 8; bit += 3) {
         const bad = c.slice();
         bad[bit >> 3] = (bad[bit >> 3] ?? 0) ^ (1 << (bit & 7));
@@ -227,9 +237,9 @@ describe('corrupt entropy chunks → CorruptChunkError', () => {
 
   it('flipped bytes in the deflate streams behind a valid CRC fail cleanly (never another error)', () => {
     let corrupt = 0;
-    for (const c of [constantClock, gridClock]) {
+    for (const c of [constantClock, gridClock, packedGridClock]) {
       const { tsLen, valLen } = streamLengths(c);
-      const payloadStart = HEADER + (c === gridClock ? 0 : tsLen);
+      const payloadStart = HEADER + (c === constantClock ? tsLen : 0);
       const payloadEnd = HEADER + tsLen + valLen;
       for (let at = payloadStart; at < payloadEnd; at++) {
         for (const mask of [0x01, 0x80, 0xff]) {
@@ -284,12 +294,21 @@ describe('corrupt entropy chunks → CorruptChunkError', () => {
     const mode = constantClock.slice();
     mode[HEADER] = 9;
     expect(() => decodeChunk(reseal(mode))).toThrow(/unknown mode 9/);
+    // Packed grid: a width beyond 24 bits, and one that does not match the stream's size.
+    const { tsLen: packedLen } = streamLengths(packedGridClock);
+    const widthAt = HEADER + packedLen - Math.ceil((2047 * 3) / 8) - 1;
+    expect(packedGridClock[widthAt]).toBe(3);
+    for (const width of [25, 4, 2]) {
+      const bad = packedGridClock.slice();
+      bad[widthAt] = width;
+      expect(() => decodeChunk(reseal(bad))).toThrow(CorruptChunkError);
+    }
   });
 
   it('garbage streams with a valid CRC fail cleanly or decode to the stated count', () => {
     const r = prng(77);
-    for (let k = 0; k < 300; k++) {
-      const bad = gridClock.slice();
+    for (let k = 0; k < 600; k++) {
+      const bad = (k % 2 === 0 ? gridClock : packedGridClock).slice();
       const { tsLen, valLen } = streamLengths(bad);
       for (let j = 0; j < 4; j++) {
         const at = HEADER + Math.floor(r() * (tsLen + valLen));

@@ -249,3 +249,82 @@ export function medianStep(ts: Float64Array): number {
   d.sort();
   return d[(d.length - 1) >> 1];
 }
+
+/** Widest packed grid offset: a field then spans at most 4 bytes (one 32-bit window). */
+export const MAX_GRID_WIDTH = 24;
+
+/**
+ * Grid offsets bit-packed instead of deflated: r_i - min in `width` bits, least
+ * significant bit first. Uniform jitter (±3 ms: 7 values, 3 bits) is below what deflate
+ * reaches on it, and unpacking needs no inflate call. Undefined if wider than MAX_GRID_WIDTH.
+ */
+export function packGridOffsets(ts: Float64Array, step: number): { min: number; width: number; bytes: Uint8Array } | undefined {
+  const n = ts.length;
+  const t0 = ts[0];
+  if (!(Math.abs(t0 + (n - 1) * step) < INT_LIMIT)) return undefined;
+  let min = 0;
+  let max = 0;
+  for (let i = 1; i < n; i++) {
+    const r = ts[i] - (t0 + i * step);
+    if (i === 1 || r < min) min = r;
+    if (i === 1 || r > max) max = r;
+  }
+  const span = max - min;
+  if (!(span < 2 ** MAX_GRID_WIDTH)) return undefined;
+  let width = 0;
+  while (width < MAX_GRID_WIDTH && 2 ** width <= span) width++;
+  const bytes = new Uint8Array(Math.ceil(((n - 1) * width) / 8));
+  let bit = 0;
+  for (let i = 1; i < n && width > 0; i++, bit += width) {
+    let v = ts[i] - (t0 + i * step) - min;
+    let at = bit;
+    while (v > 0) {
+      bytes[at >> 3] |= (v << (at & 7)) & 0xff;
+      const used = 8 - (at & 7);
+      v = Math.floor(v / 2 ** used);
+      at += used;
+    }
+  }
+  return { min, width, bytes };
+}
+
+/** Decodes packGridOffsets' bytes[start, end): out[i] = t0 + i·step + min + field_i. */
+export function decodePackedGridInto(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  t0: number,
+  step: number,
+  min: number,
+  width: number,
+  count: number,
+  out: Float64Array,
+  offset: number,
+  fail: (message: string) => never,
+): void {
+  if (width > MAX_GRID_WIDTH) fail(`grid width ${width} > ${MAX_GRID_WIDTH}`);
+  const need = count > 1 ? Math.ceil(((count - 1) * width) / 8) : 0;
+  if (end - start !== need) fail(`${end - start} bytes of packed grid offsets, ${count} records of ${width} bits need ${need}`);
+  // Every value lies between the grid's ends shifted by min and min + 2^width.
+  const lastGrid = t0 + (count - 1) * step;
+  const lo = Math.min(t0, lastGrid) + min;
+  const hi = Math.max(t0, lastGrid) + min + 2 ** width;
+  if (!(lo > -INT_LIMIT && hi < INT_LIMIT)) fail('packed grid runs out of range');
+  if (count > 0) out[offset] = t0;
+  const mask = width === 0 ? 0 : (2 ** width - 1) >>> 0;
+  const base = t0 + min;
+  // Up to 3 bytes past a field may be read: zero beyond the stream (the CRC follows it, but
+  // the last bytes of a stream are not guaranteed to be followed by 3 more in the array).
+  const safeEnd = end - 3;
+  let bit = 0;
+  for (let i = 1; i < count; i++, bit += width) {
+    const at = start + (bit >> 3);
+    let word: number;
+    if (at < safeEnd) word = bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16) | (bytes[at + 3] << 24);
+    else {
+      word = 0;
+      for (let k = 0; k < 4 && at + k < end; k++) word |= bytes[at + k] << (8 * k);
+    }
+    out[offset + i] = base + i * step + ((word >>> (bit & 7)) & mask);
+  }
+}

@@ -13,6 +13,8 @@ import { BitReader, BitWriter, bitWidth } from './bits.js';
 import { CorruptChunkError } from './errors.js';
 import {
   decodeGridInto,
+  decodePackedGridInto,
+  packGridOffsets,
   decodeResidualsInto,
   gridVarints,
   maxRawBytes,
@@ -84,11 +86,12 @@ const TS_MODE_CONSTANT = 0;
 const TS_MODE_GRID = 1;
 const TS_MODE_DELTA = 2;
 const TS_MODE_DOD = 3;
+const TS_MODE_GRID_PACKED = 4;
 
 /**
  * Safe-integer timestamps as an entropy stream: a constant step costs a few bytes and no
- * payload; otherwise offsets from the grid t0 + i·median step, or the residuals of
- * `order`, deflated, whichever is smaller.
+ * payload; otherwise offsets from the grid t0 + i·median step (deflated, or bit-packed
+ * at one width), or the residuals of `order` deflated, whichever is smallest.
  */
 function entropyTimestamps(ts: Float64Array, order: 1 | 2): Stream {
   const n = ts.length;
@@ -102,18 +105,36 @@ function entropyTimestamps(ts: Float64Array, order: 1 | 2): Stream {
     w.writeSigned(step);
     return { codec: TS_ENTROPY, exponent: 0, bytes: w.finish() };
   }
-  const residuals = new VarintWriter(16);
-  residuals.writeUnsigned(order === 1 ? TS_MODE_DELTA : TS_MODE_DOD);
-  writeDeflated(residuals, residualVarints(ts, order));
   const median = medianStep(ts);
   const offsets = gridVarints(ts, median);
-  if (offsets === undefined) return { codec: TS_ENTROPY, exponent: 0, bytes: residuals.finish() };
+  // Deflate costs most of the encoder's time: the residual order is only tried when the
+  // grid is impossible or its varints are not already shorter (a clock with gaps).
+  let residuals: Uint8Array | undefined;
+  if (offsets === undefined || offsets.length > residualBytes(ts, order)) {
+    const r = new VarintWriter(16);
+    r.writeUnsigned(order === 1 ? TS_MODE_DELTA : TS_MODE_DOD);
+    writeDeflated(r, residualVarints(ts, order));
+    residuals = r.finish();
+  }
+  if (offsets === undefined) return { codec: TS_ENTROPY, exponent: 0, bytes: residuals as Uint8Array };
   w.writeUnsigned(TS_MODE_GRID);
   w.writeSigned(ts[0]);
   w.writeSigned(median);
   writeDeflated(w, offsets);
-  const grid = w.finish();
-  return { codec: TS_ENTROPY, exponent: 0, bytes: grid.length < residuals.length ? grid : residuals.finish() };
+  let best = w.finish();
+  if (residuals !== undefined && residuals.length <= best.length) best = residuals;
+  const packed = packGridOffsets(ts, median);
+  if (packed !== undefined && packed.bytes.length + 24 < best.length) {
+    const p = new VarintWriter(packed.bytes.length + 32);
+    p.writeUnsigned(TS_MODE_GRID_PACKED);
+    p.writeSigned(ts[0]);
+    p.writeSigned(median);
+    p.writeSigned(packed.min);
+    p.writeUnsigned(packed.width);
+    p.writeBytes(packed.bytes);
+    if (p.length < best.length) best = p.finish();
+  }
+  return { codec: TS_ENTROPY, exponent: 0, bytes: best };
 }
 
 function corrupt(what: string): (message: string) => never {
@@ -134,10 +155,17 @@ export function decodeEntropyTimestampsInto(
   const fail = corrupt('timestamp stream');
   const r = new VarintReader(bytes, start, start + length, fail);
   const mode = r.readUnsigned();
-  if (mode === TS_MODE_CONSTANT || mode === TS_MODE_GRID) {
+  if (mode === TS_MODE_CONSTANT || mode === TS_MODE_GRID || mode === TS_MODE_GRID_PACKED) {
     const t0 = r.readSigned();
     const step = r.readSigned();
     if (!(Math.abs(t0) < INT_LIMIT && Math.abs(step) < INT_LIMIT)) fail(`first timestamp ${t0} or step ${step} out of range`);
+    if (mode === TS_MODE_GRID_PACKED) {
+      const min = r.readSigned();
+      const width = r.readUnsigned();
+      if (!(Math.abs(min) < INT_LIMIT)) fail(`grid minimum ${min} out of range`);
+      decodePackedGridInto(bytes, r.pos, r.end, t0, step, min, width, count, out, offset, fail);
+      return;
+    }
     if (mode === TS_MODE_GRID) {
       decodeGridInto(readDeflated(r, maxRawBytes(count)), t0, step, count, out, offset, fail);
       return;

@@ -12,6 +12,8 @@ import { readFileSync } from 'node:fs';
 import * as codec from '../../../core/storacle/codec/index.js';
 import { OnlineStatistics } from '../../../core/storacle/statistics/index.js';
 import { prng } from '../prng.js';
+import { ieeeProfiles, meterChannels } from './datasets.js';
+import type { SeriesData } from './datasets.js';
 
 const MONTH = 2_592_000;
 const CHUNK = 4096;
@@ -130,4 +132,34 @@ for (const binWidth of [1, 0.1]) {
     s.snapshot();
   });
   console.log(`  with arrival times: ${mrps(MONTH, statsArrMs)}`);
+}
+
+/**
+ * Bytes per record of the bench's own data sets (the ones bench:storacle compares with
+ * VictoriaMetrics), each series cut into chunks of 4096, with both stream variants
+ * allowed (the default) and with the bit-packed streams only (the version-1 encoder).
+ */
+function benchSizes(name: string, series: readonly SeriesData[]): void {
+  const totals = { smallest: 0, 'bit-packed': 0 } as Record<codec.StreamChoice, number>;
+  let records = 0;
+  for (const s of series) {
+    const ts = Float64Array.from(s.timestamps);
+    const vs = Float64Array.from(s.values);
+    records += ts.length;
+    for (let at = 0; at < ts.length; at += CHUNK) {
+      const end = Math.min(ts.length, at + CHUNK);
+      for (const streams of ['smallest', 'bit-packed'] as const) {
+        totals[streams] += codec.encodeChunk(ts.subarray(at, end), vs.subarray(at, end), { streams }).length;
+      }
+    }
+  }
+  console.log(
+    `bench data ${name}: ${(totals.smallest / records).toFixed(3)} B/record ` +
+      `(bit-packed only ${(totals['bit-packed'] / records).toFixed(3)})`,
+  );
+}
+if ((codec as Record<string, unknown>)['TS_ENTROPY'] !== undefined) {
+  benchSizes('IEEE EU LV 1-min profiles', ieeeProfiles());
+  benchSizes('meter V/I/P 1 Hz regular, 2 days', meterChannels('m', Date.UTC(2026, 0, 1), 2 * 86_400, 0, 7));
+  benchSizes('meter V/I/P 1 Hz ±3 ms jitter, 2 days', meterChannels('m', Date.UTC(2026, 0, 1), 2 * 86_400, 3, 7));
 }
