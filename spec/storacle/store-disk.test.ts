@@ -1,4 +1,4 @@
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -478,7 +478,9 @@ describe('Storacle on disk: segment layout', () => {
     // The newest period is still open: no index yet.
     expect(readdirSync(path.join(chunks, '200000')).sort()).toEqual(['1.seg', '2.seg']);
 
+    mkdirSync(path.join(chunks, '300000')); // an empty period folder, as a crash may leave one
     const again = await Storacle.open({ ...BASE, chunkSize: 1000, dataDir: dir });
+    expect(existsSync(path.join(chunks, '300000'))).toBe(false);
     expect(again.range('dense', 0, 1e9)).toEqual(expected.dense);
     expect(again.range('sparse', 0, 1e9)).toEqual(expected.sparse);
     expect(again.sealedFiles().map((f) => f.relativePath)).toEqual(['chunks/0/1.seg', 'chunks/0/2.seg', 'chunks/100000/1.seg', 'chunks/100000/2.seg']);

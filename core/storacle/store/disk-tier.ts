@@ -222,7 +222,10 @@ export class DiskTier {
       const period = parsePeriodDirectory(folder.name);
       if (period === undefined) continue;
       const dir = periodDirectory(this.dataDir, period);
-      for (const name of await fs.readdir(dir)) {
+      const names = await fs.readdir(dir);
+      // Left empty by a crash between deleting a period's last file and its folder.
+      if (names.length === 0) await fs.rmdir(dir).catch(() => undefined);
+      for (const name of names) {
         if (name.includes('.tmp-')) {
           await fs.rm(path.join(dir, name), { force: true });
           continue;
