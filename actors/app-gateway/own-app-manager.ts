@@ -2,12 +2,17 @@
 // `app-manager`, so the role alone may reach another host's. The gateway and the AppManager of its
 // host are both workers spawned by the same host agent: the AppManager whose process has the
 // gateway's parent as its parent (and the same hostKey, so pids compare on one machine) is ours,
-// addressed by bus id. A gateway started by hand finds none and uses the role.
+// addressed by bus id. A gateway started by hand (its parent is no agent) uses the role; one run by
+// an agent whose tree has no AppManager (or not yet, or no more) is refused, Unavailable: the role
+// would hand "this host's" request to another host.
 
 import { readFileSync } from 'node:fs';
 import type { ModuleRecord } from '../../core/bus/index.js';
+import { GatewayError } from './gateway-error.js';
 
 export const APP_MANAGER_ROLE = 'app-manager';
+/** The role host agents hold. */
+const AGENT_ROLE = 'supervisor';
 
 /** The parts of the bus the choice needs: the registry's view and the gateway's own record. */
 export interface BusView {
@@ -53,6 +58,11 @@ export class OwnAppManager {
     if (this.ownParentPid <= 1) return APP_MANAGER_ROLE;
     const sibling = view.holders(APP_MANAGER_ROLE).find((record) => record.hostKey === view.ownHostKey && this.parentOf(record.pid) === this.ownParentPid);
     this.ownId = sibling?.id;
-    return sibling ? `${APP_MANAGER_ROLE}@${sibling.id}` : APP_MANAGER_ROLE;
+    if (sibling) return `${APP_MANAGER_ROLE}@${sibling.id}`;
+    const agent = view.holders(AGENT_ROLE).find((record) => record.hostKey === view.ownHostKey && record.pid === this.ownParentPid);
+    if (agent) {
+      throw new GatewayError('Unavailable', `no AppManager runs beside this gateway (none among the workers of its agent, ${agent.host} pid ${agent.pid})`, undefined, 503);
+    }
+    return APP_MANAGER_ROLE;
   }
 }
