@@ -241,13 +241,25 @@ export function gridVarints(ts: Float64Array, step: number): Uint8Array | undefi
   return w.finish();
 }
 
-/** Median of the first differences (the clock's nominal step, robust to jitter and gaps). */
+/**
+ * The clock's nominal step: the median of up to 255 evenly spaced differences over spans
+ * of 16 records, divided by 16 and rounded. The median ignores gaps; the span averages
+ * jitter out so that ±3 ms around 1000 does not yield 999 or 1001 (a grid that drifts).
+ * Sampled because sorting every difference was 10 % of the encode time; the step only
+ * affects the size, never the round trip.
+ */
 export function medianStep(ts: Float64Array): number {
   const n = ts.length;
-  const d = new Float64Array(n - 1);
-  for (let i = 1; i < n; i++) d[i - 1] = ts[i] - ts[i - 1];
+  const span = n > 64 ? 16 : 1;
+  const samples = Math.min(255, n - span);
+  const d = new Float64Array(samples);
+  const stride = (n - span) / samples;
+  for (let k = 0; k < samples; k++) {
+    const i = Math.floor(k * stride);
+    d[k] = ts[i + span] - ts[i];
+  }
   d.sort();
-  return d[(d.length - 1) >> 1];
+  return Math.round(d[(samples - 1) >> 1] / span);
 }
 
 /** Widest packed grid offset: a field then spans at most 4 bytes (one 32-bit window). */
