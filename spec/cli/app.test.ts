@@ -94,6 +94,14 @@ describe('gridlink app: the provisioning flow', () => {
     expect(refused.stderr).toMatch(/InvalidArgument: /);
   });
 
+  it('passes --host on: a host nobody runs is Unavailable, named (exit 1)', async () => {
+    for (const args of [['stop', 'chain-c', '--host', 'host-z'], ['info', '--host', 'host-z'], ['remove', 'chain-c', '--delete-data', '--host', 'host-z']]) {
+      const answer = await app(args);
+      expect({ args, code: answer.code, names: /Unavailable: .*host-z/.test(answer.stderr) }).toEqual({ args, code: 1, names: true });
+    }
+    expect((await app(['info', 'chain-c'])).stdout).toMatch(/^chain-c 1\.0\.0 Running/m);
+  }, 40_000);
+
   it('stops and removes an app; afterwards info fails with NotFound', async () => {
     const running = await app(['remove', 'chain-c']);
     expect(running.code).toBe(1);

@@ -3,7 +3,8 @@
  * agent, installing signed packages from a real App Store: bearer tokens and scopes, every
  * endpoint's happy path along the chain-a ← chain-b ← chain-c dependency chain with progress as
  * server-sent events, the AppManager's refusals as HTTP statuses, malformed requests answered
- * 4xx while the gateway keeps serving, and 503 once the AppManager is gone.
+ * 4xx while the gateway keeps serving, `host` passed on to the AppManager, and 503 once the
+ * AppManager is gone.
  */
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -138,6 +139,19 @@ describe('REST gateway: the provisioning flow', () => {
     expect(appLines(started.body)).toContain('chain-c 1.0.0 Running');
   }, 30_000);
 
+  it('passes `host` on (body or query): for a host nobody runs, the AppManager answers Unavailable naming it', async () => {
+    const answers = {
+      stop: await post('/apps/chain-c/stop', { host: 'host-z' }),
+      info: await get('/apps/chain-c?host=host-z'),
+      remove: await http(setup.url, 'DELETE', '/apps/chain-c?host=host-z', { token: ADMIN_TOKEN }),
+    };
+    for (const [what, answer] of Object.entries(answers)) {
+      expect({ what, status: answer.status, code: answer.body.code, names: /host-z/.test(String(answer.body.message)) }).toEqual({ what, status: 502, code: 'Unavailable', names: true });
+    }
+    // Nothing happened here: chain-c still runs.
+    expect(appLines((await get('/apps/chain-c')).body)).toEqual(['chain-c 1.0.0 Running']);
+  }, 30_000);
+
   it('upgrades chain-a to 1.1.0 once it is published', async () => {
     await publishRelease(setup, 'chain-a', { version: '1.1.0' });
     const upgraded = await post('/apps/chain-a/upgrade', { version_range: '^1.1.0' });
@@ -195,6 +209,8 @@ describe('REST gateway: malformed requests', () => {
       ['an unknown operation', get('/operations/never-started/events'), 404, /no operation/],
       ['a query flag that is not one', http(setup.url, 'DELETE', '/apps/chain-b?delete_data=maybe', { token: ADMIN_TOKEN }), 400, /"delete_data" must be true or false/],
       ['an unknown query field', http(setup.url, 'DELETE', '/apps/chain-b?purge=1', { token: ADMIN_TOKEN }), 400, /unknown field "purge"/],
+      ['a host where none applies', get('/catalogue?host=host-b'), 400, /unknown field "host"/],
+      ['a malformed host', post('/apps/chain-a/start', { host: 'b c' }), 400, /bad host "b c"/],
     ];
     for (const [what, answer, status, message] of cases) {
       const { status: got, body } = await answer;
