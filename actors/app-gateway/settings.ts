@@ -34,7 +34,7 @@ export interface GatewaySettings {
   rest?: RestSettings;
   /** XMPP gateway; absent: not connected. */
   xmpp?: XmppSettings;
-  /** Role address of the AppManager. */
+  /** The AppManager: the default role means this host's, found by bus id (own-app-manager.ts); anything else is used as it is. */
   appManager: string;
   /** Timeout of the AppManager's quick answers (apps, catalogue, plan). */
   queryTimeoutMs: number;
