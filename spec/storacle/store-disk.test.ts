@@ -513,3 +513,38 @@ describe('Storacle on disk: segment layout', () => {
     });
   });
 });
+
+describe('Storacle on disk: snapshot format', () => {
+  it('binary fields after the JSON (version 2) round-trip; a version 1 snapshot (base64 in the JSON) is still read', async () => {
+    const { encodeSnapshot, decodeSnapshot } = await import('../../core/storacle/store/snapshot.js');
+    const { crc32 } = await import('../../core/storacle/codec/index.js');
+    const record = { id: 1, name: 'a', tags: ['x'], createdMs: 5 };
+    const snapshot = {
+      walMarker: 3, createdMs: 9, segmentPeriodMs: 100_000, segmentLayout: 2,
+      points: [
+        { record, sealedThrough: 42, statistics: Uint8Array.from([1, 2, 3]), head: Uint8Array.from([9, 8]) },
+        { record: { ...record, id: 2, name: 'b' }, sealedThrough: null, statistics: Uint8Array.from([4]) },
+      ],
+    };
+    const bytes = encodeSnapshot(snapshot);
+    expect(decodeSnapshot(bytes)).toEqual(snapshot);
+    expect(new TextDecoder().decode(bytes)).not.toMatch(/AQID/); // base64 of [1, 2, 3]: not in there
+    const damaged = bytes.slice();
+    damaged[damaged.length - 1] ^= 1;
+    expect(() => decodeSnapshot(damaged)).toThrow(/CRC/);
+
+    const v1Body = new TextEncoder().encode(JSON.stringify({
+      walMarker: 3, createdMs: 9, segmentPeriodMs: 100_000,
+      points: [{ record, sealedThrough: 42, statistics: 'AQID', head: 'CQg=' }],
+    }));
+    const v1 = new Uint8Array(16 + v1Body.length);
+    const view = new DataView(v1.buffer);
+    view.setUint32(0, 0x53534c47, true);
+    view.setUint32(4, 1, true);
+    view.setUint32(8, crc32(v1Body), true);
+    view.setUint32(12, v1Body.length, true);
+    v1.set(v1Body, 16);
+    expect(decodeSnapshot(v1).points).toEqual([{ record, sealedThrough: 42, statistics: Uint8Array.from([1, 2, 3]), head: Uint8Array.from([9, 8]) }]);
+    expect(decodeSnapshot(v1).segmentLayout).toBeUndefined();
+  });
+});

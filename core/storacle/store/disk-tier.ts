@@ -81,10 +81,6 @@ export interface DiskTierHost {
   createState(entry: CatalogueEntry, restored: OnlineStatistics | undefined, loader: ChunkLoader | undefined): DataPointState;
 }
 
-function base64(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
-}
-
 function ioError(what: string, e: unknown): StoreError {
   if (e instanceof StoreError) return e;
   return new StoreError('IoError', `${what}: ${(e as Error).message}`);
@@ -160,7 +156,7 @@ export class DiskTier {
   // ---- Recovery ----
 
   /** Heads kept by the snapshot, put back once the segment files are indexed. */
-  private readonly snapshotHeads = new Map<number, string>();
+  private readonly snapshotHeads = new Map<number, Uint8Array>();
   /** Segment layout named by the snapshot (undefined: no snapshot, or one of the first layout). */
   private snapshotLayout: number | undefined;
 
@@ -193,7 +189,7 @@ export class DiskTier {
       const entry = this.host.catalogue.add(point.record);
       let restored: OnlineStatistics | undefined;
       try {
-        restored = OnlineStatistics.deserialize(new Uint8Array(Buffer.from(point.statistics, 'base64')));
+        restored = OnlineStatistics.deserialize(point.statistics);
       } catch (e) {
         this.host.report({ file, offset: 0, reason: `statistics of ${entry.name} unreadable (${(e as Error).message}); restarted empty`, dataPoint: entry.name });
       }
@@ -253,7 +249,7 @@ export class DiskTier {
       const state = entry === undefined ? undefined : this.host.points.get(entry.name);
       if (state === undefined) continue;
       // The snapshot's CRC covers this; a failure here means a bug, and refusing to open beats losing the head.
-      const { timestamps, values } = decodeChunk(new Uint8Array(Buffer.from(head, 'base64')));
+      const { timestamps, values } = decodeChunk(head);
       state.series.restoreHead(timestamps, values);
     }
     this.snapshotHeads.clear();
@@ -618,11 +614,11 @@ export class DiskTier {
       points.push({
         record: Catalogue.toRecord(state.entry),
         sealedThrough: Number.isFinite(through) ? through : null,
-        statistics: base64(series.statistics.serialize()),
+        statistics: series.statistics.serialize(),
       });
       if (series.headLength > 0) {
         const head = series.headColumns();
-        points[points.length - 1].head = base64(encodeChunk(head.timestamps, head.values));
+        points[points.length - 1].head = encodeChunk(head.timestamps, head.values);
       }
     }
     this.entriesSinceCheckpoint = 0;

@@ -5,8 +5,11 @@
  * same synchronous turn as the seal and the log rotation (so "in the statistics" and "in the
  * segment files" mean the same set of entries: those before the log marker).
  *
- * Layout: "GLSS" | u32 version | u32 CRC-32 of the body | u32 body length | body (UTF-8 JSON).
- * Statistics are OnlineStatistics.serialize() bytes in base64.
+ * Layout: "GLSS" | u32 version | u32 CRC-32 of the body | u32 body length | body.
+ * Version 2 body: u32 JSON length | UTF-8 JSON | the points' binary fields back to back (each
+ * point's statistics, then its head if any), their lengths in the JSON (`statisticsBytes`,
+ * `headBytes`). Version 1 (still read) held them in the JSON as base64: a third larger, and
+ * the snapshot is a per-data-point cost (~0.3 B/record on 1,440-entry data points).
  */
 import { promises as fs } from 'node:fs';
 import { crc32 } from '../codec/index.js';
@@ -14,20 +17,43 @@ import type { CatalogueRecord } from './catalogue.js';
 
 export const SNAPSHOT_FILE = 'snapshot.bin';
 const MAGIC = 0x53534c47; // "GLSS"
-const VERSION = 1;
+const VERSION = 2;
+const VERSION_BASE64 = 1;
 const HEADER_BYTES = 16;
 
 export interface SnapshotPoint {
   record: CatalogueRecord;
   /** Newest sealed timestamp (null: nothing sealed yet). */
   sealedThrough: number | null;
-  /** base64 of OnlineStatistics.serialize(). */
-  statistics: string;
+  /** OnlineStatistics.serialize(). */
+  statistics: Uint8Array;
   /**
-   * base64 of encodeChunk(head): entries not sealed yet, kept here by periodic checkpoints so
-   * they do not seal a small chunk every interval. Absent when the head was empty or sealed.
+   * encodeChunk(head): entries not sealed yet, kept here by periodic checkpoints so they do not
+   * seal a small chunk every interval. Absent when the head was empty or sealed.
    */
+  head?: Uint8Array;
+}
+
+/** A point as the version 2 JSON holds it (binary fields by length, after the JSON). */
+interface StoredPoint {
+  record: CatalogueRecord;
+  sealedThrough: number | null;
+  statisticsBytes: number;
+  headBytes?: number;
+}
+
+/** A point as the version 1 JSON held it. */
+interface Base64Point {
+  record: CatalogueRecord;
+  sealedThrough: number | null;
+  statistics: string;
   head?: string;
+}
+
+type StoredSnapshot<P> = Omit<Snapshot, 'points'> & { points: P[] };
+
+function fromBase64(text: string): Uint8Array {
+  return new Uint8Array(Buffer.from(text, 'base64'));
 }
 
 export interface Snapshot {
@@ -45,7 +71,28 @@ export interface Snapshot {
 }
 
 export function encodeSnapshot(snapshot: Snapshot): Uint8Array {
-  const body = new TextEncoder().encode(JSON.stringify(snapshot));
+  const blobs: Uint8Array[] = [];
+  const points: StoredPoint[] = snapshot.points.map((p) => {
+    const stored: StoredPoint = { record: p.record, sealedThrough: p.sealedThrough, statisticsBytes: p.statistics.byteLength };
+    blobs.push(p.statistics);
+    if (p.head !== undefined) {
+      stored.headBytes = p.head.byteLength;
+      blobs.push(p.head);
+    }
+    return stored;
+  });
+  const stored: StoredSnapshot<StoredPoint> = { ...snapshot, points };
+  const json = new TextEncoder().encode(JSON.stringify(stored));
+  let blobBytes = 0;
+  for (const b of blobs) blobBytes += b.byteLength;
+  const body = new Uint8Array(4 + json.length + blobBytes);
+  new DataView(body.buffer).setUint32(0, json.length, true);
+  body.set(json, 4);
+  let at = 4 + json.length;
+  for (const b of blobs) {
+    body.set(b, at);
+    at += b.byteLength;
+  }
   const out = new Uint8Array(HEADER_BYTES + body.length);
   const view = new DataView(out.buffer);
   view.setUint32(0, MAGIC, true);
@@ -61,14 +108,41 @@ export function decodeSnapshot(bytes: Uint8Array): Snapshot {
   if (bytes.length < HEADER_BYTES) throw new RangeError(`snapshot too short (${bytes.length} bytes)`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (view.getUint32(0, true) !== MAGIC) throw new RangeError('not a snapshot (bad magic)');
-  if (view.getUint32(4, true) !== VERSION) throw new RangeError(`unsupported snapshot version ${view.getUint32(4, true)}`);
+  const version = view.getUint32(4, true);
+  if (version !== VERSION && version !== VERSION_BASE64) throw new RangeError(`unsupported snapshot version ${version}`);
   const length = view.getUint32(12, true);
   if (HEADER_BYTES + length !== bytes.length) throw new RangeError(`snapshot length ${bytes.length} does not match its header (${length})`);
   const body = bytes.subarray(HEADER_BYTES);
   if (crc32(body) !== view.getUint32(8, true)) throw new RangeError('snapshot CRC mismatch');
-  const parsed = JSON.parse(new TextDecoder().decode(body)) as Snapshot;
+  if (version === VERSION_BASE64) {
+    const parsed = JSON.parse(new TextDecoder().decode(body)) as StoredSnapshot<Base64Point>;
+    if (!Array.isArray(parsed.points) || typeof parsed.walMarker !== 'number') throw new RangeError('malformed snapshot');
+    const points = parsed.points.map((p): SnapshotPoint => {
+      const point: SnapshotPoint = { record: p.record, sealedThrough: p.sealedThrough, statistics: fromBase64(p.statistics) };
+      if (p.head !== undefined) point.head = fromBase64(p.head);
+      return point;
+    });
+    return { ...parsed, points };
+  }
+  if (body.length < 4) throw new RangeError('malformed snapshot');
+  const jsonLength = new DataView(body.buffer, body.byteOffset, body.byteLength).getUint32(0, true);
+  if (4 + jsonLength > body.length) throw new RangeError('malformed snapshot');
+  const parsed = JSON.parse(new TextDecoder().decode(body.subarray(4, 4 + jsonLength))) as StoredSnapshot<StoredPoint>;
   if (!Array.isArray(parsed.points) || typeof parsed.walMarker !== 'number') throw new RangeError('malformed snapshot');
-  return parsed;
+  let at = 4 + jsonLength;
+  const take = (n: unknown): Uint8Array => {
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || at + n > body.length) throw new RangeError('malformed snapshot');
+    const bytes = body.slice(at, at + n);
+    at += n;
+    return bytes;
+  };
+  const points = parsed.points.map((p): SnapshotPoint => {
+    const point: SnapshotPoint = { record: p.record, sealedThrough: p.sealedThrough, statistics: take(p.statisticsBytes) };
+    if (p.headBytes !== undefined) point.head = take(p.headBytes);
+    return point;
+  });
+  if (at !== body.length) throw new RangeError('malformed snapshot');
+  return { ...parsed, points };
 }
 
 /** Reads `file`, or undefined if there is none. */
