@@ -104,7 +104,10 @@ describe('XMPP gateway: the provisioning flow over chat', () => {
     expect(await admin.ask(gateway, 'install', isError)).toMatch(/^error InvalidArgument: bad app name/);
     expect(await admin.ask(gateway, 'stop chain-a --gently', isError)).toMatch(/^error InvalidArgument: stop: unknown option --gently/);
     expect(await admin.ask(gateway, '{"command": ', isError)).toMatch(/^\{"ok":false,"error":\{"code":"InvalidArgument","message":"not valid JSON/);
-  });
+    expect(await admin.ask(gateway, 'catalogue --host host-b', isError)).toMatch(/^error InvalidArgument: catalogue: --host does not apply/);
+    // --host reaches the AppManager: a host nobody runs is Unavailable, named.
+    expect(await admin.ask(gateway, 'info --host host-z', isError)).toMatch(/^error Unavailable: .*host-z/);
+  }, 30_000);
 });
 
 describe('XMPP gateway: only allow-listed accounts', () => {
