@@ -515,7 +515,7 @@ describe('Storacle on disk: segment layout', () => {
 });
 
 describe('Storacle on disk: snapshot format', () => {
-  it('binary fields after the JSON (version 2) round-trip; a version 1 snapshot (base64 in the JSON) is still read', async () => {
+  it('a compressed snapshot (version 3) round-trips; version 2 (plain body) and version 1 (base64 in the JSON) are still read', async () => {
     const { encodeSnapshot, decodeSnapshot } = await import('../../core/storacle/store/snapshot.js');
     const { crc32 } = await import('../../core/storacle/codec/index.js');
     const record = { id: 1, name: 'a', tags: ['x'], createdMs: 5 };
@@ -529,9 +529,22 @@ describe('Storacle on disk: snapshot format', () => {
     const bytes = encodeSnapshot(snapshot);
     expect(decodeSnapshot(bytes)).toEqual(snapshot);
     expect(new TextDecoder().decode(bytes)).not.toMatch(/AQID/); // base64 of [1, 2, 3]: not in there
+    expect(new DataView(bytes.buffer, bytes.byteOffset).getUint32(4, true)).toBe(3);
     const damaged = bytes.slice();
     damaged[damaged.length - 1] ^= 1;
     expect(() => decodeSnapshot(damaged)).toThrow(/CRC/);
+
+    // Version 2: the same body, not compressed.
+    const { inflateRawSync } = await import('node:zlib');
+    const v2Body = new Uint8Array(inflateRawSync(bytes.subarray(16)));
+    const v2 = new Uint8Array(16 + v2Body.length);
+    const v2View = new DataView(v2.buffer);
+    v2View.setUint32(0, 0x53534c47, true);
+    v2View.setUint32(4, 2, true);
+    v2View.setUint32(8, crc32(v2Body), true);
+    v2View.setUint32(12, v2Body.length, true);
+    v2.set(v2Body, 16);
+    expect(decodeSnapshot(v2)).toEqual(snapshot);
 
     const v1Body = new TextEncoder().encode(JSON.stringify({
       walMarker: 3, createdMs: 9, segmentPeriodMs: 100_000,
