@@ -3,40 +3,19 @@
 import { randomBytes } from 'node:crypto';
 import { appendFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { DirectoryTarget } from '../../core/storacle/remote/directory-target.js';
 import { fingerprintFile } from '../../core/storacle/remote/hash.js';
 import { RemoteJournal } from '../../core/storacle/remote/journal.js';
 import { RemoteTier } from '../../core/storacle/remote/remote-tier.js';
-import type { SealedFile, SealedFileSource } from '../../core/storacle/store/api.js';
+import type { SealedFile } from '../../core/storacle/store/api.js';
+import { FolderSource, exists } from '../support/folder-source.js';
 
 const DAY = 86_400_000;
 const NOW = Date.UTC(2026, 10, 28);
 
-/** Sealed files in a folder; releasing one deletes it, as the store does. */
-class FolderSource implements SealedFileSource {
-  readonly files = new Map<string, SealedFile>();
-  constructor(readonly dir: string) {}
-  async add(relativePath: string, bytes: Buffer, lastTimestampMs: number): Promise<SealedFile> {
-    const absolutePath = join(this.dir, relativePath);
-    await mkdir(dirname(absolutePath), { recursive: true });
-    await writeFile(absolutePath, bytes);
-    const file = { relativePath, absolutePath, sizeBytes: bytes.length, dataPoint: relativePath.split('/')[0], firstTimestampMs: lastTimestampMs - 3_600_000, lastTimestampMs };
-    this.files.set(relativePath, file);
-    return file;
-  }
-  sealedFiles(): SealedFile[] {
-    return [...this.files.values()];
-  }
-  async releaseLocal(relativePath: string): Promise<void> {
-    await rm(this.files.get(relativePath)!.absolutePath);
-    this.files.delete(relativePath);
-  }
-}
-
-const exists = (path: string): Promise<boolean> => stat(path).then(() => true, () => false);
 
 describe('RemoteTier with a DirectoryTarget', () => {
   let root: string;

@@ -2,43 +2,21 @@
 // uploads, verification, journal and release; a refused host key; a server killed in the middle
 // of an upload and replaced on the same port; a frozen server; corrupted copies.
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 import { fingerprintFile } from '../../core/storacle/remote/hash.js';
 import { RemoteTier } from '../../core/storacle/remote/remote-tier.js';
 import { SftpTarget, type SftpTargetOptions } from '../../core/storacle/remote/sftp-target.js';
-import type { SealedFile, SealedFileSource } from '../../core/storacle/store/api.js';
 import { createSshKeys, TestSshServer } from '../support/sshd.js';
+import { FolderSource, exists } from '../support/folder-source.js';
 
 const DAY = 86_400_000;
 const NOW = Date.UTC(2026, 10, 28);
 
-/** Sealed files in a folder; releasing one deletes it, as the store does. */
-class FolderSource implements SealedFileSource {
-  readonly files = new Map<string, SealedFile>();
-  constructor(readonly dir: string) {}
-  async add(relativePath: string, bytes: Buffer, lastTimestampMs: number): Promise<SealedFile> {
-    const absolutePath = join(this.dir, relativePath);
-    await mkdir(dirname(absolutePath), { recursive: true });
-    await writeFile(absolutePath, bytes);
-    const file = { relativePath, absolutePath, sizeBytes: bytes.length, dataPoint: relativePath.split('/')[0], firstTimestampMs: lastTimestampMs - 3_600_000, lastTimestampMs };
-    this.files.set(relativePath, file);
-    return file;
-  }
-  sealedFiles(): SealedFile[] {
-    return [...this.files.values()];
-  }
-  async releaseLocal(relativePath: string): Promise<void> {
-    await rm(this.files.get(relativePath)!.absolutePath);
-    this.files.delete(relativePath);
-  }
-}
-
-const exists = (path: string): Promise<boolean> => stat(path).then(() => true, () => false);
 const journalPaths = async (path: string): Promise<string[]> =>
   (await exists(path)) ? (await readFile(path, 'utf8')).trim().split('\n').map((l) => (JSON.parse(l) as { relativePath: string }).relativePath) : [];
 
