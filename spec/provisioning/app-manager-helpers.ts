@@ -7,7 +7,7 @@
  */
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { RecipientFailureError } from '../../core/bus/index.js';
+import { RecipientFailureError, type Bus } from '../../core/bus/index.js';
 import type { RequestType } from '../../core/schema/message-type.js';
 import { AppStoreServer, type RunningAppStore } from '../../core/provisioning/app-store/index.js';
 import { generateSigningKeyPair, loadSigningKey, packModule, type SigningKey } from '../../core/provisioning/package/index.js';
@@ -102,9 +102,14 @@ export async function startSetup(storeDir: string, trustedKeys: string, settings
 }
 
 /** Asks the AppManager; resolves with the reply, or rejects with the AppErrorReply as an Error carrying `reply`. */
-export async function ask<T, R>(setup: Setup, type: RequestType<T, R>, value: T, timeoutMs = 60_000): Promise<R> {
+export function ask<T, R>(setup: Setup, type: RequestType<T, R>, value: T, timeoutMs = 60_000): Promise<R> {
+  return askAt(setup.agent.peer.bus, 'app-manager', type, value, timeoutMs);
+}
+
+/** `ask` through any bus peer, to any address (e.g. `app-manager@<id>` when several hosts hold the role). */
+export async function askAt<T, R>(bus: Bus, address: string, type: RequestType<T, R>, value: T, timeoutMs = 60_000): Promise<R> {
   try {
-    return await setup.agent.peer.bus.request('app-manager', type, value, type.reply, { timeoutMs });
+    return await bus.request(address, type, value, type.reply, { timeoutMs });
   } catch (error) {
     throw asAppError(error);
   }
@@ -122,14 +127,19 @@ function asAppError(error: unknown): unknown {
 }
 
 /** The AppErrorReply a request is answered with (fails when it succeeds). */
-export async function refusal<T, R>(setup: Setup, type: RequestType<T, R>, value: T, timeoutMs = 60_000): Promise<AppErrorReply> {
+export function refusal<T, R>(setup: Setup, type: RequestType<T, R>, value: T, timeoutMs = 60_000): Promise<AppErrorReply> {
+  return refusalOf(ask(setup, type, value, timeoutMs), type.name);
+}
+
+/** The AppErrorReply an `ask` or `askAt` was answered with (fails when it succeeded). */
+export async function refusalOf(asked: Promise<unknown>, what: string): Promise<AppErrorReply> {
   try {
-    await ask(setup, type, value, timeoutMs);
+    await asked;
   } catch (error) {
     if (error instanceof AppErrorSeen) return error.reply;
     throw error;
   }
-  throw new Error(`${type.name} succeeded; a refusal was expected`);
+  throw new Error(`${what} succeeded; a refusal was expected`);
 }
 
 /** Asks an example app on its role (GetMostRecentEntry as a carrier) for the value of an action ("count", "step", "ping"). */

@@ -10,7 +10,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RecipientFailureError } from '../../core/bus/index.js';
 import { AppStoreServer, type RunningAppStore } from '../../core/provisioning/app-store/index.js';
 import type { RequestType } from '../../core/schema/message-type.js';
 import {
@@ -32,7 +31,7 @@ import {
 import { domainFlags, removeTempDirs, startGridlink, tempDir, TestPeer, until, writeConfig, type Domain } from '../actor/helpers.js';
 import { killAll, type LineProcess } from '../support/processes.js';
 import { newDomain } from '../supervisor/helpers.js';
-import { makeKey, packApp } from './app-manager-helpers.js';
+import { askAt, makeKey, packApp, refusalOf } from './app-manager-helpers.js';
 
 interface Host {
   name: string;
@@ -105,31 +104,13 @@ async function waitForAppManager(host: Host): Promise<string> {
   }
 }
 
-class Refused extends Error {
-  constructor(readonly reply: AppErrorReply) {
-    super(`${reply.code}: ${reply.message ?? ''}`);
-  }
-}
-
 /** Asks host-a's AppManager (by bus id: both hold role app-manager). */
 async function askA<T, R>(type: RequestType<T, R>, value: T, timeoutMs = 90_000): Promise<R> {
-  const id = await waitForAppManager(hostA);
-  try {
-    return await peer.bus.request(`app-manager@${id}`, type, value, type.reply, { timeoutMs });
-  } catch (error) {
-    if (error instanceof RecipientFailureError && error.replyType === AppErrorReply.name) throw new Refused(AppErrorReply.decode(error.replyBody));
-    throw error;
-  }
+  return askAt(peer.bus, `app-manager@${await waitForAppManager(hostA)}`, type, value, timeoutMs);
 }
 
-async function refusalA<T, R>(type: RequestType<T, R>, value: T): Promise<AppErrorReply> {
-  try {
-    await askA(type, value);
-  } catch (error) {
-    if (error instanceof Refused) return error.reply;
-    throw error;
-  }
-  throw new Error(`${type.name} succeeded; a refusal was expected`);
+function refusalA<T, R>(type: RequestType<T, R>, value: T): Promise<AppErrorReply> {
+  return refusalOf(askA(type, value), type.name);
 }
 
 beforeAll(async () => {

@@ -12,7 +12,6 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Bus } from '../../core/bus/bus.js';
-import { RecipientFailureError } from '../../core/bus/index.js';
 import { AppStoreServer, type RunningAppStore } from '../../core/provisioning/app-store/index.js';
 import { bootstrapHost, describeRuntime, HostMonitor, parseInventory, type BootstrapResult, type InventoryHost, type RuntimeBundle } from '../../core/provisioning/rollout/index.js';
 import type { RequestType } from '../../core/schema/message-type.js';
@@ -20,7 +19,7 @@ import { AppErrorReply, AppEvent, GetApps, InstallApp, StopApp, TreeReply, TreeR
 import { startGridlink, writeConfig } from '../actor/helpers.js';
 import { createBridgedHosts, NamespaceSshServer, type BridgedHost } from '../support/netns-hosts.js';
 import { uniqueCluster, type LineProcess } from '../support/processes.js';
-import { makeKey, packApp } from './app-manager-helpers.js';
+import { askAt, makeKey, packApp, refusalOf } from './app-manager-helpers.js';
 
 const net = createBridgedHosts(['b', 'c']);
 const hostC = net.hosts[1];
@@ -87,31 +86,13 @@ async function runningAppManager(agentId: string, timeoutMs = 30_000): Promise<s
   }
 }
 
-class Refused extends Error {
-  constructor(readonly reply: AppErrorReply) {
-    super(`${reply.code}: ${reply.message ?? ''}`);
-  }
-}
-
 /** Asks the AppManager of this side (host a), by bus id: every host's holds role app-manager. */
 async function askA<T, R>(type: RequestType<T, R>, value: T, timeoutMs = 90_000): Promise<R> {
-  const id = await runningAppManager(localAgentId);
-  try {
-    return await bus.request(`app-manager@${id}`, type, value, type.reply, { timeoutMs });
-  } catch (error) {
-    if (error instanceof RecipientFailureError && error.replyType === AppErrorReply.name) throw new Refused(AppErrorReply.decode(error.replyBody));
-    throw error;
-  }
+  return askAt(bus, `app-manager@${await runningAppManager(localAgentId)}`, type, value, timeoutMs);
 }
 
-async function refusalA<T, R>(type: RequestType<T, R>, value: T): Promise<AppErrorReply> {
-  try {
-    await askA(type, value);
-  } catch (error) {
-    if (error instanceof Refused) return error.reply;
-    throw error;
-  }
-  throw new Error(`${type.name} succeeded; a refusal was expected`);
+function refusalA<T, R>(type: RequestType<T, R>, value: T): Promise<AppErrorReply> {
+  return refusalOf(askA(type, value), type.name);
 }
 
 beforeAll(async () => {
