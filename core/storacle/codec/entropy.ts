@@ -137,8 +137,8 @@ function unzig(z: number): number {
 
 /**
  * Order 1 from record 2 on; returns the byte position after the last varint. Orders 1 and 2 are
- * two loops on purpose: one loop with an order test per record measured markedly slower (the
- * hot loops of this codec run best as small functions of their own, see codec/README.md).
+ * two loops on purpose: the hot loops of this codec run best as small functions of their own,
+ * without a per-record branch (V8 register pressure; see codec/README.md).
  */
 function sumDeltas(
   raw: Uint8Array,
