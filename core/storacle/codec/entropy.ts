@@ -138,7 +138,7 @@ function unzig(z: number): number {
 /**
  * Order 1 from record 2 on; returns the byte position after the last varint. Orders 1 and 2 are
  * two loops on purpose: the hot loops of this codec run best as small functions of their own,
- * without a per-record branch (V8 register pressure; see codec/README.md).
+ * without a per-record branch (V8 keeps their state in registers).
  */
 function sumDeltas(
   raw: Uint8Array,
