@@ -22,9 +22,10 @@ beforeAll(async () => {
   const storeDir = tempDir('store');
   await packApp('chain-a', trusted.key, storeDir);
   await packApp('chain-a', trusted.key, storeDir, { version: '1.1.0' });
-  // A broken release: the same code, whose default makes it exit 300 ms after its start.
+  // A broken release: the same code, whose default makes it exit 800 ms after its start: after it
+  // registered (even on a loaded machine), inside the 1.5 s health window of these tests.
   const crashing = JSON.parse(readFileSync(join('spec', 'fixtures', 'apps', 'chain-a', 'manifest.json'), 'utf8')) as { config: Record<string, unknown> };
-  await packApp('chain-a', trusted.key, storeDir, { version: '2.0.0', config: { ...crashing.config, crashAfterMs: 300 } });
+  await packApp('chain-a', trusted.key, storeDir, { version: '2.0.0', config: { ...crashing.config, crashAfterMs: 800 } });
   setup = await startSetup(storeDir, trusted.publicKeyFile);
   await ask(setup, InstallApp, { name: 'chain-a', versionRange: '1.0.0', start: true });
 }, 60_000);
@@ -150,7 +151,7 @@ describe('AppManager: upgrade of a stopped app', () => {
     expect(existsSync(join(setup.appsDir, 'chain-a', '1.0.0'))).toBe(false);
     // The new version's defaults, with the settings chosen earlier kept.
     const file = JSON.parse(readFileSync(join(setup.appsDir, 'chain-a', 'config.json'), 'utf8')) as { settings: { step: number; crashAfterMs: number } };
-    expect(file.settings).toMatchObject({ step: 10, crashAfterMs: 300 });
+    expect(file.settings).toMatchObject({ step: 10, crashAfterMs: 800 });
     const again = await refusal(setup, UpgradeApp, { name: 'chain-a', healthWindowMs: 0 });
     expect(again.code).toBe('Conflict');
     expect(again.message).toContain('no version of chain-a newer than 2.0.0');
