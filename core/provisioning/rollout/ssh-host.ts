@@ -5,14 +5,11 @@
  */
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import type { Readable } from 'node:stream';
 import type * as Ssh2 from 'ssh2';
-import { sshFingerprint } from '../../storacle/remote/sftp-session.js';
+import { connectPinned, ssh2, sshFingerprint } from '../../ssh/pinned-connection.js';
 import type { InventoryHost } from './inventory.js';
 
-// ssh2 is CommonJS: loaded with require() so Node does not run its CommonJS export scanner.
-const ssh2 = createRequire(import.meta.url)('ssh2') as typeof Ssh2;
 
 /** A host key that is not pinned in the inventory: unknown (nothing pinned) or changed. */
 export class HostKeyRefusedError extends Error {
@@ -81,46 +78,20 @@ export class SshHost {
       throw new Error(`host ${host.name}: cannot read the private key ${host.privateKeyFile}: ${(error as Error).message}`);
     }
     const endpoint = `${host.address}:${host.port}`;
-    const timeoutMs = options.connectTimeoutMs ?? 10_000;
-    return new Promise<SshHost>((resolve, reject) => {
-      const client = new ssh2.Client();
-      let refused: HostKeyRefusedError | undefined;
-      let settled = false;
-      const fail = (error: Error): void => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        client.end();
-        reject(refused ?? new Error(`cannot connect to host ${host.name} (${host.user}@${endpoint}): ${error.message}`));
-      };
-      const timer = setTimeout(() => fail(new Error(`no SSH session within ${timeoutMs} ms`)), timeoutMs);
-      // `on`, not `once`: ssh2 may emit a second error after a failed handshake.
-      client.on('error', fail);
-      client.once('close', () => fail(new Error('the connection closed during the handshake')));
-      client.once('ready', () => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        client.removeListener('error', fail);
-        resolve(new SshHost(host, client));
-      });
-      client.connect({
-        host: host.address,
-        port: host.port,
-        username: host.user,
-        privateKey,
-        readyTimeout: timeoutMs,
-        keepaliveInterval: 5000,
-        keepaliveCountMax: 3,
-        hostVerifier: (key: Buffer): boolean => {
-          const presented = sshFingerprint(key);
-          if (host.hostKeys.includes(presented)) return true;
-          refused = new HostKeyRefusedError(host.name, endpoint, presented, host.hostKeys);
-          return false;
-        },
-      });
+    const client = await connectPinned({
+      host: host.address,
+      port: host.port,
+      username: host.user,
+      privateKey,
+      hostKeyFingerprints: host.hostKeys,
+      timeoutMs: options.connectTimeoutMs ?? 10_000,
+      keepaliveIntervalMs: 5000,
+      refusal: (presented) => new HostKeyRefusedError(host.name, endpoint, presented, host.hostKeys),
+      failure: (error) => new Error(`cannot connect to host ${host.name} (${host.user}@${endpoint}): ${error.message}`),
     });
+    return new SshHost(host, client);
   }
+
 
   /**
    * Runs a command through the remote shell; `stdin` (a string or a stream, e.g. a tar stream) is

@@ -3,12 +3,10 @@
 // answer, keepalives notice a vanished server, and a lost connection fails every pending request
 // at once instead of leaving it hanging.
 
-import { createHash } from 'node:crypto';
-import { createRequire } from 'node:module';
 import type * as Ssh2 from 'ssh2';
+import { connectPinned } from '../../ssh/pinned-connection.js';
 
-// ssh2 is CommonJS: loaded with require() so Node does not run its CommonJS export scanner.
-const ssh2 = createRequire(import.meta.url)('ssh2') as typeof Ssh2;
+export { sshFingerprint } from '../../ssh/pinned-connection.js';
 
 export interface SftpConnectOptions {
   host: string;
@@ -37,10 +35,6 @@ export class HostKeyMismatchError extends Error {
   }
 }
 
-/** The SHA-256 fingerprint of an SSH public key blob, as OpenSSH prints it. */
-export function sshFingerprint(keyBlob: Buffer): string {
-  return `SHA256:${createHash('sha256').update(keyBlob).digest('base64').replace(/=+$/, '')}`;
-}
 
 /** SFTP status code for a missing file (draft-ietf-secsh-filexfer-02). */
 const NO_SUCH_FILE = 2;
@@ -73,55 +67,26 @@ export class SftpSession {
     return this.lost !== undefined;
   }
 
-  static connect(options: SftpConnectOptions): Promise<SftpSession> {
+  static async connect(options: SftpConnectOptions): Promise<SftpSession> {
     const endpoint = `${options.host}:${options.port}`;
-    return new Promise<SftpSession>((resolve, reject) => {
-      const client = new ssh2.Client();
-      let refused: HostKeyMismatchError | undefined;
-      let settled = false;
-      const fail = (error: Error): void => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        client.end();
-        client.destroy();
-        reject(refused ?? error);
-      };
-      // readyTimeout covers the handshake; this also covers opening the SFTP channel.
-      const timer = setTimeout(() => fail(new Error(`no SFTP session with ${endpoint} within ${options.connectTimeoutMs} ms`)), options.connectTimeoutMs);
-      // `on`, not `once`: ssh2 can emit a second error after a failed handshake (say "Connection
-      // lost before handshake" after a timeout), and an error event nobody listens to kills the process.
-      client.on('error', fail);
-      client.once('close', () => fail(new Error(`the connection to ${endpoint} closed during the handshake`)));
-      client.once('ready', () => {
-        client.sftp((error, sftp) => {
-          if (error) return fail(error);
-          if (settled) return;
-          settled = true;
-          clearTimeout(timer);
-          client.removeListener('error', fail);
-          resolve(new SftpSession(client, sftp, options.operationTimeoutMs));
-        });
-      });
-      client.connect({
-        host: options.host,
-        port: options.port,
-        username: options.username,
-        privateKey: options.privateKey,
-        passphrase: options.passphrase,
-        agent: options.agent,
-        readyTimeout: options.connectTimeoutMs,
-        keepaliveInterval: options.keepaliveIntervalMs,
-        keepaliveCountMax: 3,
-        hostVerifier: (key: Buffer): boolean => {
-          const presented = sshFingerprint(key);
-          if (options.hostKeyFingerprints.includes(presented)) return true;
-          refused = new HostKeyMismatchError(endpoint, presented, options.hostKeyFingerprints);
-          return false;
-        },
-      });
+    let sftp: Ssh2.SFTPWrapper | undefined;
+    // The deadline covers the handshake and opening the SFTP channel.
+    const client = await connectPinned({
+      ...options,
+      timeoutMs: options.connectTimeoutMs,
+      refusal: (presented) => new HostKeyMismatchError(endpoint, presented, options.hostKeyFingerprints),
+      whenReady: (ready) =>
+        new Promise<void>((resolve, reject) =>
+          ready.sftp((error, channel) => {
+            if (error) return reject(error);
+            sftp = channel;
+            resolve();
+          }),
+        ),
     });
+    return new SftpSession(client, sftp!, options.operationTimeoutMs);
   }
+
 
   /**
    * Runs one SFTP request. It fails when the server does not answer within the operation
