@@ -1,8 +1,8 @@
 // Storacle's remote tier writing entries as line protocol into real VictoriaMetrics and
 // InfluxDB 1.x servers (spec/support/line-protocol-peers.ts), reading them back to verify.
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { SeriesColumns } from '../../core/storacle/series/index.js';
@@ -13,37 +13,22 @@ import type { LineProtocolServer } from '../../core/storacle/remote/line-protoco
 import { compareEntries, LineProtocolTarget } from '../../core/storacle/remote/line-protocol-target.js';
 import { RemoteTier } from '../../core/storacle/remote/remote-tier.js';
 import { VictoriaMetricsServer } from '../../core/storacle/remote/victoria-metrics.js';
-import type { SealedFile, SealedFileSource } from '../../core/storacle/store/api.js';
+import type { SealedFile } from '../../core/storacle/store/api.js';
+import { FolderSource } from '../support/folder-source.js';
 import { startInfluxDb, startVictoriaMetrics, type TestHttpServer } from '../support/line-protocol-peers.js';
 import { freeTcpPort } from '../support/sshd.js';
 
 const DAY = 86_400_000;
 const NOW = Date.UTC(2026, 10, 20);
 
-/** Sealed files holding raw (timestamp, value) float64 pairs; releasing one deletes it. */
-class PairFileSource implements SealedFileSource {
-  readonly files = new Map<string, SealedFile>();
-  constructor(readonly dir: string) {}
-  async add(relativePath: string, dataPoint: string, timestamps: number[], values: number[]): Promise<SealedFile> {
-    const absolutePath = join(this.dir, relativePath);
-    const pairs = new Float64Array(timestamps.length * 2);
-    timestamps.forEach((t, i) => {
-      pairs[2 * i] = t;
-      pairs[2 * i + 1] = values[i];
-    });
-    await mkdir(dirname(absolutePath), { recursive: true });
-    await writeFile(absolutePath, pairs);
-    const file = { relativePath, absolutePath, sizeBytes: pairs.byteLength, dataPoint, firstTimestampMs: timestamps[0], lastTimestampMs: timestamps[timestamps.length - 1] };
-    this.files.set(relativePath, file);
-    return file;
-  }
-  sealedFiles(): SealedFile[] {
-    return [...this.files.values()];
-  }
-  async releaseLocal(relativePath: string): Promise<void> {
-    await rm(this.files.get(relativePath)!.absolutePath);
-    this.files.delete(relativePath);
-  }
+/** Adds a sealed file of raw (timestamp, value) float64 pairs for a data point. */
+function addPairs(source: FolderSource, relativePath: string, dataPoint: string, timestamps: number[], values: number[]): Promise<SealedFile> {
+  const pairs = new Float64Array(timestamps.length * 2);
+  timestamps.forEach((t, i) => {
+    pairs[2 * i] = t;
+    pairs[2 * i + 1] = values[i];
+  });
+  return source.addFile(relativePath, new Uint8Array(pairs.buffer), { dataPoint, firstTimestampMs: timestamps[0], lastTimestampMs: timestamps[timestamps.length - 1] });
 }
 
 /** Reads a pair file back into columns: the EntryReader the target gets. */
@@ -149,7 +134,7 @@ describe.each(peers)('RemoteTier with a LineProtocolTarget on $label', (peer) =>
   });
 
   it('writes every finite entry in batches, verifies by reading back, and releases only old files', async () => {
-    const source = new PairFileSource(join(root, 't1'));
+    const source = new FolderSource(join(root, 't1'));
     const journalPath = join(root, 't1', 'journal.jsonl');
     const big = series(12_001, NOW - 10 * DAY, 0);
     big.values[17] = Number.NaN;
@@ -157,9 +142,9 @@ describe.each(peers)('RemoteTier with a LineProtocolTarget on $label', (peer) =>
     big.values[9_999] = -Infinity;
     big.values[5] = 1.5e-7;
     big.values[6] = -123456.789;
-    const a = await source.add('awkward/0001.seg', peer.awkwardName, big.timestamps, big.values);
+    const a = await addPairs(source, 'awkward/0001.seg', peer.awkwardName, big.timestamps, big.values);
     const young = series(100, NOW - 3_600_000, 7);
-    const b = await source.add('plain/0001.seg', 'plain', young.timestamps, young.values);
+    const b = await addPairs(source, 'plain/0001.seg', 'plain', young.timestamps, young.values);
     const counts = new Map<string, { sent: number; skipped: number }>();
     const target = new LineProtocolTarget({ server, readEntries: readPairs, onSent: (f, c) => counts.set(f.relativePath, c) });
     const tier = new RemoteTier({ source, target, journalPath, deleteLocalAfterMs: DAY, now: () => NOW });
@@ -182,17 +167,17 @@ describe.each(peers)('RemoteTier with a LineProtocolTarget on $label', (peer) =>
     expect((await tier.verifiedCopy(a.relativePath))?.sizeBytes).toBe(12_001 * 16);
 
     // Writing the same file again changes nothing on the server and still verifies.
-    const again = await source.add('awkward/0001.seg', peer.awkwardName, big.timestamps, big.values);
+    const again = await addPairs(source, 'awkward/0001.seg', peer.awkwardName, big.timestamps, big.values);
     const fingerprint = await fingerprintFile(again.absolutePath);
     await target.put(again, fingerprint);
     expect(await target.verify(again, fingerprint)).toEqual({ ok: true });
   });
 
   it('detects remote copies that lost entries, gained entries or changed values', async () => {
-    const source = new PairFileSource(join(root, 't2'));
+    const source = new FolderSource(join(root, 't2'));
     const name = `corrupt-${peer.label.replace(/\W/g, '')}`;
     const entries = series(500, NOW - 5 * DAY, 3);
-    const file = await source.add('c/0001.seg', name, entries.timestamps, entries.values);
+    const file = await addPairs(source, 'c/0001.seg', name, entries.timestamps, entries.values);
     const target = new LineProtocolTarget({ server, readEntries: readPairs });
     const fingerprint = await fingerprintFile(file.absolutePath);
     const before = await target.verify(file, fingerprint);
@@ -225,17 +210,17 @@ describe.each(peers)('RemoteTier with a LineProtocolTarget on $label', (peer) =>
   });
 
   it('reports a name the server cannot store and an unreachable server, and releases nothing', async () => {
-    const source = new PairFileSource(join(root, 't3'));
+    const source = new FolderSource(join(root, 't3'));
     const journalPath = join(root, 't3', 'journal.jsonl');
     const entries = series(10, NOW - 5 * DAY, 1);
-    const bad = await source.add('bad/0001.seg', 'line\nbreak', entries.timestamps, entries.values);
+    const bad = await addPairs(source, 'bad/0001.seg', 'line\nbreak', entries.timestamps, entries.values);
     const tier = new RemoteTier({ source, target: new LineProtocolTarget({ server, readEntries: readPairs }), journalPath, deleteLocalAfterMs: DAY, now: () => NOW });
     const refused = await tier.runOnce();
     expect(refused.failures).toEqual([expect.objectContaining({ relativePath: bad.relativePath, stage: 'prepare' })]);
     expect(refused.failures[0].reason).toContain('line break');
 
     source.files.delete(bad.relativePath);
-    const file = await source.add('gone/0001.seg', 'gone', entries.timestamps, entries.values);
+    const file = await addPairs(source, 'gone/0001.seg', 'gone', entries.timestamps, entries.values);
     const closedPort = `http://127.0.0.1:${await freeTcpPort()}`;
     const unreachable = peer.label === 'VictoriaMetrics'
       ? new VictoriaMetricsServer({ url: closedPort, requestTimeoutMs: 2_000 })

@@ -12,11 +12,16 @@ export class FolderSource implements SealedFileSource {
   constructor(readonly dir: string) {}
 
   /** Writes `bytes` at `relativePath`; the data point is the path's first segment. */
-  async add(relativePath: string, bytes: Buffer, lastTimestampMs: number): Promise<SealedFile> {
+  add(relativePath: string, bytes: Buffer, lastTimestampMs: number): Promise<SealedFile> {
+    return this.addFile(relativePath, bytes, { dataPoint: relativePath.split('/')[0], firstTimestampMs: lastTimestampMs - 3_600_000, lastTimestampMs });
+  }
+
+  /** Writes `bytes` at `relativePath` as the sealed file of a data point and span. */
+  async addFile(relativePath: string, bytes: Uint8Array, meta: Pick<SealedFile, 'dataPoint' | 'firstTimestampMs' | 'lastTimestampMs'>): Promise<SealedFile> {
     const absolutePath = join(this.dir, relativePath);
     await mkdir(dirname(absolutePath), { recursive: true });
     await writeFile(absolutePath, bytes);
-    const file = { relativePath, absolutePath, sizeBytes: bytes.length, dataPoint: relativePath.split('/')[0], firstTimestampMs: lastTimestampMs - 3_600_000, lastTimestampMs };
+    const file = { relativePath, absolutePath, sizeBytes: bytes.byteLength, ...meta };
     this.files.set(relativePath, file);
     return file;
   }
