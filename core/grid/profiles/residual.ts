@@ -1,0 +1,67 @@
+import type { AlignedProfile } from './api.js';
+import { ProfileError, ProfileGridMismatchError, Quality } from './api.js';
+import { describeInstant } from './checks.js';
+
+function describeGrid(profile: AlignedProfile): string {
+  return `start ${describeInstant(profile.startMs)}, step ${profile.stepMs} ms, ${profile.values.length} slots`;
+}
+
+/** Throws ProfileGridMismatchError unless `other` lies on the same grid as `reference`. */
+export function checkSameGrid(reference: AlignedProfile, other: AlignedProfile, role: string): void {
+  if (other.values.length !== other.quality.length) {
+    throw new ProfileError(`${role} "${other.id}" has ${other.values.length} values but ${other.quality.length} quality codes`);
+  }
+  if (
+    other.startMs !== reference.startMs ||
+    other.stepMs !== reference.stepMs ||
+    other.values.length !== reference.values.length
+  ) {
+    throw new ProfileGridMismatchError(
+      `${role} "${other.id}" is on another grid (${describeGrid(other)}) than "${reference.id}" (${describeGrid(reference)})`,
+      reference.id,
+      other.id,
+    );
+  }
+}
+
+/**
+ * The residual of a monitoring point: parent − Σ children, slot by slot,
+ * with the parent's id and grid. A slot's quality is the worst among its
+ * inputs (GAP if the parent or any child is GAP there, and then NaN; else
+ * INTERPOLATED if any of them was interpolated). Any NaN that reaches the
+ * result is flagged GAP as well, so NaN and GAP always coincide.
+ *
+ * One pass over each input; the children are subtracted in the order given.
+ */
+export function residualProfile(parent: AlignedProfile, children: readonly AlignedProfile[]): AlignedProfile {
+  const what = `residual of "${parent.id}"`;
+  checkSameGrid(parent, parent, `${what}: parent`);
+  const seen = new Set<string>();
+  for (const child of children) {
+    if (child.id === parent.id) throw new ProfileError(`${what}: the parent is listed among its own children`);
+    if (seen.has(child.id)) throw new ProfileError(`${what}: child "${child.id}" is listed twice`);
+    seen.add(child.id);
+    checkSameGrid(parent, child, `${what}: child`);
+  }
+
+  const values = parent.values.slice();
+  const quality = parent.quality.slice();
+  const slots = values.length;
+  for (const child of children) {
+    const childValues = child.values;
+    const childQuality = child.quality;
+    for (let k = 0; k < slots; k++) {
+      values[k] -= childValues[k];
+      const q = childQuality[k];
+      if (q > quality[k]) quality[k] = q;
+    }
+  }
+  for (let k = 0; k < slots; k++) {
+    const v = values[k];
+    if (quality[k] === Quality.GAP || v !== v) {
+      values[k] = Number.NaN;
+      quality[k] = Quality.GAP;
+    }
+  }
+  return { id: parent.id, startMs: parent.startMs, stepMs: parent.stepMs, values, quality };
+}
