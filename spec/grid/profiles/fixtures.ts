@@ -1,18 +1,10 @@
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Profile } from '../../../core/grid/profiles/api.js';
+import { sharedData } from '../../support/shared-data.js';
 
 /** 2026-01-01T00:00:00Z: the day the test profiles are put on. */
 export const DAY_MS = Date.UTC(2026, 0, 1);
 export const MINUTE_MS = 60_000;
-
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-
-/** The shared public data folder (never copied into the project). */
-function sharedData(...parts: string[]): string {
-  return path.join(process.env.GRIDLINK_SHARED_DATA ?? path.resolve(repoRoot, '../shared/data'), ...parts);
-}
 
 /** IEEE European LV Test Feeder load profile n (1..100): 1440 one-minute values in kW. */
 export function ieeeLoadProfile(n: number): Float64Array {
