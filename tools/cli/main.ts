@@ -21,6 +21,7 @@ import { registerHostsCommand } from './commands/hosts.js';
 import { registerPackCommand } from './commands/pack.js';
 import { registerStoreCommand } from './commands/store.js';
 import { registerAppCommand } from './commands/app.js';
+import { registerSimulateCommand } from './commands/simulate.js';
 
 // Bus peers log joins and leaves at info level; a CLI prints its own output
 // on stdout and keeps stderr for problems. GRIDLINK_LOG=info shows the bus log.
@@ -66,6 +67,7 @@ registerHostsCommand(program);
 registerPackCommand(program);
 registerStoreCommand(program);
 registerAppCommand(program);
+registerSimulateCommand(program);
 // ------------------------------------------------------------ end subcommands
 
 let running = 'gridlink';
