@@ -80,9 +80,13 @@ export class CimFileReader {
     }
   }
 
-  /** sax counts lines from 0 and columns as characters read on the line: 1-based line, and the column of the last character read. */
+  /**
+   * sax counts lines from 0 and columns as the characters read on the line,
+   * so its column is the 1-based column of the last character read; at the
+   * start of a line (nothing read on it yet) that is column 1.
+   */
   private position(): { line: number; column: number } {
-    return { line: this.parser.line + 1, column: this.parser.column };
+    return { line: this.parser.line + 1, column: Math.max(1, this.parser.column) };
   }
 
   private onOpen(tag: Sax.Tag): void {
