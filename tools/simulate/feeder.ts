@@ -123,6 +123,8 @@ export function generateFeeder(input: Partial<FeederOptions> = {}): SimulatedFee
     edges.push({ parent, child });
   }
 
+  const treeChildren = childCount.slice();
+
   // ---- switching devices on cables (closed) and ring ties between branches (open).
   const wantedTies = options.switches >= 2 && rootFeeders >= 2 ? Math.max(1, Math.round(options.switches / 4)) : 0;
   const wantedInline = Math.min(options.switches - wantedTies, edges.length);
@@ -138,8 +140,10 @@ export function generateFeeder(input: Partial<FeederOptions> = {}): SimulatedFee
   for (let attempt = 0; ties.length < wantedTies && attempt < wantedTies * 50; attempt++) {
     const a = 1 + Math.floor(random() * cableNodes);
     const b = 1 + Math.floor(random() * cableNodes);
-    if (branchOf[a] === branchOf[b]) continue;
+    // The tie's cable leaves `a`, so `a` needs room for one more cable.
+    if (branchOf[a] === branchOf[b] || childCount[a]! >= options.branching) continue;
     if (ties.some((tie) => (tie.a === a && tie.b === b) || (tie.a === b && tie.b === a))) continue;
+    childCount[a]!++;
     ties.push({ a, b, switchClass: random() < 0.5 ? 'LoadBreakSwitch' : 'Disconnector' });
   }
 
@@ -246,7 +250,7 @@ export function generateFeeder(input: Partial<FeederOptions> = {}): SimulatedFee
     return link!.terminal!;
   };
   const places: GridElement[] = [transformer];
-  const isBranchHead = (edge: TreeEdge): boolean => edge.parent === 0 || childCount[edge.parent]! >= 2;
+  const isBranchHead = (edge: TreeEdge): boolean => edge.parent === 0 || treeChildren[edge.parent]! >= 2;
   const byLoad = (indices: number[]): number[] =>
     indices
       .map((index) => ({ index, below: buildingsBelow(headOf[index]!.id).length }))
