@@ -51,49 +51,53 @@ export function alignProfile(profile: Profile, options: AlignOptions): AlignedPr
   const maxRun = Math.floor(maxInterpolateMs / stepMs);
 
   const { timestamps, values: samples } = profile;
+  const n = timestamps.length;
   const half = stepMs / 2;
   let previousT = -Infinity;
   let slot = -1; // the slot being summed, -1 for none
   let sum = 0;
   let count = 0;
   let lastMeasured = -1;
-
-  const flush = (): void => {
-    const mean = count === 1 ? sum : sum / count;
-    values[slot] = mean;
-    quality[slot] = Quality.MEASURED;
-    const run = slot - lastMeasured - 1;
-    if (lastMeasured >= 0 && run > 0 && run <= maxRun) {
-      const from = values[lastMeasured];
-      const rise = mean - from;
-      const span = run + 1;
-      for (let m = 1; m <= run; m++) {
-        // (rise · m) / span rather than rise · (m / span): exact for values that divide evenly.
-        values[lastMeasured + m] = from + (rise * m) / span;
-        quality[lastMeasured + m] = Quality.INTERPOLATED;
+  // i === n is one round more than there are samples, to write the last slot.
+  // Written out rather than through a helper closure so the running sums stay in registers.
+  for (let i = 0; i <= n; i++) {
+    let k = -1;
+    let v = 0;
+    if (i < n) {
+      const t = timestamps[i];
+      if (!(t >= previousT) || t === Infinity || t === -Infinity) throw unsortedError(profile, i, WHAT);
+      previousT = t;
+      v = samples[i];
+      if (v !== v) continue; // NaN: no sample
+      k = Math.floor((t - startMs + half) / stepMs);
+      if (k < 0 || k >= slots) continue; // outside the span; later samples are still checked for order
+      if (k === slot) {
+        sum += v;
+        count++;
+        continue;
       }
     }
-    lastMeasured = slot;
-  };
-
-  for (let i = 0; i < timestamps.length; i++) {
-    const t = timestamps[i];
-    if (!(t >= previousT) || !Number.isFinite(t)) throw unsortedError(profile, i, WHAT);
-    previousT = t;
-    const v = samples[i];
-    if (v !== v) continue;
-    const k = Math.floor((t - startMs + half) / stepMs);
-    if (k < 0) continue;
-    if (k >= slots) continue; // later ones are out too, but the rest is still checked for order
-    if (k !== slot) {
-      if (slot >= 0) flush();
-      slot = k;
-      sum = 0;
-      count = 0;
+    if (slot >= 0) {
+      // The slot is complete: write its mean, and fill the run of empty slots before it when short enough.
+      const mean = count === 1 ? sum : sum / count;
+      values[slot] = mean;
+      quality[slot] = Quality.MEASURED;
+      const run = slot - lastMeasured - 1;
+      if (lastMeasured >= 0 && run > 0 && run <= maxRun) {
+        const from = values[lastMeasured];
+        const rise = mean - from;
+        const span = run + 1;
+        for (let m = 1; m <= run; m++) {
+          // (rise · m) / span rather than rise · (m / span): exact for values that divide evenly.
+          values[lastMeasured + m] = from + (rise * m) / span;
+          quality[lastMeasured + m] = Quality.INTERPOLATED;
+        }
+      }
+      lastMeasured = slot;
     }
-    sum += v;
-    count++;
+    slot = k;
+    sum = v;
+    count = 1;
   }
-  if (slot >= 0) flush();
   return { id: profile.id, startMs, stepMs, values, quality };
 }

@@ -124,6 +124,11 @@ describe('alignProfile', () => {
       [at(0), 2],
     ]);
     expect(() => alignProfile(unsorted, grid(3))).toThrow(/"meter-9" timestamp #1/);
+    const infinite = profileOf('meter-9', [
+      [at(0), 1],
+      [Number.POSITIVE_INFINITY, 2],
+    ]);
+    expect(() => alignProfile(infinite, grid(3))).toThrow(/timestamp #1 \(Infinity\) is not a finite number/);
     const uneven: Profile = { id: 'meter-9', timestamps: new Float64Array(2), values: new Float64Array(1) };
     expect(() => alignProfile(uneven, grid(3))).toThrow(/2 timestamps but 1 values/);
   });
