@@ -4,7 +4,6 @@
  * written in constant memory. Plus the escaping XML text and attributes need.
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
 
 const FLUSH_CHARS = 64 * 1024;
@@ -40,8 +39,21 @@ export class TextFileStream {
     const text = this.pending.join('');
     this.pending = [];
     this.pendingChars = 0;
-    if (!this.stream.write(text)) await Promise.race([once(this.stream, 'drain'), once(this.stream, 'error')]);
+    if (!this.stream.write(text)) await this.drained();
     if (this.failure) throw this.failure;
+  }
+
+  /** Resolves on 'drain' or 'error', whichever comes first, and leaves no listener behind. */
+  private drained(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        this.stream.off('drain', done);
+        this.stream.off('error', done);
+        resolve();
+      };
+      this.stream.on('drain', done);
+      this.stream.on('error', done);
+    });
   }
 }
 
