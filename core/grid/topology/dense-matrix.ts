@@ -44,10 +44,15 @@ export class DenseMatrix implements DenseAdjacency {
       this.fillRow(a);
       this.rowMark[a] = 1;
     }
+    // Outside b's all-closed component a column holds "unrelated" (0, 0, -1) for ever: only the component is rewritten.
+    const { label, offsets, members } = this.allClosed;
     for (const b of rows) {
       const rowB = b * n;
-      for (let a = 0, cell = b; a < n; a++, cell += n) {
+      const comp = label[b];
+      for (let k = offsets[comp], end = offsets[comp + 1]; k < end; k++) {
+        const a = members[k];
         if (this.rowMark[a] === 1) continue;
+        const cell = a * n + b;
         this.relation[cell] = this.relation[rowB + a];
         this.hops[cell] = -this.hops[rowB + a];
         this.distance[cell] = this.distance[rowB + a];
