@@ -3,6 +3,7 @@ import type { DenseAdjacency, FeederTopology } from '../../../core/grid/topology
 import { buildTopology } from '../../../core/grid/topology/topology.js';
 import { prng } from '../../../tools/bench/prng.js';
 import { randomFeeder, withSwitchStates } from '../../support/random-feeder.js';
+import { referenceForest } from './reference-forest.js';
 import { randomCases } from './shared-cases.js';
 
 const STEPS = 60;
@@ -48,8 +49,10 @@ describe.each(randomCases)('switching on random feeder %o', (options) => {
       expect(change.changed).toBe(open !== current);
       if (change.changed) changes++;
 
-      const rebuilt = buildTopology(withSwitchStates(network, topology.switchStates()));
+      const switched = withSwitchStates(network, topology.switchStates());
+      const rebuilt = buildTopology(switched);
       expect(topology.islands()).toEqual(rebuilt.islands());
+      if (step % 10 === 0) expect(topology.islands()).toEqual(referenceForest(switched).islands);
       const after = labels(topology);
       expect(after).toEqual(labels(rebuilt));
       expect(change.affected).toBe(after.filter((label, i) => label !== before[i]).length);
