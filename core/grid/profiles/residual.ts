@@ -24,6 +24,17 @@ export function checkSameGrid(reference: AlignedProfile, other: AlignedProfile, 
   }
 }
 
+/** values −= child.values, quality = the worse of both, slot by slot. */
+function subtract(values: Float64Array, quality: Uint8Array, child: AlignedProfile): void {
+  const childValues = child.values;
+  const childQuality = child.quality;
+  for (let k = 0; k < values.length; k++) {
+    values[k] -= childValues[k];
+    const q = childQuality[k];
+    if (q > quality[k]) quality[k] = q;
+  }
+}
+
 /**
  * The residual of a monitoring point: parent − Σ children, slot by slot,
  * with the parent's id and grid. A slot's quality is the worst among its
@@ -44,24 +55,29 @@ export function residualProfile(parent: AlignedProfile, children: readonly Align
     checkSameGrid(parent, child, `${what}: child`);
   }
 
+  const slots = parent.values.length;
   const values = parent.values.slice();
   const quality = parent.quality.slice();
-  const slots = values.length;
-  for (const child of children) {
-    const childValues = child.values;
-    const childQuality = child.quality;
-    for (let k = 0; k < slots; k++) {
-      values[k] -= childValues[k];
-      const q = childQuality[k];
-      if (q > quality[k]) quality[k] = q;
-    }
-  }
+  const last = children.length - 1;
+  for (let c = 0; c < last; c++) subtract(values, quality, children[c]);
+  // The last input's pass also makes NaN and GAP coincide, saving a pass of its own.
+  const final = last >= 0 ? children[last] : undefined;
+  const finalValues = final?.values;
+  const finalQuality = final?.quality;
   for (let k = 0; k < slots; k++) {
-    const v = values[k];
-    if (quality[k] === Quality.GAP || v !== v) {
-      values[k] = Number.NaN;
-      quality[k] = Quality.GAP;
+    let v = values[k];
+    let q = quality[k];
+    if (finalValues !== undefined && finalQuality !== undefined) {
+      v -= finalValues[k];
+      const cq = finalQuality[k];
+      if (cq > q) q = cq;
     }
+    if (q === Quality.GAP || v !== v) {
+      v = Number.NaN;
+      q = Quality.GAP;
+    }
+    values[k] = v;
+    quality[k] = q;
   }
   return { id: parent.id, startMs: parent.startMs, stepMs: parent.stepMs, values, quality };
 }
