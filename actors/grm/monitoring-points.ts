@@ -1,0 +1,79 @@
+// The monitoring points the GRM serves: those of the CIM (Analog measurements) with the
+// configuration's corrections and additions, and for each its nearest measured sub-branches —
+// the points below it with no other point between — which its residual profile subtracts.
+
+import type { GridNetwork } from '../../core/grid/network.js';
+import type { ResidualTree } from '../../core/grid/profiles/api.js';
+import type { FeederTopology } from '../../core/grid/topology/api.js';
+import type { ConfiguredMonitoringPoint } from './settings.js';
+
+export interface GridMonitoringPoint {
+  readonly id: string;
+  readonly name: string;
+  readonly element: string;
+  /** The Storacle data point of its profile: configuration, else the CIM's, else its name. */
+  readonly dataPoint: string;
+  readonly measurementType?: string;
+  /** From the configuration (added or corrected there). */
+  readonly configured: boolean;
+}
+
+/**
+ * Only active power adds up along a feeder, so only points measuring it (or of unknown type: a
+ * configured point, a simulator's) take part in residuals; a voltage measurement on the same
+ * terminal must not be subtracted from anything.
+ */
+export function measuresActivePower(point: GridMonitoringPoint): boolean {
+  return point.measurementType === undefined || point.measurementType === '' || /activepower/i.test(point.measurementType);
+}
+
+/** The CIM's points, with configured points of the same id replacing element and data point, then the configured additions. */
+export function monitoringPointsOf(network: GridNetwork, configured: readonly ConfiguredMonitoringPoint[]): GridMonitoringPoint[] {
+  const byId = new Map(configured.map((point) => [point.id, point]));
+  const points: GridMonitoringPoint[] = [];
+  for (const mp of network.monitoringPoints) {
+    const config = byId.get(mp.id);
+    byId.delete(mp.id);
+    const name = config?.name ?? mp.name;
+    const point: GridMonitoringPoint = {
+      id: mp.id,
+      name,
+      element: config?.element ?? mp.element,
+      dataPoint: config?.dataPoint ?? mp.dataPoint ?? (mp.name !== '' ? mp.name : mp.id),
+      configured: config !== undefined,
+      ...(mp.measurementType !== undefined ? { measurementType: mp.measurementType } : {}),
+    };
+    points.push(point);
+  }
+  for (const config of byId.values()) {
+    points.push({ id: config.id, name: config.name ?? config.id, element: config.element, dataPoint: config.dataPoint, configured: true });
+  }
+  return points;
+}
+
+/**
+ * For every point, the points whose nearest measured ancestor it is, for the switch state in
+ * force: each point walks up the current tree from its element to the first element that holds
+ * another power point. Points at the same element do not contain each other; when several power
+ * points share the ancestor's element, the first listed is the parent. Points off the topology,
+ * or not measuring active power, have no children and are nobody's child.
+ */
+export function residualTreeOf(topology: FeederTopology, points: readonly GridMonitoringPoint[]): ResidualTree {
+  const tree = new Map<string, string[]>();
+  const firstAt = new Map<string, string>();
+  for (const point of points) {
+    tree.set(point.id, []);
+    if (measuresActivePower(point) && topology.has(point.element) && !firstAt.has(point.element)) firstAt.set(point.element, point.id);
+  }
+  for (const point of points) {
+    if (!measuresActivePower(point) || !topology.has(point.element)) continue;
+    for (let at = topology.parent(point.element); at !== undefined; at = topology.parent(at)) {
+      const parent = firstAt.get(at);
+      if (parent !== undefined) {
+        tree.get(parent)!.push(point.id);
+        break;
+      }
+    }
+  }
+  return tree;
+}
