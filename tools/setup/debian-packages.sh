@@ -9,8 +9,10 @@
 #   victoria-metrics      the VictoriaMetrics 1.79 peer of `npm run bench:storacle`
 #   prosody               a real XMPP server for the AppManager's XMPP gateway tests
 #   python3 make g++      node-gyp, should better-sqlite3 (the SQLite peer) need building from source
+#   python3-numpy python3-networkx python3-lxml
+#                         the numpy, networkx and lxml peers of `npm run bench:grid-model`
 set -euo pipefail
-packages=(flatbuffers-compiler nats-server iproute2 tmux openssh-server influxdb victoria-metrics prosody python3 make g++)
+packages=(flatbuffers-compiler nats-server iproute2 tmux openssh-server influxdb victoria-metrics prosody python3 make g++ python3-numpy python3-networkx python3-lxml)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
