@@ -9,6 +9,7 @@ import {
   TS_ENTROPY,
   VAL_ENT_DELTA,
   VAL_ENT_DOD,
+  VAL_ENT_MODEL,
   decodeEntropyTimestampsInto,
   decodeEntropyValuesInto,
   decodeTimestampsInto,
@@ -83,7 +84,7 @@ function maxRecordsForDeflated(bytes: number): number {
 }
 
 function isEntropyValues(codec: number): boolean {
-  return codec === VAL_ENT_DELTA || codec === VAL_ENT_DOD;
+  return codec === VAL_ENT_DELTA || codec === VAL_ENT_DOD || codec === VAL_ENT_MODEL;
 }
 
 /** Header fields of a chunk whose CRC and framing have been checked. */

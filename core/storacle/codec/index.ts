@@ -12,4 +12,4 @@ export {
 } from './chunk.js';
 export type { DecodedChunk, EncodeOptions } from './chunk.js';
 export type { StreamChoice } from './streams.js';
-export { TS_ENTROPY, VAL_ENT_DELTA, VAL_ENT_DOD } from './streams.js';
+export { TS_ENTROPY, VAL_ENT_DELTA, VAL_ENT_DOD, VAL_ENT_MODEL } from './streams.js';

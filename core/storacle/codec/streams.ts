@@ -12,6 +12,13 @@
 import { BitReader, BitWriter, bitWidth } from './bits.js';
 import { CorruptChunkError } from './errors.js';
 import {
+  CHEAP_STRATEGIES,
+  PAYLOAD_BROTLI,
+  PAYLOAD_DEFLATE,
+  brotliPayload,
+  deflateCandidates,
+  deflatedPayload,
+  readPayload,
   decodeGridInto,
   decodePackedGridInto,
   packGridOffsets,
@@ -24,6 +31,7 @@ import {
   residualVarints,
   writeDeflated,
 } from './entropy.js';
+import { LEVEL_RESET, LEVEL_SHIFTS, MAX_LEVEL_SHIFT, decodeLevelInto, fitsLevel, levelCost, levelVarints } from './level.js';
 import { INT_LIMIT, bestOrder, readIntSeriesInto, writeIntSeries } from './intseries.js';
 import { VarintReader, VarintWriter } from './varint.js';
 import { readXorInto, writeXor } from './xor.js';
@@ -39,6 +47,29 @@ export const VAL_DEC_DOD = 2;
 /** Decimal values, residuals as deflated varints (entropy.ts). */
 export const VAL_ENT_DELTA = 3;
 export const VAL_ENT_DOD = 4;
+/**
+ * Decimal values, entropy-coded with a model byte: predictor (delta, delta², smoothed level:
+ * level.ts) and payload compressor (deflate or brotli). Written only where it beats ids 3/4,
+ * which stay byte-for-byte what earlier encoders wrote.
+ */
+export const VAL_ENT_MODEL = 5;
+const PREDICT_DELTA = 0;
+const PREDICT_DOD = 1;
+const PREDICT_LEVEL = 2;
+/**
+ * Brotli (quality 11, ~1.7 µs per residual) is tried only on streams deflate already brings
+ * below this many bits per record (on noisy channels it gains nothing and would slow sealing
+ * several times) ...
+ */
+const BROTLI_BELOW_BITS_PER_RECORD = 2.5;
+/**
+ * ... and only where deflate's run or match strategies beat Huffman-only by this factor: the
+ * residuals repeat (IEEE load shapes: 10-30 %), which brotli's context modelling exploits; a
+ * smooth random walk is as short but does not repeat, and brotli gains nothing on it.
+ */
+const BROTLI_REPEAT_GAIN = 0.95;
+/** Smallest level-predictor saving (sum of |residual|, relative) worth a deflate call. */
+const LEVEL_MIN_GAIN = 0.95;
 export const MAX_EXPONENT = 15;
 
 const POW10 = Array.from({ length: MAX_EXPONENT + 1 }, (_, e) => 10 ** e);
@@ -282,25 +313,87 @@ function packedDecimal(values: Float64Array, dec: Decimal): Stream {
   return { codec: order === 1 ? VAL_DEC_DELTA : VAL_DEC_DOD, exponent: dec.exponent, bytes: w.finish() };
 }
 
+/** Sum of |residual| of `order` (1 or 2) from record 2 on (compared with levelCost). */
+function orderCost(ints: Float64Array, order: 1 | 2): number {
+  let cost = 0;
+  if (order === 1) for (let i = 2; i < ints.length; i++) cost += Math.abs(ints[i] - ints[i - 1]);
+  else for (let i = 2; i < ints.length; i++) cost += Math.abs(ints[i] - 2 * ints[i - 1] + ints[i - 2]);
+  return cost;
+}
+
+/** Largest record count a value stream of `bytes` bytes may announce (see chunk.ts). */
+function deflatedCapacity(bytes: number): number {
+  return 64 + bytes * 1040;
+}
+
 /**
  * Entropy-coded decimal stream: varint exception count, per exception the varint gap to
- * the previous index (+1) and the 8 raw bytes (little-endian), then the deflated residuals
- * of the order whose varints are shorter.
+ * the previous index (+1) and the 8 raw bytes (little-endian), then
+ * - ids 3 / 4: the deflated residuals of the order whose varints are shorter;
+ * - id 5: a model byte (bits 0-1 predictor: 0 delta, 1 delta², 2 level; bit 2 compressor:
+ *   0 deflate, 1 brotli; bits 3-7 the level's gain shift), for the level its reset threshold
+ *   (varint), then the raw length and the compressed residuals.
+ * The encoder keeps whichever is smallest.
  */
 function entropyDecimal(values: Float64Array, dec: Decimal): Stream {
   const { ints, exceptions } = dec;
+  const count = ints.length;
   const order = residualBytes(ints, 2) < residualBytes(ints, 1) ? 2 : 1;
-  const w = new VarintWriter(16 + exceptions.length * 12);
+  let raw = residualVarints(ints, order);
+  const deflated = deflateCandidates(raw);
+  let payload = deflated.best;
+  // Runs or matches beat Huffman-only: the residuals repeat themselves (load shapes).
+  const repeats = deflated.best.length < BROTLI_REPEAT_GAIN * deflated.huffmanOnlyBytes;
+  let predictor = order === 1 ? PREDICT_DELTA : PREDICT_DOD;
+  let shift = 0;
+  let compressor = PAYLOAD_DEFLATE;
+  if (count > 2 && fitsLevel(ints)) {
+    let bestShift: number = LEVEL_SHIFTS[0];
+    let bestCost = Number.POSITIVE_INFINITY;
+    for (const k of LEVEL_SHIFTS) {
+      const cost = levelCost(ints, k, LEVEL_RESET);
+      if (cost < bestCost) {
+        bestCost = cost;
+        bestShift = k;
+      }
+    }
+    if (bestCost < LEVEL_MIN_GAIN * orderCost(ints, order)) {
+      const levelRaw = levelVarints(ints, bestShift, LEVEL_RESET);
+      const levelPayload = deflatedPayload(levelRaw, CHEAP_STRATEGIES);
+      if (levelPayload.length + 2 < payload.length) {
+        raw = levelRaw;
+        payload = levelPayload;
+        predictor = PREDICT_LEVEL;
+        shift = bestShift;
+      }
+    }
+  }
+  if (repeats && payload.length * 8 < count * BROTLI_BELOW_BITS_PER_RECORD) {
+    const squeezed = brotliPayload(raw);
+    // The chunk header bounds the record count by the stream size; never write past that bound.
+    if (squeezed.length + 1 < payload.length && count <= deflatedCapacity(squeezed.length)) {
+      payload = squeezed;
+      compressor = PAYLOAD_BROTLI;
+    }
+  }
+  const w = new VarintWriter(payload.length + 32 + exceptions.length * 12);
   w.writeUnsigned(exceptions.length);
-  const raw = new Uint8Array(values.buffer, values.byteOffset, values.length * 8);
+  const bytes = new Uint8Array(values.buffer, values.byteOffset, values.length * 8);
   let next = 0;
   for (const i of exceptions) {
     w.writeUnsigned(i - next);
-    w.writeBytes(raw.subarray(8 * i, 8 * i + 8));
+    w.writeBytes(bytes.subarray(8 * i, 8 * i + 8));
     next = i + 1;
   }
-  writeDeflated(w, residualVarints(ints, order));
-  return { codec: order === 1 ? VAL_ENT_DELTA : VAL_ENT_DOD, exponent: dec.exponent, bytes: w.finish() };
+  const plain = predictor !== PREDICT_LEVEL && compressor === PAYLOAD_DEFLATE;
+  if (!plain) {
+    w.writeUnsigned(predictor | (compressor << 2) | (shift << 3));
+    if (predictor === PREDICT_LEVEL) w.writeUnsigned(LEVEL_RESET);
+  }
+  w.writeUnsigned(raw.length);
+  w.writeBytes(payload);
+  const codec = plain ? (predictor === PREDICT_DELTA ? VAL_ENT_DELTA : VAL_ENT_DOD) : VAL_ENT_MODEL;
+  return { codec, exponent: dec.exponent, bytes: w.finish() };
 }
 
 /** Decodes a VAL_ENT_* stream at bytes[start, start + length) into `out[offset .. offset + count)`. */
@@ -331,8 +424,22 @@ export function decodeEntropyValuesInto(
     r.pos += 8;
     next = i + 1;
   }
-  const raw = readDeflated(r, maxRawBytes(count));
-  decodeResidualsInto(raw, codec === VAL_ENT_DELTA ? 1 : 2, count, out, offset, POW10[exponent], fail);
+  const divisor = POW10[exponent];
+  if (codec === VAL_ENT_MODEL) {
+    const model = r.readUnsigned();
+    const predictor = model & 3;
+    const compressor = (model >> 2) & 1;
+    const shift = model >> 3;
+    if (predictor > PREDICT_LEVEL) fail(`unknown predictor ${predictor}`);
+    if (shift > MAX_LEVEL_SHIFT || (predictor !== PREDICT_LEVEL && shift !== 0)) fail(`bad model byte ${model}`);
+    const reset = predictor === PREDICT_LEVEL ? r.readUnsigned() : 0;
+    const raw = readPayload(r, maxRawBytes(count), compressor);
+    if (predictor === PREDICT_LEVEL) decodeLevelInto(raw, count, shift, reset, out, offset, divisor, fail);
+    else decodeResidualsInto(raw, predictor === PREDICT_DELTA ? 1 : 2, count, out, offset, divisor, fail);
+  } else {
+    const raw = readDeflated(r, maxRawBytes(count));
+    decodeResidualsInto(raw, codec === VAL_ENT_DELTA ? 1 : 2, count, out, offset, divisor, fail);
+  }
   if (nExc > 0) {
     const target = new Uint8Array(out.buffer, out.byteOffset + offset * 8, count * 8);
     for (let k = 0; k < nExc; k++) target.set(bytes.subarray(excAt[k], excAt[k] + 8), 8 * excIdx[k]);
