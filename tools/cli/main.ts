@@ -22,6 +22,7 @@ import { registerPackCommand } from './commands/pack.js';
 import { registerStoreCommand } from './commands/store.js';
 import { registerAppCommand } from './commands/app.js';
 import { registerSimulateCommand } from './commands/simulate.js';
+import { registerCimCommand } from './commands/cim.js';
 
 // Bus peers log joins and leaves at info level; a CLI prints its own output
 // on stdout and keeps stderr for problems. GRIDLINK_LOG=info shows the bus log.
@@ -68,6 +69,7 @@ registerPackCommand(program);
 registerStoreCommand(program);
 registerAppCommand(program);
 registerSimulateCommand(program);
+registerCimCommand(program);
 // ------------------------------------------------------------ end subcommands
 
 let running = 'gridlink';
