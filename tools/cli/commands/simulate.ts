@@ -3,16 +3,15 @@
  * CIM files, its ground truth, and the profiles of its buildings and
  * monitoring points, as CSV files or (--storage) into the storage module.
  */
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { InvalidArgumentError, Option, type Command } from '../commander.js';
 import { DEFAULT_CLUSTER, DEFAULT_DISCOVER_MS, DEFAULT_DISCOVERY_PORT, describeWhere, otherModules, waitUntil, withBus, type BusCliOptions } from '../bus-options.js';
 import { CliError, EXIT_FAILURE, EXIT_USAGE } from '../cli-error.js';
 import { printJson } from '../output.js';
 import { csvSink } from '../../simulate/csv-sink.js';
-import { DEFAULT_FEEDER_OPTIONS } from '../../simulate/feeder.js';
+import { DEFAULT_FEEDER_OPTIONS, resolveOptions } from '../../simulate/feeder.js';
 import { DEFAULT_SIMULATION, resolveSimulation, runSimulation, type Progress, type SimulationOptions, type SimulationSummary } from '../../simulate/simulation.js';
 import { DEFAULT_STORAGE_WINDOW, storageSink } from '../../simulate/storage-sink.js';
-import { join } from 'node:path';
 
 interface SimulateCliOptions {
   out: string;
@@ -92,13 +91,15 @@ the data; 2 bad options.`,
   command.action(async (options: SimulateCliOptions) => {
     let simulation: SimulationOptions;
     try {
+      // The defaults of --switches and --monitoring-points follow the number of buildings, also when --elements decides it.
+      const buildings = options.elements === undefined ? (options.buildings ?? DEFAULT_FEEDER_OPTIONS.buildings) : resolveOptions({ elements: options.elements, switches: 0, pvShare: options.pvShare }).buildings;
       simulation = resolveSimulation({
         seed: options.seed,
         buildings: options.buildings,
         elements: options.elements,
         branching: options.branching,
-        switches: options.switches ?? Math.max(2, Math.round((options.buildings ?? DEFAULT_FEEDER_OPTIONS.buildings) / 8)),
-        monitoringPoints: options.monitoringPoints ?? Math.min(12, 1 + Math.round((options.buildings ?? DEFAULT_FEEDER_OPTIONS.buildings) / 12)),
+        switches: options.switches ?? Math.max(2, Math.round(buildings / 8)),
+        monitoringPoints: options.monitoringPoints ?? Math.min(12, 1 + Math.round(buildings / 12)),
         pvShare: options.pvShare,
         days: options.days,
         stepMs: options.stepS * 1000,
