@@ -20,6 +20,8 @@ export interface StorageSinkOptions {
   readonly timeoutMs: number;
   /** Called after every acknowledged entry count step, for progress. */
   readonly onAcknowledged?: (acknowledged: number) => void;
+  /** Stops sending (the run fails with 'interrupted') when it aborts, e.g. on Ctrl-C. */
+  readonly signal?: AbortSignal;
 }
 
 export const DEFAULT_STORAGE_WINDOW = 256;
@@ -38,6 +40,7 @@ export function storageSink(bus: Bus, options: StorageSinkOptions): ProfileSink 
   const waitForRoom = async (limit: number): Promise<void> => {
     while (inFlight > limit && failure === undefined) await new Promise<void>((resolve) => (wake = resolve));
     if (failure) throw failure;
+    if (options.signal?.aborted) throw new Error('interrupted');
   };
   const send = (dataPoint: string, timestampMs: number, value: number): void => {
     inFlight++;
@@ -73,6 +76,7 @@ export function storageSink(bus: Bus, options: StorageSinkOptions): ProfileSink 
       for (let i = 0; i < series.values.length; i++) {
         if (inFlight >= options.window) await waitForRoom(options.window - 1);
         else if (failure) throw failure;
+        else if (options.signal?.aborted) throw new Error('interrupted');
         send(dataPoint.name, series.timestamps[i]!, series.values[i]!);
       }
     },

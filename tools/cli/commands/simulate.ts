@@ -5,7 +5,7 @@
  */
 import { join, resolve } from 'node:path';
 import { InvalidArgumentError, Option, type Command } from '../commander.js';
-import { DEFAULT_CLUSTER, DEFAULT_DISCOVER_MS, DEFAULT_DISCOVERY_PORT, describeWhere, otherModules, waitUntil, withBus, type BusCliOptions } from '../bus-options.js';
+import { DEFAULT_CLUSTER, DEFAULT_DISCOVER_MS, DEFAULT_DISCOVERY_PORT, describeWhere, interrupted, otherModules, waitUntil, withBus, type BusCliOptions } from '../bus-options.js';
 import { CliError, EXIT_FAILURE, EXIT_USAGE } from '../cli-error.js';
 import { printJson } from '../output.js';
 import { csvSink } from '../../simulate/csv-sink.js';
@@ -122,12 +122,13 @@ the data; 2 bad options.`,
           if (!(await waitUntil(ready, bus.discoverMs, signal))) {
             throw new CliError(`no running module holds role "${options.role}" in ${describeWhere(bus)} (waited ${bus.discoverMs} ms): start a storage module first`, EXIT_FAILURE);
           }
-          const sink = storageSink(peer, { role: options.role, window: options.window, timeoutMs: options.timeout });
+          const sink = storageSink(peer, { role: options.role, window: options.window, timeoutMs: options.timeout, signal });
           return await runSimulation(simulation, out, sink, progress);
         });
       }
     } catch (error) {
       if (error instanceof CliError) throw error;
+      if (error instanceof Error && error.message === 'interrupted') throw interrupted();
       throw new CliError(`simulate failed: ${error instanceof Error ? error.message : String(error)}`, EXIT_FAILURE);
     }
     if (options.json) {
