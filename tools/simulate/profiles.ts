@@ -60,14 +60,14 @@ interface Bump {
 }
 
 const WEEKDAY: readonly Bump[] = [
-  { hour: 6.8, kw: 1.2, width: 0.9 },
-  { hour: 12.5, kw: 0.35, width: 1.5 },
-  { hour: 19.2, kw: 2.0, width: 1.6 },
+  { hour: 6.8, kw: 0.7, width: 0.9 },
+  { hour: 12.5, kw: 0.2, width: 1.5 },
+  { hour: 19.2, kw: 1.2, width: 1.6 },
 ];
 const WEEKEND: readonly Bump[] = [
-  { hour: 9.3, kw: 1.3, width: 1.4 },
-  { hour: 12.8, kw: 1.0, width: 1.8 },
-  { hour: 19.0, kw: 1.7, width: 1.9 },
+  { hour: 9.3, kw: 0.8, width: 1.4 },
+  { hour: 12.8, kw: 0.6, width: 1.8 },
+  { hour: 19.0, kw: 1.0, width: 1.9 },
 ];
 /** Always-on consumption (fridge, standby), kW before scaling. */
 const BASE_KW = 0.22;
@@ -92,8 +92,8 @@ export function buildingProfile(seed: number, buildingNumber: number, character:
   const keep = Math.exp(-grid.stepMs / NOISE_TAU_MS);
   const innovation = Math.sqrt(1 - keep * keep);
   let wobble = 0;
-  // Appliance peaks (kettle, oven, washing machine): a few per day, minutes long.
-  const peaksPerSample = (3 * grid.stepMs) / DAY_MS;
+  // Appliance peaks (kettle, oven, washing machine): about two a day, minutes long.
+  const peaksPerSample = (2 * grid.stepMs) / DAY_MS;
   let peakLeft = 0;
   let peakKw = 0;
   for (let i = 0; i < grid.samples; i++) {
