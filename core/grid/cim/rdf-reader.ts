@@ -150,7 +150,7 @@ export class CimFileReader {
     const frame = this.frames.pop();
     if (frame === undefined) return;
     if (frame.role === 'property') {
-      if (!frame.resource) this.builder.literal(frame.object, frame.name, frame.text.trim());
+      if (!frame.resource) this.builder.literal(frame.object, frame.name, detached(frame.text.trim()));
     } else if (frame.role === 'header-property') {
       const value = frame.text.trim();
       if (frame.name === 'Model.profile') frame.header.profiles.push(value);
@@ -222,6 +222,16 @@ export class CimFileReader {
   private resume(): void {
     (this.parser as unknown as { error: Error | null }).error = null;
   }
+}
+
+/**
+ * sax hands over text as a substring of the chunk it is reading, and V8
+ * keeps such a substring (13 characters or more) as a view into the whole
+ * chunk: one kept literal would keep its 256 KB chunk alive, and the model
+ * the whole file. Concatenating and slicing again makes a string of its own.
+ */
+function detached(text: string): string {
+  return text.length < 13 ? text : ` ${text}`.slice(1);
 }
 
 function attribute(tag: Sax.Tag, local: string): string | undefined {
