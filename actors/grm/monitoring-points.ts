@@ -54,9 +54,10 @@ export function monitoringPointsOf(network: GridNetwork, configured: readonly Co
 /**
  * For every point, the points whose nearest measured ancestor it is, for the switch state in
  * force: each point walks up the current tree from its element to the first element that holds
- * another power point. Points at the same element do not contain each other; when several power
- * points share the ancestor's element, the first listed is the parent. Points off the topology,
- * or not measuring active power, have no children and are nobody's child.
+ * a power point. Only the first power point listed at an element takes part: a second meter on
+ * the same terminal measures the same branch, and subtracting both would count it twice. Points
+ * off the topology, not measuring active power, or second at their element have no children and
+ * are nobody's child (their residual is their own profile).
  */
 export function residualTreeOf(topology: FeederTopology, points: readonly GridMonitoringPoint[]): ResidualTree {
   const tree = new Map<string, string[]>();
@@ -66,7 +67,7 @@ export function residualTreeOf(topology: FeederTopology, points: readonly GridMo
     if (measuresActivePower(point) && topology.has(point.element) && !firstAt.has(point.element)) firstAt.set(point.element, point.id);
   }
   for (const point of points) {
-    if (!measuresActivePower(point) || !topology.has(point.element)) continue;
+    if (firstAt.get(point.element) !== point.id) continue;
     for (let at = topology.parent(point.element); at !== undefined; at = topology.parent(at)) {
       const parent = firstAt.get(at);
       if (parent !== undefined) {
