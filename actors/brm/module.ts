@@ -45,7 +45,9 @@ export default class Brm extends Module {
           return { id, dataPoint: building.dataPoint };
         });
         const ask = (entries: GetEntriesOfTimeSpan) => this.requestOrThrow(STORAGE_ROLE, GetEntriesOfTimeSpan, entries, { timeoutMs: storageTimeoutMs });
+        const started = Date.now();
         const profiles = await runProfileJob({ ids: asked, series, options }, ask, readConcurrency);
+        this.log.debug('profiles served', { profiles: profiles.length, stepMs: options.stepMs, tookMs: Date.now() - started });
         // BRM has no topology: its profiles carry version 0.
         return { version: 0, profiles };
       });

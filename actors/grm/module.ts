@@ -282,9 +282,13 @@ export default class Grm extends Module {
     const { storageTimeoutMs, readConcurrency } = this.settings;
     const ask = (entries: GetEntriesOfTimeSpan) => this.requestOrThrow(STORAGE_ROLE, GetEntriesOfTimeSpan, entries, { timeoutMs: storageTimeoutMs });
     const job = tree === undefined ? { ids: asked, series, options } : { ids: asked, series, options, tree };
+    const started = Date.now();
     const reply = this.storageDiscovered()
       .then(() => runProfileJob(job, ask, readConcurrency))
-      .then((profiles): GridProfilesReply => ({ version, profiles }))
+      .then((profiles): GridProfilesReply => {
+        this.log.debug('profiles served', { profiles: profiles.length, read: series.length, residual: request.residual, stepMs: options.stepMs, tookMs: Date.now() - started });
+        return { version, profiles };
+      })
       .catch((error: unknown) => {
         throw toGridErrorReply(error, this.log, GetGridProfiles.name);
       });
