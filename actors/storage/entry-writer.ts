@@ -33,4 +33,37 @@ export class EntryWriter {
       return outcome;
     });
   }
+
+  /**
+   * Many entries of one data point (AddEntries): every entry is checked before any is
+   * appended, so a bad one refuses the whole request and stores nothing; the appends of one
+   * call share one group commit. Resolves with the counts once all are acknowledged.
+   */
+  writeMany(dataPoint: string, timestamps: readonly number[], values: readonly number[], limit: number): Promise<{ appended: number; duplicates: number }> {
+    checkDataPointName(dataPoint);
+    if (timestamps.length !== values.length) {
+      throw new StoreError('InvalidArgument', `timestamps_ms has ${timestamps.length} entries but values has ${values.length}; they pair by index`, dataPoint);
+    }
+    if (timestamps.length > limit) {
+      throw new StoreError('InvalidArgument', `${timestamps.length} entries in one AddEntries; at most ${limit} (maxEntriesPerReply) — split the request`, dataPoint);
+    }
+    for (let i = 0; i < timestamps.length; i++) checkTimestamp(timestamps[i]!, `timestamps_ms[${i}]`, dataPoint);
+    const store = this.store();
+    if (!store.exists(dataPoint)) throw new StoreError('NotFound', `no data point ${dataPoint}; create it first (CreateDataPoint)`, dataPoint);
+    const arrivalMs = this.now();
+    const acks: Promise<AppendOutcome>[] = new Array<Promise<AppendOutcome>>(timestamps.length);
+    for (let i = 0; i < timestamps.length; i++) {
+      const timestampMs = timestamps[i]!;
+      const value = values[i]!;
+      acks[i] = store.append(dataPoint, timestampMs, value, arrivalMs).then((outcome) => {
+        if (outcome === 'appended') this.events.entryAdded(dataPoint, timestampMs, value, arrivalMs);
+        return outcome;
+      });
+    }
+    return Promise.all(acks).then((outcomes) => {
+      let appended = 0;
+      for (const outcome of outcomes) if (outcome === 'appended') appended++;
+      return { appended, duplicates: outcomes.length - appended };
+    });
+  }
 }

@@ -7,6 +7,8 @@ import type { RequestType } from '../../core/schema/message-type.js';
 import { StoreError, type StoracleApi, type StoracleOptions } from '../../core/storacle/store/api.js';
 import { Storacle } from '../../core/storacle/store/storacle.js';
 import {
+  AddEntries,
+  type AddEntriesReply,
   AddEntry,
   CreateDataPoint,
   ExistsDataPoint,
@@ -87,6 +89,7 @@ export default class Storage extends Module {
     serve(GetTags, (request) => this.dataPoints.tags(request));
     serve(UpdateTags, (request) => this.dataPoints.updateTags(request));
     role.on(AddEntry, (request, meta) => this.addEntry(request, meta));
+    role.on(AddEntries, (request) => this.addEntries(request));
     serve(GetMostRecentEntry, (request) => this.entries.mostRecent(request));
     serve(GetEntriesOfTimeSpan, (request) => this.entries.entriesOfTimeSpan(request));
     serve(GetStatistics, (request) => this.statistics.answer(request));
@@ -199,6 +202,20 @@ export default class Storage extends Module {
     }
     try {
       return replyLater(this.writer.write(request.dataPoint, request.timestampMs, request.value).then(successMessage, fail));
+    } catch (error) {
+      return fail(error);
+    }
+  }
+
+  /** Like AddEntry as a request, for many entries of one data point: one reply when all are acknowledged. */
+  private addEntries(request: AddEntries): ReplyLater<AddEntriesReply> {
+    const dataPoint = request.dataPoint;
+    const fail = (error: unknown): never => {
+      throw toErrorReply(error, dataPoint, this.log, AddEntries.name);
+    };
+    try {
+      const written = this.writer.writeMany(dataPoint, request.timestampsMs ?? [], request.values ?? [], this.settings.maxEntriesPerReply);
+      return replyLater(written.then(({ appended, duplicates }) => ({ dataPoint, appended, duplicates }), fail));
     } catch (error) {
       return fail(error);
     }

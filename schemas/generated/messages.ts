@@ -585,6 +585,16 @@ export const schema = defineSchema({
       { name: 'timestamp_ms', id: 1, type: { kind: 'scalar', scalar: 'float64' } },
       { name: 'value', id: 2, type: { kind: 'scalar', scalar: 'float64' } },
     ] },
+    { name: 'gridlink.storage.AddEntries', reply: 'gridlink.storage.AddEntriesReply', fields: [
+      { name: 'data_point', id: 0, type: { kind: 'string' }, required: true },
+      { name: 'timestamps_ms', id: 1, type: { kind: 'vector', element: { kind: 'scalar', scalar: 'float64' } } },
+      { name: 'values', id: 2, type: { kind: 'vector', element: { kind: 'scalar', scalar: 'float64' } } },
+    ] },
+    { name: 'gridlink.storage.AddEntriesReply', fields: [
+      { name: 'data_point', id: 0, type: { kind: 'string' }, required: true },
+      { name: 'appended', id: 1, type: { kind: 'scalar', scalar: 'uint32' } },
+      { name: 'duplicates', id: 2, type: { kind: 'scalar', scalar: 'uint32' } },
+    ] },
     { name: 'gridlink.storage.GetMostRecentEntry', reply: 'gridlink.storage.MostRecentEntryReply', fields: [
       { name: 'data_point', id: 0, type: { kind: 'string' }, required: true },
     ] },
@@ -1799,6 +1809,36 @@ export interface AddEntry {
 export const AddEntry: RequestType<AddEntry, SuccessReply> = schema.request<AddEntry, SuccessReply>('gridlink.storage.AddEntry');
 
 /**
+ * Stores many measurements of one data point in one request (a bulk import,
+ * a gateway's buffer, the feeder simulator): each is checked and stored like
+ * an AddEntry, and the reply is sent once all are acknowledged (durable by
+ * default). `timestamps_ms` and `values` pair by index and must be equally
+ * long; at most the module's `maxEntriesPerReply` (default 100,000) per request.
+ *
+ * A request; its reply is {@link AddEntriesReply}.
+ */
+export interface AddEntries {
+  /** The data point the measurements belong to; it must exist. */
+  dataPoint: string;
+  /** Measurement times, ms since the Unix epoch. */
+  timestampsMs?: number[];
+  /** The measured values, one per timestamp. */
+  values?: number[];
+}
+export const AddEntries: RequestType<AddEntries, AddEntriesReply> = schema.request<AddEntries, AddEntriesReply>('gridlink.storage.AddEntries');
+
+/** Answer to AddEntries. */
+export interface AddEntriesReply {
+  /** The data point written. */
+  dataPoint: string;
+  /** Entries stored. */
+  appended: number;
+  /** Entries identical to a stored one (same timestamp and value), left out. */
+  duplicates: number;
+}
+export const AddEntriesReply: MessageType<AddEntriesReply> = schema.message<AddEntriesReply>('gridlink.storage.AddEntriesReply');
+
+/**
  * Asks for the newest entry (largest timestamp) of a data point.
  *
  * A request; its reply is {@link MostRecentEntryReply}.
@@ -2323,6 +2363,8 @@ export const allMessageTypes: ReadonlyMap<string, MessageType<unknown>> = new Ma
   ['gridlink.provisioning.StartApp', StartApp],
   ['gridlink.provisioning.StopApp', StopApp],
   ['gridlink.provisioning.UpgradeApp', UpgradeApp],
+  ['gridlink.storage.AddEntries', AddEntries],
+  ['gridlink.storage.AddEntriesReply', AddEntriesReply],
   ['gridlink.storage.AddEntry', AddEntry],
   ['gridlink.storage.CreateDataPoint', CreateDataPoint],
   ['gridlink.storage.DataPointCreated', DataPointCreated],

@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  AddEntries,
   AddEntry,
   ConfigApplied,
   ConfigChanged,
@@ -118,6 +119,27 @@ describe('entries', () => {
     }
     const info = (await ask(peer, GetDataPoints, { tags: ['voltage'], match: 'Any' })).dataPoints?.find((p) => p.name === 'meterA.u1');
     expect(info).toMatchObject({ entryCount: 8n, firstTimestampMs: 1000, lastTimestampMs: 8000 });
+  });
+
+  it('AddEntries stores many entries of one data point in one request; a bad entry refuses the whole request', async () => {
+    const reply = await ask(peer, AddEntries, { dataPoint: 'meterB.u1', timestampsMs: [1000, 2000, 3000], values: [229.5, 229.75, 230] });
+    expect(reply).toEqual({ dataPoint: 'meterB.u1', appended: 3, duplicates: 0 });
+    expect(await ask(peer, AddEntries, { dataPoint: 'meterB.u1', timestampsMs: [3000, 4000], values: [230, 231] })).toEqual({ dataPoint: 'meterB.u1', appended: 1, duplicates: 1 });
+
+    const mismatch = await askError(peer, AddEntries, { dataPoint: 'meterB.u1', timestampsMs: [5000, 6000], values: [1] });
+    expect(mismatch).toMatchObject({ code: 'InvalidArgument', dataPoint: 'meterB.u1' });
+    expect(mismatch.message).toMatch(/pair by index/);
+    // maxEntriesPerReply is 5 in this module.
+    const tooMany = await askError(peer, AddEntries, { dataPoint: 'meterB.u1', timestampsMs: [5, 6, 7, 8, 9, 10], values: [1, 2, 3, 4, 5, 6] });
+    expect(tooMany.message).toMatch(/at most 5/);
+    const bad = await askError(peer, AddEntries, { dataPoint: 'meterB.u1', timestampsMs: [5000, Number.NaN], values: [1, 2] });
+    expect(bad).toMatchObject({ code: 'InvalidArgument', dataPoint: 'meterB.u1' });
+    expect(bad.message).toMatch(/timestamps_ms\[1\]/);
+    expect(await askError(peer, AddEntries, { dataPoint: 'meterZ.u9', timestampsMs: [1], values: [1] })).toMatchObject({ code: 'NotFound', dataPoint: 'meterZ.u9' });
+
+    // Nothing of the refused requests was stored.
+    const stored = await ask(peer, GetEntriesOfTimeSpan, { dataPoint: 'meterB.u1', limit: 0 });
+    expect(stored.entries?.map((e) => [e.timestampMs, e.value])).toEqual([[1000, 229.5], [2000, 229.75], [3000, 230], [4000, 231]]);
   });
 
   it('GetMostRecentEntry answers the newest entry, none for an empty point, NotFound for an unknown one', async () => {
