@@ -1,14 +1,15 @@
 /**
  * Profiles into the storage module over the bus: CreateDataPoint (exist_ok)
- * for every data point, then one AddEntry request per sample. AddEntry is
- * acknowledged once durable, so requests are kept in flight up to a window
- * (the bus batches what one turn of the event loop sends to one peer);
- * `write` returns as soon as the window has room, `end` waits for the rest.
+ * for every data point, then AddEntries requests of up to `batch` samples
+ * (the storage module refuses more than its maxEntriesPerReply in one, 500
+ * keeps clear of small settings). AddEntries is acknowledged once durable, so
+ * requests are kept in flight up to a window; `write` returns as soon as the
+ * window has room, `end` waits for the rest.
  * The first failure stops the run and is reported with the data point.
  */
 import type { Bus } from '../../core/bus/bus.js';
 import { RecipientFailureError } from '../../core/bus/errors.js';
-import { AddEntry, CreateDataPoint, ErrorReply } from '../../schemas/generated/messages.js';
+import { AddEntries, CreateDataPoint, ErrorReply } from '../../schemas/generated/messages.js';
 import type { Series } from './gaps.js';
 import type { ProfileSink, SimulatedDataPoint } from './simulation.js';
 
@@ -17,6 +18,8 @@ export interface StorageSinkOptions {
   readonly role: string;
   /** Requests in flight at most. */
   readonly window: number;
+  /** Samples per AddEntries request (default DEFAULT_STORAGE_BATCH). */
+  readonly batch?: number;
   readonly timeoutMs: number;
   /** Called after every acknowledged entry count step, for progress. */
   readonly onAcknowledged?: (acknowledged: number) => void;
@@ -24,7 +27,8 @@ export interface StorageSinkOptions {
   readonly signal?: AbortSignal;
 }
 
-export const DEFAULT_STORAGE_WINDOW = 256;
+export const DEFAULT_STORAGE_WINDOW = 16;
+export const DEFAULT_STORAGE_BATCH = 500;
 
 export function storageSink(bus: Bus, options: StorageSinkOptions): ProfileSink {
   let inFlight = 0;
@@ -42,16 +46,16 @@ export function storageSink(bus: Bus, options: StorageSinkOptions): ProfileSink 
     if (failure) throw failure;
     if (options.signal?.aborted) throw new Error('interrupted');
   };
-  const send = (dataPoint: string, timestampMs: number, value: number): void => {
+  const send = (dataPoint: string, timestamps: number[], values: number[]): void => {
     inFlight++;
-    bus.request(options.role, AddEntry, { dataPoint, timestampMs, value }, AddEntry.reply, { timeoutMs: options.timeoutMs }).then(
+    bus.request(options.role, AddEntries, { dataPoint, timestampsMs: timestamps, values }, AddEntries.reply, { timeoutMs: options.timeoutMs }).then(
       () => {
-        acknowledged++;
+        acknowledged += timestamps.length;
         options.onAcknowledged?.(acknowledged);
         settled();
       },
       (error: unknown) => {
-        failure ??= new Error(`AddEntry ${dataPoint} at ${timestampMs}: ${describe(error)}`);
+        failure ??= new Error(`AddEntries ${dataPoint} from ${timestamps[0]}: ${describe(error)}`);
         settled();
       },
     );
@@ -73,11 +77,13 @@ export function storageSink(bus: Bus, options: StorageSinkOptions): ProfileSink 
       }
     },
     async write(dataPoint: SimulatedDataPoint, series: Series) {
-      for (let i = 0; i < series.values.length; i++) {
+      const batch = options.batch ?? DEFAULT_STORAGE_BATCH;
+      for (let from = 0; from < series.values.length; from += batch) {
         if (inFlight >= options.window) await waitForRoom(options.window - 1);
         else if (failure) throw failure;
         else if (options.signal?.aborted) throw new Error('interrupted');
-        send(dataPoint.name, series.timestamps[i]!, series.values[i]!);
+        const to = Math.min(from + batch, series.values.length);
+        send(dataPoint.name, Array.from(series.timestamps.subarray(from, to)), Array.from(series.values.subarray(from, to)));
       }
     },
     async end() {

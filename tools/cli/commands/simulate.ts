@@ -11,7 +11,7 @@ import { printJson } from '../output.js';
 import { csvSink } from '../../simulate/csv-sink.js';
 import { DEFAULT_FEEDER_OPTIONS, resolveOptions } from '../../simulate/feeder.js';
 import { DEFAULT_SIMULATION, resolveSimulation, runSimulation, type Progress, type SimulationOptions, type SimulationSummary } from '../../simulate/simulation.js';
-import { DEFAULT_STORAGE_WINDOW, storageSink } from '../../simulate/storage-sink.js';
+import { DEFAULT_STORAGE_BATCH, DEFAULT_STORAGE_WINDOW, storageSink } from '../../simulate/storage-sink.js';
 
 interface SimulateCliOptions {
   out: string;
@@ -29,6 +29,7 @@ interface SimulateCliOptions {
   storage: boolean;
   role: string;
   window: number;
+  batch: number;
   timeout: number;
   quiet: boolean;
   json: boolean;
@@ -61,7 +62,8 @@ export function registerSimulateCommand(program: Command): void {
     .option('--seed <n>', 'the random seed', wholeNumber(0), DEFAULT_FEEDER_OPTIONS.seed)
     .option('--storage', 'send the profiles to the storage module over the bus instead of CSV files', false)
     .option('--role <role>', 'with --storage: the role of the storage module', 'storage')
-    .option('--window <n>', 'with --storage: AddEntry requests in flight at most', wholeNumber(1), DEFAULT_STORAGE_WINDOW)
+    .option('--window <n>', 'with --storage: AddEntries requests in flight at most', wholeNumber(1), DEFAULT_STORAGE_WINDOW)
+    .option('--batch <n>', "with --storage: samples per AddEntries request (at most the storage module's maxEntriesPerReply)", wholeNumber(1), DEFAULT_STORAGE_BATCH)
     .option('--timeout <ms>', 'with --storage: how long one request may take', wholeNumber(1), 30_000)
     .option('--quiet', 'no progress on stderr', false)
     .option('--json', 'print the summary as JSON', false)
@@ -122,7 +124,7 @@ the data; 2 bad options.`,
           if (!(await waitUntil(ready, bus.discoverMs, signal))) {
             throw new CliError(`no running module holds role "${options.role}" in ${describeWhere(bus)} (waited ${bus.discoverMs} ms): start a storage module first`, EXIT_FAILURE);
           }
-          const sink = storageSink(peer, { role: options.role, window: options.window, timeoutMs: options.timeout, signal });
+          const sink = storageSink(peer, { role: options.role, window: options.window, batch: options.batch, timeoutMs: options.timeout, signal });
           return await runSimulation(simulation, out, sink, progress);
         });
       }
