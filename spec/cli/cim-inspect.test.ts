@@ -40,6 +40,8 @@ test('--json on the node-breaker sample: the open switches of the SSH file, 4 is
   expect(report.islands.reduce((sum, island) => sum + island.nodes, 0)).toBe(12);
   expect(report.islands.every((island) => island.root === null && island.radial)).toBe(true);
   expect(report.problems.map((problem) => problem.kind)).toEqual(['no-feeder-root']);
+  // Breakers hang between nodes: each island's node-to-node hops are fewer than its nodes.
+  expect(report.islands.every((island) => island.maxNodeHops < island.nodes && island.maxNodeHops >= 0)).toBe(true);
 });
 
 test('text on SimBench LV1.101: the island lines, rooted at the transformer, and the source', async () => {
@@ -47,7 +49,7 @@ test('text on SimBench LV1.101: the island lines, rooted at the transformer, and
   expect(result.code).toBe(0);
   expect(result.stdout).toMatch(/^Islands: \d+$/m);
   // The LV feeder: the transformer's island holds the 14 LV nodes; its deepest element (a load 5 node hops out) is 12 links below the transformer.
-  expect(result.stdout).toMatch(/^ {2}island 1: root MV1\.101-LV1\.101-Trafo 1 \(PowerTransformer [0-9a-f-]+\), \d+ elements \(14 nodes\), radial, max depth 12 links$/m);
+  expect(result.stdout).toMatch(/^ {2}island 1: root MV1\.101-LV1\.101-Trafo 1 \(PowerTransformer [0-9a-f-]+\), \d+ elements \(14 nodes\), radial, max depth 12 links \(5 node-to-node hops\)$/m);
   expect(result.stdout).toContain('Sources: 1\n  MV1.101 grid at LV1.101 (ExternalNetworkInjection');
   expect(result.stdout).toMatch(/^ {2}ConformLoad +28$/m);
   expect(result.stdout).toContain('Problems: 0');

@@ -7,6 +7,7 @@
 import type { Command } from '../commander.js';
 import { CimSyntaxError, type CimImport, type CimProblem } from '../../../core/grid/cim/api.js';
 import type { GridElement } from '../../../core/grid/network.js';
+import type { FeederTopology } from '../../../core/grid/topology/api.js';
 import { CliError, EXIT_FAILURE, EXIT_USAGE } from '../cli-error.js';
 import { printJson, textTable } from '../output.js';
 
@@ -24,6 +25,8 @@ interface IslandSummary {
   radial: boolean;
   /** The largest depth below the root, in links (a node-to-node step through a line is 2 links). */
   maxDepth: number;
+  /** The largest number of node-to-node steps from the root's first node to another node (grid.md's "hop depth"). */
+  maxNodeHops: number;
 }
 
 /** The --json document; its shape is stable for scripts. */
@@ -51,6 +54,24 @@ function named(element: GridElement): NamedElement {
   return { id: element.id, name: element.name, cimClass: element.cimClass };
 }
 
+/**
+ * Node-to-node steps: along the tree, the nodes on the way from the root, less
+ * the first. Island elements come breadth-first, so a parent is counted before
+ * its children.
+ */
+function maxNodeHops(elements: readonly string[], topology: FeederTopology, byId: ReadonlyMap<string, GridElement>): number {
+  const nodesOnTheWay = new Map<string, number>();
+  let deepest = 0;
+  for (const id of elements) {
+    const parent = topology.parent(id);
+    const above = parent === undefined ? 0 : (nodesOnTheWay.get(parent) ?? 0);
+    const here = above + (byId.get(id)?.kind === 'node' ? 1 : 0);
+    nodesOnTheWay.set(id, here);
+    deepest = Math.max(deepest, here - 1);
+  }
+  return deepest;
+}
+
 async function inspection(result: CimImport): Promise<CimInspection> {
   const { buildTopology } = await import('../../../core/grid/topology/topology.js');
   const { network, model } = result;
@@ -71,6 +92,7 @@ async function inspection(result: CimImport): Promise<CimInspection> {
       nodes: island.elements.filter((id) => byId.get(id)?.kind === 'node').length,
       radial: island.radial,
       maxDepth: island.maxDepth,
+      maxNodeHops: maxNodeHops(island.elements, topology, byId),
     };
   });
 
@@ -129,7 +151,7 @@ function textReport(report: CimInspection): string {
   out.push('', `Islands: ${report.islands.length}`);
   report.islands.forEach((island, index) => {
     const root = island.root === null ? 'no feeder root (not fed)' : `root ${label(island.root)}`;
-    out.push(`  island ${index + 1}: ${root}, ${island.elements} elements (${island.nodes} node${island.nodes === 1 ? '' : 's'}), ${island.radial ? 'radial' : 'meshed'}, max depth ${island.maxDepth} links`);
+    out.push(`  island ${index + 1}: ${root}, ${island.elements} elements (${island.nodes} node${island.nodes === 1 ? '' : 's'}), ${island.radial ? 'radial' : 'meshed'}, max depth ${island.maxDepth} links (${island.maxNodeHops} node-to-node hop${island.maxNodeHops === 1 ? '' : 's'})`);
   });
   out.push('', `Problems: ${report.problems.length}`);
   for (const problem of report.problems) out.push(`  ${problem.kind}: ${problem.message}${where(problem)}`);
