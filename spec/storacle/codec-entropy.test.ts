@@ -97,9 +97,22 @@ function reseal(bytes: Uint8Array): Uint8Array {
   return bytes;
 }
 
+/** Stream lengths of a chunk of either header layout (version 1: fixed fields; 2: varints at byte 8). */
 function streamLengths(bytes: Uint8Array): { tsLen: number; valLen: number } {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
-  return { tsLen: view.getUint32(28, true), valLen: view.getUint32(32, true) };
+  if (bytes[4] === 1) return { tsLen: view.getUint32(28, true), valLen: view.getUint32(32, true) };
+  let at = 8;
+  const varint = (): number => {
+    let z = 0;
+    for (let scale = 1; ; scale *= 128) {
+      const b = bytes[at++] ?? 0;
+      z += (b & 127) * scale;
+      if (b < 128) return z;
+    }
+  };
+  varint(); // count
+  const tsLen = varint();
+  return { tsLen, valLen: bytes.length - 4 - at - tsLen };
 }
 
 /** Decoding either fails with CorruptChunkError or yields the header's record count; nothing else. */
@@ -229,9 +242,10 @@ describe('corrupt entropy chunks → CorruptChunkError', () => {
     jts[i] = T0 + i * 1000 + (rnd() < 0.05 ? Math.round((rnd() * 2 - 1) * 30) : 0); // rare late/early ticks
     uts[i] = T0 + i * 1000 + Math.round((rnd() * 2 - 1) * 3); // uniform ±3 ms
   }
-  const constantClock = encodeChunk(ts, vs, { streams: 'entropy' });
-  const gridClock = encodeChunk(jts, vs, { streams: 'entropy' });
-  const packedGridClock = encodeChunk(uts, vs, { streams: 'entropy' });
+  // The first header layout (fixed fields at known offsets), which these forgeries address.
+  const constantClock = encodeChunk(ts, vs, { streams: 'entropy', version: 1 });
+  const gridClock = encodeChunk(jts, vs, { streams: 'entropy', version: 1 });
+  const packedGridClock = encodeChunk(uts, vs, { streams: 'entropy', version: 1 });
 
   it('the fixtures are entropy chunks (constant, deflated grid and packed grid clocks, deflated values)', () => {
     for (const c of [constantClock, gridClock, packedGridClock]) {

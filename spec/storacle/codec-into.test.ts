@@ -279,9 +279,9 @@ describe('decoder fast paths', () => {
 });
 
 describe('decodeChunkInto on damaged input', () => {
-  function sample(seed: number): Uint8Array {
+  function sample(seed: number, version: 1 | 2 = 2): Uint8Array {
     const { ts, vs } = randomChunk(seed);
-    return encodeChunk(ts, vs);
+    return encodeChunk(ts, vs, { version });
   }
 
   it('rejects every truncation and single-bit flip with CorruptChunkError', () => {
@@ -309,14 +309,40 @@ describe('decodeChunkInto on damaged input', () => {
     expect(() => decodeChunk(bytes)).toThrow(/unsupported version/);
   });
 
+  /** Bytes of the unsigned LEB128 varint of z. */
+  function varintBytes(z: number): number {
+    let n = 1;
+    while (z >= 128) {
+      z = Math.floor(z / 128);
+      n++;
+    }
+    return n;
+  }
+
+  /** The timestamp stream length of a version 2 chunk (the varint after the count's). */
+  function streamLength(bytes: Uint8Array, count: number): number {
+    let at = 8 + varintBytes(count);
+    let z = 0;
+    for (let scale = 1; ; scale *= 128) {
+      const b = bytes[at++] ?? 0;
+      z += (b & 127) * scale;
+      if (b < 128) return z;
+    }
+  }
+
   it('forged streams behind a valid CRC fail cleanly or decode within the target range', () => {
     const rnd = prng(77);
     for (let round = 0; round < 1500; round++) {
-      const bytes = sample(round % 60 + 1).slice();
+      // Both header layouts; the flips hit the streams, behind the header (36 bytes in version 1,
+      // magic to stream length in version 2), so the count the arrays are sized by stays true.
+      const version = round % 2 === 0 ? 1 : 2;
+      const bytes = sample(round % 60 + 1, version).slice();
+      const n = chunkRecordCount(bytes);
+      const start = version === 1 ? 36 : 8 + varintBytes(n) + varintBytes(streamLength(bytes, n));
+      if (bytes.length - 4 <= start) continue;
       const flips = 1 + Math.floor(rnd() * 4);
-      for (let k = 0; k < flips; k++) bytes[36 + Math.floor(rnd() * (bytes.length - 40))] = Math.floor(rnd() * 256);
+      for (let k = 0; k < flips; k++) bytes[start + Math.floor(rnd() * (bytes.length - 4 - start))] = Math.floor(rnd() * 256);
       new DataView(bytes.buffer).setUint32(bytes.length - 4, crc32(bytes, 0, bytes.length - 4), true);
-      const n = new DataView(bytes.buffer).getUint32(8, true);
       const t = sentinelArray(n + 4);
       const v = sentinelArray(n + 4);
       try {

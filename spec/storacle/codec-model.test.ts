@@ -85,11 +85,19 @@ function withSpecials(vs: Float64Array, every: number): Float64Array {
   return out;
 }
 
-/** Offset of the model byte (after the exception list) in a chunk with no exceptions. */
+/** Offset of the model byte (after the exception list) in a version 1 chunk with no exceptions. */
 function modelAt(bytes: Uint8Array): number {
+  expect(bytes[4]).toBe(1);
   const tsLen = new DataView(bytes.buffer, bytes.byteOffset, bytes.length).getUint32(28, true);
   expect(bytes[HEADER + tsLen]).toBe(0); // no exceptions
   return HEADER + tsLen + 1;
+}
+
+/** The same data in the first header layout, whose fields sit at fixed offsets. */
+function fixed(ts: Float64Array, vs: Float64Array): Uint8Array {
+  const bytes = encodeChunk(ts, vs, { version: 1 });
+  expect(sameBits(decodeChunk(bytes).values, vs)).toBe(true);
+  return bytes;
 }
 
 function reseal(bytes: Uint8Array): Uint8Array {
@@ -102,7 +110,7 @@ describe('value codec 5: choice and round trips', () => {
     const { ts, vs } = noisyLevel(4096, 1);
     const bytes = roundTrip(ts, vs);
     expect(bytes[6]).toBe(VAL_ENT_MODEL);
-    expect((bytes[modelAt(bytes)] ?? 0) & 3).toBe(2);
+    expect((fixed(ts, vs)[modelAt(fixed(ts, vs))] ?? 0) & 3).toBe(2);
     // The same values with the level predictor out of reach (beyond 2^22 once scaled) take deltas.
     const big = vs.map((v) => v + 100_000);
     const plain = roundTrip(ts, big);
@@ -114,7 +122,7 @@ describe('value codec 5: choice and round trips', () => {
     const { ts, vs } = loadShape(1440, 2);
     const bytes = roundTrip(ts, vs);
     expect(bytes[6]).toBe(VAL_ENT_MODEL);
-    expect(((bytes[modelAt(bytes)] ?? 0) >> 2) & 1).toBe(1);
+    expect(((fixed(ts, vs)[modelAt(fixed(ts, vs))] ?? 0) >> 2) & 1).toBe(1);
   });
 
   it('round-trips bit-exactly with NaN payloads, ±Infinity, -0, subnormals and huge values as exceptions, irregular clocks, all lengths', () => {
@@ -138,8 +146,8 @@ describe('value codec 5: choice and round trips', () => {
 });
 
 describe('value codec 5: forged streams fail with CorruptChunkError', () => {
-  const level = encodeChunk(noisyLevel(2048, 9).ts, noisyLevel(2048, 9).vs);
-  const brotli = encodeChunk(loadShape(1440, 10).ts, loadShape(1440, 10).vs);
+  const level = encodeChunk(noisyLevel(2048, 9).ts, noisyLevel(2048, 9).vs, { version: 1 });
+  const brotli = encodeChunk(loadShape(1440, 10).ts, loadShape(1440, 10).vs, { version: 1 });
 
   it('the fixtures use the level predictor and brotli', () => {
     expect(level[6]).toBe(VAL_ENT_MODEL);
@@ -184,7 +192,7 @@ describe('value codec 5: forged streams fail with CorruptChunkError', () => {
   it('a level residual that leaves the predictor range is refused', () => {
     // A level chunk whose raw residuals are rebuilt by hand: n0 = 4,194,300, then +100 (beyond 2^22).
     const ts = Float64Array.from({ length: 3 }, (_, i) => T0 + i * 1000);
-    const chunk = encodeChunk(ts, new Float64Array([1, 2, 3]));
+    const chunk = encodeChunk(ts, new Float64Array([1, 2, 3]), { version: 1 });
     const tsLen = new DataView(chunk.buffer).getUint32(28, true);
     const zig = (v: number): number[] => {
       let z = v < 0 ? -2 * v - 1 : 2 * v;

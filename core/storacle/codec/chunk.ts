@@ -17,11 +17,17 @@ import {
   encodeTimestamps,
   encodeValues,
 } from './streams.js';
-import type { StreamChoice } from './streams.js';
+import type { Stream, StreamChoice } from './streams.js';
+import { VarintReader, VarintWriter } from './varint.js';
 
 export const CHUNK_MAGIC = 0x43534c47; // "GLSC" read as little-endian u32
-export const CHUNK_VERSION = 1;
+/** Layout the encoder writes (README.md): the compact header, varint count and stream length. */
+export const CHUNK_VERSION = 2;
+/** The first layout, with fixed 32-bit fields and the first/last timestamp; still read. */
+export const CHUNK_VERSION_FIXED = 1;
 export const HEADER_BYTES = 36;
+/** Magic, version, codec ids and exponent: the fixed start of a version 2 header. */
+const COMPACT_PREFIX_BYTES = 8;
 export const CRC_BYTES = 4;
 /** Largest record count a decoder accepts: bounds the memory a forged header can ask for. */
 export const MAX_CHUNK_RECORDS = 1 << 22;
@@ -34,6 +40,8 @@ export interface DecodedChunk {
 export interface EncodeOptions {
   /** Stream variants to use; default 'smallest' (each stream the smaller of bit-packed and entropy-coded). */
   streams?: StreamChoice;
+  /** Header layout; default CHUNK_VERSION (2). Version 1 is for tests of the first layout. */
+  version?: 1 | 2;
 }
 
 export function encodeChunk(timestamps: Float64Array, values: Float64Array, options: EncodeOptions = {}): Uint8Array {
@@ -47,11 +55,36 @@ export function encodeChunk(timestamps: Float64Array, values: Float64Array, opti
   const choice = options.streams ?? 'smallest';
   const ts = encodeTimestamps(timestamps, choice);
   const vs = encodeValues(values, choice);
-  const total = HEADER_BYTES + ts.bytes.length + vs.bytes.length + CRC_BYTES;
+  if ((options.version ?? CHUNK_VERSION) === CHUNK_VERSION_FIXED) return fixedLayout(timestamps, ts, vs);
+  // Version 2: the first/last timestamps are not repeated here (the timestamp stream and the
+  // segment frame hold them), the count and the stream length are varints; 36 -> ~12 bytes.
+  const head = new VarintWriter(16);
+  head.writeUnsigned(count);
+  head.writeUnsigned(ts.bytes.length);
+  const varints = head.finish();
+  const start = COMPACT_PREFIX_BYTES + varints.length;
+  const total = start + ts.bytes.length + vs.bytes.length + CRC_BYTES;
   const out = new Uint8Array(total);
   const view = new DataView(out.buffer);
   view.setUint32(0, CHUNK_MAGIC, true);
   out[4] = CHUNK_VERSION;
+  out[5] = ts.codec;
+  out[6] = vs.codec;
+  out[7] = vs.exponent;
+  out.set(varints, COMPACT_PREFIX_BYTES);
+  out.set(ts.bytes, start);
+  out.set(vs.bytes, start + ts.bytes.length);
+  view.setUint32(total - CRC_BYTES, crc32(out, 0, total - CRC_BYTES), true);
+  return out;
+}
+
+function fixedLayout(timestamps: Float64Array, ts: Stream, vs: Stream): Uint8Array {
+  const count = timestamps.length;
+  const total = HEADER_BYTES + ts.bytes.length + vs.bytes.length + CRC_BYTES;
+  const out = new Uint8Array(total);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, CHUNK_MAGIC, true);
+  out[4] = CHUNK_VERSION_FIXED;
   out[5] = ts.codec;
   out[6] = vs.codec;
   out[7] = vs.exponent;
@@ -90,10 +123,13 @@ function isEntropyValues(codec: number): boolean {
 /** Header fields of a chunk whose CRC and framing have been checked. */
 interface CheckedHeader {
   view: DataView;
+  version: number;
   tsCodec: number;
   valCodec: number;
   exponent: number;
   count: number;
+  /** Offset of the timestamp stream (the header's length). */
+  start: number;
   tsLen: number;
   valLen: number;
 }
@@ -101,8 +137,8 @@ interface CheckedHeader {
 /** CRC first (so random damage fails there), then magic, version and stream framing. */
 function checkHeader(bytes: Uint8Array): CheckedHeader {
   const len = bytes.length;
-  if (len < HEADER_BYTES + CRC_BYTES) {
-    corrupt(`truncated: ${len} bytes, header and CRC need ${HEADER_BYTES + CRC_BYTES}`);
+  if (len < COMPACT_PREFIX_BYTES + 2 + CRC_BYTES) {
+    corrupt(`truncated: ${len} bytes, header and CRC need ${COMPACT_PREFIX_BYTES + 2 + CRC_BYTES}`);
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, len);
   const stored = view.getUint32(len - CRC_BYTES, true);
@@ -114,14 +150,31 @@ function checkHeader(bytes: Uint8Array): CheckedHeader {
     );
   }
   if (view.getUint32(0, true) !== CHUNK_MAGIC) corrupt('bad magic at byte 0');
-  if (bytes[4] !== CHUNK_VERSION) corrupt(`unsupported version ${bytes[4]} at byte 4 (this decoder reads version ${CHUNK_VERSION})`);
-  const count = view.getUint32(8, true);
-  const tsLen = view.getUint32(28, true);
-  const valLen = view.getUint32(32, true);
-  if (HEADER_BYTES + tsLen + valLen + CRC_BYTES !== len) {
-    corrupt(`stream lengths ${tsLen} + ${valLen} do not match the chunk size ${len} (bytes 28..35)`);
+  const version = bytes[4];
+  let count: number;
+  let start: number;
+  let tsLen: number;
+  let valLen: number;
+  if (version === CHUNK_VERSION) {
+    const r = new VarintReader(bytes, COMPACT_PREFIX_BYTES, len - CRC_BYTES, (m) => corrupt(`header: ${m}`));
+    count = r.readUnsigned();
+    tsLen = r.readUnsigned();
+    start = r.pos;
+    valLen = len - CRC_BYTES - start - tsLen;
+    if (valLen < 0) corrupt(`timestamp stream length ${tsLen} runs past the chunk (${len} bytes)`);
+  } else if (version === CHUNK_VERSION_FIXED) {
+    if (len < HEADER_BYTES + CRC_BYTES) corrupt(`truncated: ${len} bytes, header and CRC need ${HEADER_BYTES + CRC_BYTES}`);
+    count = view.getUint32(8, true);
+    start = HEADER_BYTES;
+    tsLen = view.getUint32(28, true);
+    valLen = view.getUint32(32, true);
+    if (HEADER_BYTES + tsLen + valLen + CRC_BYTES !== len) {
+      corrupt(`stream lengths ${tsLen} + ${valLen} do not match the chunk size ${len} (bytes 28..35)`);
+    }
+  } else {
+    return corrupt(`unsupported version ${version} at byte 4 (this decoder reads versions ${CHUNK_VERSION_FIXED} and ${CHUNK_VERSION})`);
   }
-  if (count > MAX_CHUNK_RECORDS) corrupt(`record count ${count} > ${MAX_CHUNK_RECORDS} at byte 8`);
+  if (count > MAX_CHUNK_RECORDS) corrupt(`record count ${count} > ${MAX_CHUNK_RECORDS}`);
   const tsCodec = bytes[5];
   const valCodec = bytes[6];
   // An entropy timestamp stream of a constant clock is a few bytes whatever the count:
@@ -129,9 +182,9 @@ function checkHeader(bytes: Uint8Array): CheckedHeader {
   const tsFits = tsCodec === TS_ENTROPY || count <= maxRecordsFor(tsLen * 8);
   const valFits = isEntropyValues(valCodec) ? count <= maxRecordsForDeflated(valLen) : count <= maxRecordsFor(valLen * 8);
   if (!tsFits || !valFits) {
-    corrupt(`record count ${count} at byte 8 cannot fit in streams of ${tsLen} and ${valLen} bytes`);
+    corrupt(`record count ${count} cannot fit in streams of ${tsLen} and ${valLen} bytes`);
   }
-  return { view, tsCodec, valCodec, exponent: bytes[7], count, tsLen, valLen };
+  return { view, version, tsCodec, valCodec, exponent: bytes[7], count, start, tsLen, valLen };
 }
 
 /** Record count of a chunk, read from its header after the same checks as decoding (CRC first). */
@@ -162,20 +215,20 @@ export function decodeChunkInto(bytes: Uint8Array, timestamps: Float64Array, val
 function decodeStreams(bytes: Uint8Array, h: CheckedHeader, timestamps: Float64Array, values: Float64Array, offset: number): void {
   const count = h.count;
   if (h.tsCodec === TS_ENTROPY) {
-    decodeEntropyTimestampsInto(bytes, HEADER_BYTES, h.tsLen, count, timestamps, offset);
+    decodeEntropyTimestampsInto(bytes, h.start, h.tsLen, count, timestamps, offset);
   } else {
-    const tr = new BitReader(bytes, 'timestamp stream', HEADER_BYTES, h.tsLen);
+    const tr = new BitReader(bytes, 'timestamp stream', h.start, h.tsLen);
     decodeTimestampsInto(tr, h.tsCodec, count, timestamps, offset);
     if (tr.remaining >= 8) tr.fail(`${tr.remaining} unread bits`);
   }
   if (isEntropyValues(h.valCodec)) {
-    decodeEntropyValuesInto(bytes, HEADER_BYTES + h.tsLen, h.valLen, h.valCodec, h.exponent, count, values, offset);
+    decodeEntropyValuesInto(bytes, h.start + h.tsLen, h.valLen, h.valCodec, h.exponent, count, values, offset);
   } else {
-    const vr = new BitReader(bytes, 'value stream', HEADER_BYTES + h.tsLen, h.valLen);
+    const vr = new BitReader(bytes, 'value stream', h.start + h.tsLen, h.valLen);
     decodeValuesInto(vr, h.valCodec, h.exponent, count, values, offset);
     if (vr.remaining >= 8) vr.fail(`${vr.remaining} unread bits`);
   }
-  if (count > 0) {
+  if (count > 0 && h.version === CHUNK_VERSION_FIXED) {
     // Compare raw bits (a NaN timestamp is legal in the XOR escape and never equals itself).
     const words = new Uint32Array(timestamps.buffer, timestamps.byteOffset + offset * 8, count * 2);
     const v = h.view;

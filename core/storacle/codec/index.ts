@@ -4,6 +4,7 @@ export { crc32 } from './crc32.js';
 export {
   CHUNK_MAGIC,
   CHUNK_VERSION,
+  CHUNK_VERSION_FIXED,
   MAX_CHUNK_RECORDS,
   chunkRecordCount,
   decodeChunk,
