@@ -9,6 +9,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Storacle } from '../../core/storacle/store/storacle.js';
+import { decodeFrame } from '../../core/storacle/segments/index.js';
 import { assertCliBuilt, jsonLines, runCli } from './helpers.js';
 
 const T0 = 1_764_300_000_000;
@@ -102,12 +103,13 @@ describe('gridlink storacle', () => {
     expect(intact.code).toBe(0);
     expect(jsonLines(intact.stdout)).toEqual([{ dataDir, dataPoints: 2, entriesRead: ENTRIES + 2, corruptions: 0 }]);
 
-    // A byte inside the first chunk's payload (after its 60-byte frame header) of meterA.u1's file.
+    // A byte inside the first chunk's payload (after its frame header, whose length varies) of meterA.u1's file.
     const [segment] = segmentFiles(dataDir);
     expect(segment).toBeDefined();
     const path = join(dataDir, segment!);
     const bytes = readFileSync(path);
-    bytes[70] = bytes[70]! ^ 0xff;
+    const inChunk = (decodeFrame(new Uint8Array(bytes))?.headerBytes ?? 60) + 10;
+    bytes[inChunk] = bytes[inChunk]! ^ 0xff;
     writeFileSync(path, bytes);
 
     const damaged = await runCli(['storacle', 'check', dataDir]);

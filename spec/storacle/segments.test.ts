@@ -6,7 +6,9 @@ import { decodeChunk, encodeChunk } from '../../core/storacle/codec/index.js';
 import {
   FRAME_HEADER_BYTES,
   SegmentStore,
+  decodeFrame,
   decodeFrameHeader,
+  encodeCompactFrameHeader,
   encodeFrameHeader,
   decodeSidecarIndex,
   encodeSidecarIndex,
@@ -43,6 +45,35 @@ describe('segment frames', () => {
       const damaged = new Uint8Array(header);
       damaged[bit >> 3] ^= 1 << (bit & 7);
       expect(decodeFrameHeader(damaged), `bit ${bit}`).toBeUndefined();
+    }
+  });
+
+  it('a compact header round-trips (short decimals and integer timestamps as varints, anything else raw) and any flipped bit makes it invalid', () => {
+    const { meta } = chunk(1_767_225_600_000, 1440);
+    const header = encodeCompactFrameHeader(meta);
+    expect(header.length).toBeLessThan(FRAME_HEADER_BYTES * 0.7);
+    expect(decodeFrame(header)).toEqual({ meta, headerBytes: header.length });
+    // Followed by chunk bytes, as in a file.
+    const framed = new Uint8Array(header.length + 50).fill(0xab);
+    framed.set(header);
+    expect(decodeFrame(framed)?.headerBytes).toBe(header.length);
+    for (let bit = 0; bit < header.length * 8; bit++) {
+      const damaged = new Uint8Array(header);
+      damaged[bit >> 3] ^= 1 << (bit & 7);
+      expect(decodeFrame(damaged), `bit ${bit}`).toBeUndefined();
+    }
+    for (let len = 0; len < header.length; len++) expect(decodeFrame(header.subarray(0, len))).toBeUndefined();
+    const odd = [
+      { count: 3, byteLength: 70_000, firstTs: 0.5, lastTs: 2 ** 60, minValue: -0, maxValue: Number.MAX_VALUE, lastValue: Number.NaN },
+      { count: 1, byteLength: 1, firstTs: -(2 ** 50), lastTs: -(2 ** 50), minValue: 5e-324, maxValue: 0.1 + 0.2, lastValue: -Infinity },
+      { count: 2 ** 22, byteLength: 2 ** 29, firstTs: -1, lastTs: 2 ** 51, minValue: -123.456, maxValue: 1e300, lastValue: 42 },
+    ];
+    for (const m of odd) {
+      const h = encodeCompactFrameHeader(m);
+      const back = decodeFrame(h);
+      expect(back?.headerBytes).toBe(h.length);
+      expect(back?.meta).toEqual(m);
+      expect(Object.is(back?.meta.minValue, m.minValue)).toBe(true);
     }
   });
 
@@ -116,13 +147,14 @@ describe('SegmentStore and scanSegmentFile', () => {
     const offsets = await store.append(file, frames, new Set());
     store.close();
     const bytes = readFileSync(file.absolutePath);
-    const secondFrame = offsets[1] - FRAME_HEADER_BYTES;
-    bytes[secondFrame + 30] ^= 0xff;
+    const secondFrame = offsets[0] + frames[0].bytes.byteLength;
+    expect(offsets[1] - secondFrame).toBe(encodeCompactFrameHeader(frames[1].meta).length);
+    bytes[secondFrame + 10] ^= 0xff;
     writeFileSync(file.absolutePath, bytes);
     const scan = await scanSegmentFile(file.absolutePath);
     expect(scan.frames.map((f) => f.meta.firstTs)).toEqual([0, 20_000]);
     expect(scan.damage).toEqual([
-      { offset: secondFrame, length: FRAME_HEADER_BYTES + frames[1].bytes.byteLength, reason: expect.stringMatching(/header/) },
+      { offset: secondFrame, length: offsets[1] - secondFrame + frames[1].bytes.byteLength, reason: expect.stringMatching(/header/) },
     ]);
     expect(scan.size).toBe(bytes.length);
   });
@@ -130,7 +162,7 @@ describe('SegmentStore and scanSegmentFile', () => {
 
 describe('sidecar index', () => {
   it('round-trips and is refused when damaged or stale', () => {
-    const frames = [chunk(0, 10), chunk(10_000, 3)].map((f, i) => ({ chunkOffset: 60 + i * 500, meta: f.meta }));
+    const frames = [chunk(0, 10), chunk(10_000, 3)].map((f, i) => ({ chunkOffset: 60 + i * 500, frameOffset: i * 500, meta: f.meta }));
     const bytes = encodeSidecarIndex(2000, frames);
     expect(decodeSidecarIndex(bytes, 2000)?.map((f) => [f.frameOffset, f.chunkOffset, f.meta])).toEqual(
       frames.map((f) => [f.chunkOffset - FRAME_HEADER_BYTES, f.chunkOffset, f.meta]),
@@ -140,5 +172,19 @@ describe('sidecar index', () => {
     damaged[40] ^= 4;
     expect(decodeSidecarIndex(damaged, 2000)).toBeUndefined();
     expect(decodeSidecarIndex(bytes.subarray(0, bytes.length - 1), 2000)).toBeUndefined();
+  });
+
+  it('frames without a known start begin where the previous chunk ends (compact headers of any length)', async () => {
+    const dir = freshDir();
+    const store = new SegmentStore(dir);
+    await store.init();
+    const file = store.register(2, 0);
+    const frames = [chunk(0, 10), chunk(10_000, 3), chunk(20_000, 1)];
+    const offsets = await store.append(file, frames, new Set());
+    store.close();
+    const listed = frames.map((f, k) => ({ chunkOffset: offsets[k], meta: f.meta }));
+    const back = decodeSidecarIndex(encodeSidecarIndex(file.size, listed), file.size);
+    const scan = await scanSegmentFile(file.absolutePath);
+    expect(back?.map((f) => [f.frameOffset, f.chunkOffset])).toEqual(scan.frames.map((f) => [f.frameOffset, f.chunkOffset]));
   });
 });

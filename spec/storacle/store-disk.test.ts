@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Storacle } from '../../core/storacle/index.js';
 import type { StoracleOptions } from '../../core/storacle/index.js';
-import { FRAME_HEADER_BYTES, decodeFrameHeader } from '../../core/storacle/segments/index.js';
+import { decodeFrame } from '../../core/storacle/segments/index.js';
 import { segmentFileName } from '../../core/storacle/wal/index.js';
 
 const root = mkdtempSync(path.join(tmpdir(), 'storacle-disk-'));
@@ -48,10 +48,10 @@ function frameOffsets(file: string): number[] {
   const out: number[] = [];
   let at = 0;
   while (at < bytes.length) {
-    const meta = decodeFrameHeader(bytes, at);
-    if (meta === undefined) break;
+    const frame = decodeFrame(bytes, at);
+    if (frame === undefined) break;
     out.push(at);
-    at += FRAME_HEADER_BYTES + meta.byteLength;
+    at += frame.headerBytes + frame.meta.byteLength;
   }
   return out;
 }
@@ -278,7 +278,10 @@ describe('Storacle on disk: damaged segment files', () => {
     const file = segmentFiles(dir, 1)[1];
     const offsets = frameOffsets(file);
     expect(offsets.length).toBe(4); // 100 entries per period, 25 per chunk
-    flipByte(file, offsets[2] + FRAME_HEADER_BYTES + 40);
+    // The chunk of the third frame: its header's length, then 20 bytes in.
+    const third = decodeFrame(new Uint8Array(readFileSync(file)), offsets[2]);
+    const chunkAt = offsets[2] + (third?.headerBytes ?? 0);
+    flipByte(file, chunkAt + 20);
 
     const seen: string[] = [];
     const store = await Storacle.open({ ...BASE, dataDir: dir, onCorruption: (r) => seen.push(r.file) });
@@ -286,7 +289,7 @@ describe('Storacle on disk: damaged segment files', () => {
     const all = store.range('a', 0, 2e6);
     expect(all.timestamps.length).toBe(475);
     expect(store.corruptions).toHaveLength(1);
-    expect(store.corruptions[0]).toMatchObject({ file, offset: offsets[2], dataPoint: 'a' });
+    expect(store.corruptions[0]).toMatchObject({ file, offset: offsets[2], length: chunkAt - offsets[2] + (third?.meta.byteLength ?? 0), dataPoint: 'a' });
     expect(store.corruptions[0].reason).toMatch(/CRC/);
     expect(seen).toEqual([file]);
     // The damaged chunk's span is missing, everything around it is intact.

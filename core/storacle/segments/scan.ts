@@ -10,13 +10,13 @@
  */
 import { promises as fs } from 'node:fs';
 import type { ChunkMeta } from '../series/index.js';
-import { FRAME_HEADER_BYTES, FRAME_MAGIC, decodeFrameHeader } from './frame.js';
+import { FRAME_MAGIC, MAX_FRAME_HEADER_BYTES, decodeFrame } from './frame.js';
 
 /** An indexed frame: where its chunk bytes start and what they hold. */
 export interface IndexedFrame {
   /** Offset of the frame (its header) in the file. */
   readonly frameOffset: number;
-  /** Offset of the chunk bytes (frameOffset + FRAME_HEADER_BYTES). */
+  /** Offset of the chunk bytes (frameOffset + the header's length). */
   readonly chunkOffset: number;
   readonly meta: ChunkMeta;
 }
@@ -35,13 +35,13 @@ export interface ScanResult {
   damage: ScanDamage[];
 }
 
-/** Offset of the next intact header in bytes[from..), or -1. */
+/** Offset of the next intact header in bytes[from..), or -1 (both layouts' magics start with "G"). */
 function resync(bytes: Uint8Array, from: number): number {
   const b0 = FRAME_MAGIC & 0xff;
-  for (let i = from; i + FRAME_HEADER_BYTES <= bytes.length; i++) {
+  for (let i = from; i + 8 <= bytes.length; i++) {
     if (bytes[i] !== b0) continue;
-    const meta = decodeFrameHeader(bytes, i);
-    if (meta !== undefined && i + FRAME_HEADER_BYTES + meta.byteLength <= bytes.length) return i;
+    const frame = decodeFrame(bytes, i);
+    if (frame !== undefined && i + frame.headerBytes + frame.meta.byteLength <= bytes.length) return i;
   }
   return -1;
 }
@@ -55,10 +55,10 @@ export function indexSegmentBytes(bytes: Uint8Array): { frames: IndexedFrame[]; 
   const damage: ScanDamage[] = [];
   let at = 0;
   while (at < bytes.length) {
-    const meta = decodeFrameHeader(bytes, at);
-    if (meta !== undefined && at + FRAME_HEADER_BYTES + meta.byteLength <= bytes.length) {
-      frames.push({ frameOffset: at, chunkOffset: at + FRAME_HEADER_BYTES, meta });
-      at += FRAME_HEADER_BYTES + meta.byteLength;
+    const frame = decodeFrame(bytes, at);
+    if (frame !== undefined && at + frame.headerBytes + frame.meta.byteLength <= bytes.length) {
+      frames.push({ frameOffset: at, chunkOffset: at + frame.headerBytes, meta: frame.meta });
+      at += frame.headerBytes + frame.meta.byteLength;
       continue;
     }
     const next = resync(bytes.subarray(at), 1);
@@ -85,21 +85,22 @@ export async function scanSegmentFile(file: string): Promise<ScanResult> {
     // A window of the file; a header outside it makes the window move there.
     let window = new Uint8Array(0);
     let windowStart = 0;
-    const headerAt = async (at: number): Promise<ChunkMeta | undefined> => {
-      if (at + FRAME_HEADER_BYTES > size) return undefined;
-      if (at < windowStart || at + FRAME_HEADER_BYTES > windowStart + window.length) {
-        window = new Uint8Array(Math.min(WINDOW_BYTES, size - at));
+    const headerAt = async (at: number): Promise<{ meta: ChunkMeta; headerBytes: number } | undefined> => {
+      const need = Math.min(size, at + MAX_FRAME_HEADER_BYTES);
+      if (at < windowStart || need > windowStart + window.length) {
+        window = new Uint8Array(Math.min(Math.max(WINDOW_BYTES, MAX_FRAME_HEADER_BYTES), size - at));
         windowStart = at;
         await handle.read(window, 0, window.length, at);
       }
-      return decodeFrameHeader(window, at - windowStart);
+      return decodeFrame(window, at - windowStart);
     };
     let at = 0;
     while (at < size) {
-      const meta = await headerAt(at);
-      if (meta !== undefined && at + FRAME_HEADER_BYTES + meta.byteLength <= size) {
-        frames.push({ frameOffset: at, chunkOffset: at + FRAME_HEADER_BYTES, meta });
-        at += FRAME_HEADER_BYTES + meta.byteLength;
+      const frame = await headerAt(at);
+      const meta = frame?.meta;
+      if (frame !== undefined && at + frame.headerBytes + frame.meta.byteLength <= size) {
+        frames.push({ frameOffset: at, chunkOffset: at + frame.headerBytes, meta: frame.meta });
+        at += frame.headerBytes + frame.meta.byteLength;
         continue;
       }
       // Damaged or incomplete: look for an intact frame further on (reads the rest once).

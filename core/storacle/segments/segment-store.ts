@@ -9,7 +9,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ChunkMeta } from '../series/index.js';
-import { encodeFrameHeader, FRAME_HEADER_BYTES } from './frame.js';
+import { encodeCompactFrameHeader } from './frame.js';
 import { CHUNKS_DIR, segmentRelativePath } from './layout.js';
 import { indexPathFor } from './sidecar-index.js';
 
@@ -147,17 +147,19 @@ export class SegmentStore {
       dirtyDirectories.add(path.join(this.dataDir, CHUNKS_DIR));
     }
     const created = file.size === 0 && !fs.existsSync(file.absolutePath);
+    const headers = frames.map((f) => encodeCompactFrameHeader(f.meta));
     let total = 0;
-    for (const f of frames) total += FRAME_HEADER_BYTES + f.bytes.byteLength;
+    frames.forEach((f, k) => (total += headers[k].byteLength + f.bytes.byteLength));
     const buffer = new Uint8Array(total);
     const offsets: number[] = [];
     let at = 0;
-    for (const f of frames) {
-      buffer.set(encodeFrameHeader(f.meta), at);
-      buffer.set(f.bytes, at + FRAME_HEADER_BYTES);
-      offsets.push(file.size + at + FRAME_HEADER_BYTES);
-      at += FRAME_HEADER_BYTES + f.bytes.byteLength;
-    }
+    frames.forEach((f, k) => {
+      const header = headers[k];
+      buffer.set(header, at);
+      buffer.set(f.bytes, at + header.byteLength);
+      offsets.push(file.size + at + header.byteLength);
+      at += header.byteLength + f.bytes.byteLength;
+    });
     const handle = await fs.promises.open(file.absolutePath, created ? 'w' : 'r+');
     try {
       let written = 0;

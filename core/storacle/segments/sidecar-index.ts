@@ -7,7 +7,8 @@
  * differs from the file's) just means the segment file is scanned.
  *
  * Layout (little-endian): "GLSI" | u32 version | f64 segment size | u32 frame count |
- * count × (f64 chunk offset, the 60-byte frame header) | u32 CRC-32 of everything before it.
+ * count × (f64 chunk offset, the frame's metadata as a 60-byte first-layout header whose reserved
+ * field holds the frame's real header length; 0 in indexes of first-layout files: 60) | u32 CRC-32.
  */
 import { promises as fs, readFileSync } from 'node:fs';
 import { crc32 } from '../codec/index.js';
@@ -36,7 +37,7 @@ export function indexPathFor(segmentPath: string): string {
   return segmentPath.replace(/\.seg$/, INDEX_SUFFIX);
 }
 
-export function encodeSidecarIndex(segmentSize: number, frames: ReadonlyArray<{ chunkOffset: number; meta: ChunkMeta }>): Uint8Array {
+export function encodeSidecarIndex(segmentSize: number, frames: ReadonlyArray<{ chunkOffset: number; frameOffset?: number; meta: ChunkMeta }>): Uint8Array {
   const out = new Uint8Array(HEAD_BYTES + frames.length * ENTRY_BYTES + 4);
   const view = new DataView(out.buffer);
   view.setUint32(0, MAGIC, true);
@@ -44,9 +45,15 @@ export function encodeSidecarIndex(segmentSize: number, frames: ReadonlyArray<{ 
   view.setFloat64(8, segmentSize, true);
   view.setUint32(16, frames.length, true);
   let at = HEAD_BYTES;
+  // Frames lie back to back: without a known frame offset, a frame starts where the previous
+  // chunk ends (a stretch skipped as damaged then counts as part of the next header: cutting a
+  // file there drops garbage only).
+  let previousEnd = 0;
   for (const f of frames) {
     view.setFloat64(at, f.chunkOffset, true);
-    out.set(encodeFrameHeader(f.meta), at + 8);
+    const frameOffset = f.frameOffset ?? previousEnd;
+    out.set(encodeFrameHeader(f.meta, f.chunkOffset - frameOffset), at + 8);
+    previousEnd = f.chunkOffset + f.meta.byteLength;
     at += ENTRY_BYTES;
   }
   view.setUint32(at, crc32(out, 0, at), true);
@@ -68,7 +75,9 @@ export function decodeSidecarIndex(bytes: Uint8Array, segmentSize: number): Inde
     const chunkOffset = view.getFloat64(at, true);
     const meta = decodeFrameHeader(bytes, at + 8);
     if (meta === undefined || chunkOffset + meta.byteLength > segmentSize) return undefined;
-    frames.push({ frameOffset: chunkOffset - FRAME_HEADER_BYTES, chunkOffset, meta });
+    const headerBytes = view.getUint32(at + 8 + 28, true) || FRAME_HEADER_BYTES;
+    if (headerBytes > chunkOffset) return undefined;
+    frames.push({ frameOffset: chunkOffset - headerBytes, chunkOffset, meta });
   }
   return frames;
 }
@@ -98,7 +107,7 @@ export function readSidecarIndexSync(segmentPath: string, segmentSize: number): 
 /**
  * Writes the index (tmp → rename; not fsync'ed: losing it costs only a scan at the next open).
  */
-export async function writeSidecarIndex(segmentPath: string, segmentSize: number, frames: ReadonlyArray<{ chunkOffset: number; meta: ChunkMeta }>): Promise<void> {
+export async function writeSidecarIndex(segmentPath: string, segmentSize: number, frames: ReadonlyArray<{ chunkOffset: number; frameOffset?: number; meta: ChunkMeta }>): Promise<void> {
   const target = indexPathFor(segmentPath);
   const tmp = `${target}.tmp-${process.pid}`;
   await fs.writeFile(tmp, encodeSidecarIndex(segmentSize, frames));

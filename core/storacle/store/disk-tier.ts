@@ -26,9 +26,10 @@ import { OnlineStatistics } from '../statistics/index.js';
 import type { ChunkLoader } from '../series/index.js';
 import { WriteAheadLog } from '../wal/index.js';
 import {
-  FRAME_HEADER_BYTES,
   CHUNKS_DIR,
+  MAX_FRAME_HEADER_BYTES,
   SegmentStore,
+  decodeFrame,
   SEGMENT_LAYOUT,
   SIDECAR_MIN_SEGMENT_BYTES,
   parsePeriodDirectory,
@@ -319,7 +320,7 @@ export class DiskTier {
           this.host.report({
             file: file.absolutePath,
             offset: frame.frameOffset,
-            length: FRAME_HEADER_BYTES + frame.meta.byteLength,
+            length: frame.chunkOffset - frame.frameOffset + frame.meta.byteLength,
             reason: `frame out of time order (${(e as Error).message}); skipped`,
             dataPoint: entry?.name,
           });
@@ -422,6 +423,27 @@ export class DiskTier {
     return frames;
   }
 
+  /**
+   * Offset and length of the frame around a chunk, for damage reports: frame headers differ in
+   * length, so the header is found by trying the few offsets before the chunk (error path only);
+   * the chunk's own span if none checks out.
+   */
+  private frameSpan(fileNo: number, chunkOffset: number, byteLength: number): { offset: number; length: number } {
+    try {
+      const from = Math.max(0, chunkOffset - MAX_FRAME_HEADER_BYTES);
+      const before = this.segments.read(fileNo, from, chunkOffset - from);
+      for (let i = 0; i < before.length; i++) {
+        const frame = decodeFrame(before, i);
+        if (frame !== undefined && from + i + frame.headerBytes === chunkOffset && frame.meta.byteLength === byteLength) {
+          return { offset: from + i, length: frame.headerBytes + byteLength };
+        }
+      }
+    } catch {
+      // Unreadable: report the chunk itself.
+    }
+    return { offset: chunkOffset, length: byteLength };
+  }
+
   loaderFor(entry: CatalogueEntry): ChunkLoader {
     return {
       index: (file) => this.fileIndex(file, entry.name),
@@ -432,8 +454,7 @@ export class DiskTier {
           const f = this.segments.get(file);
           this.reportOnce({
             file: f?.absolutePath ?? `segment file #${file}`,
-            offset: offset - FRAME_HEADER_BYTES,
-            length: byteLength + FRAME_HEADER_BYTES,
+            ...this.frameSpan(file, offset, byteLength),
             reason: `unreadable chunk: ${(e as Error).message}`,
             dataPoint: entry.name,
           });
@@ -444,8 +465,7 @@ export class DiskTier {
       corrupt: (file, offset, byteLength, error) => {
         this.reportOnce({
           file: this.segments.get(file)?.absolutePath ?? `segment file #${file}`,
-          offset: offset - FRAME_HEADER_BYTES,
-          length: byteLength + FRAME_HEADER_BYTES,
+          ...this.frameSpan(file, offset, byteLength),
           reason: `${error.message}; chunk skipped`,
           dataPoint: entry.name,
         });

@@ -79,7 +79,7 @@ function checkPeriod(dataDir: string, periodMs: number): void {
         closeSync(fd);
       }
       // A damaged first frame is for `check` to report, not a period mismatch.
-      const first = read === FRAME_HEADER_BYTES ? decodeFrameHeader(header) : undefined;
+      const first = read > 0 ? decodeFrameHeader(header.subarray(0, read)) : undefined;
       if (first !== undefined && periodStart(first.firstTs, periodMs) !== period) throw mismatch();
     }
   }
