@@ -406,6 +406,102 @@ export const schema = defineSchema({
       { name: 'message', id: 1, type: { kind: 'string' }, required: true },
       { name: 'subject', id: 2, type: { kind: 'string' } },
     ] },
+    { name: 'gridlink.grid.GridData', fields: [
+      { name: 'version', id: 0, type: { kind: 'scalar', scalar: 'uint32' } },
+      { name: 'source', id: 1, type: { kind: 'string' } },
+      { name: 'elements', id: 2, type: { kind: 'vector', element: { kind: 'table', name: 'gridlink.grid.GridElementInfo' } } },
+      { name: 'link_equipment', id: 3, type: { kind: 'vector', element: { kind: 'scalar', scalar: 'uint32' } } },
+      { name: 'link_node', id: 4, type: { kind: 'vector', element: { kind: 'scalar', scalar: 'uint32' } } },
+      { name: 'transformer', id: 5, type: { kind: 'vector', element: { kind: 'scalar', scalar: 'uint32' } } },
+      { name: 'transformer_low_voltage_node', id: 6, type: { kind: 'vector', element: { kind: 'scalar', scalar: 'uint32' } } },
+      { name: 'monitoring_points', id: 7, type: { kind: 'vector', element: { kind: 'table', name: 'gridlink.grid.MonitoringPointInfo' } } },
+      { name: 'profiles', id: 8, type: { kind: 'vector', element: { kind: 'table', name: 'gridlink.grid.AlignedProfileInfo' } } },
+    ] },
+    { name: 'gridlink.grid.SwitchVerdict', fields: [
+      { name: 'switch_id', id: 0, type: { kind: 'string' }, required: true },
+      { name: 'name', id: 1, type: { kind: 'string' } },
+      { name: 'recorded_open', id: 2, type: { kind: 'scalar', scalar: 'bool' } },
+      { name: 'supported_open', id: 3, type: { kind: 'scalar', scalar: 'bool' } },
+      { name: 'consistent', id: 4, type: { kind: 'scalar', scalar: 'bool' } },
+      { name: 'confidence', id: 5, type: { kind: 'scalar', scalar: 'float64' } },
+      { name: 'observable', id: 6, type: { kind: 'scalar', scalar: 'bool' } },
+    ] },
+    { name: 'gridlink.grid.TopologyVerdict', fields: [
+      { name: 'consistent', id: 0, type: { kind: 'scalar', scalar: 'bool' } },
+      { name: 'switches', id: 1, type: { kind: 'vector', element: { kind: 'table', name: 'gridlink.grid.SwitchVerdict' } } },
+      { name: 'score_recorded', id: 2, type: { kind: 'scalar', scalar: 'float64' } },
+      { name: 'score_best', id: 3, type: { kind: 'scalar', scalar: 'float64' } },
+      { name: 'explanation', id: 4, type: { kind: 'string' } },
+      { name: 'slots', id: 5, type: { kind: 'scalar', scalar: 'uint32' } },
+    ] },
+    { name: 'gridlink.grid.VerifyTopology', reply: 'gridlink.grid.VerifiedGrid', fields: [
+      { name: 'grid', id: 0, type: { kind: 'table', name: 'gridlink.grid.GridData' } },
+    ] },
+    { name: 'gridlink.grid.VerifiedGrid', fields: [
+      { name: 'grid', id: 0, type: { kind: 'table', name: 'gridlink.grid.GridData' } },
+      { name: 'verdict', id: 1, type: { kind: 'table', name: 'gridlink.grid.TopologyVerdict' } },
+    ] },
+    { name: 'gridlink.grid.GetVerifiedGrid', reply: 'gridlink.grid.VerifiedGridReply', fields: [
+      { name: 'from_ms', id: 0, type: { kind: 'scalar', scalar: 'float64' } },
+      { name: 'to_ms', id: 1, type: { kind: 'scalar', scalar: 'float64' } },
+      { name: 'step_ms', id: 2, type: { kind: 'scalar', scalar: 'float64' } },
+      { name: 'max_interpolate_ms', id: 3, type: { kind: 'scalar', scalar: 'float64' }, default: -1 },
+    ] },
+    { name: 'gridlink.grid.VerifiedGridReply', fields: [
+      { name: 'valid', id: 0, type: { kind: 'scalar', scalar: 'bool' } },
+      { name: 'reason', id: 1, type: { kind: 'string' } },
+      { name: 'verdict', id: 2, type: { kind: 'table', name: 'gridlink.grid.TopologyVerdict' } },
+      { name: 'version', id: 3, type: { kind: 'scalar', scalar: 'uint32' } },
+      { name: 'monitoring_points', id: 4, type: { kind: 'vector', element: { kind: 'table', name: 'gridlink.grid.MonitoringPointInfo' } } },
+      { name: 'profiles', id: 5, type: { kind: 'vector', element: { kind: 'table', name: 'gridlink.grid.AlignedProfileInfo' } } },
+      { name: 'residuals', id: 6, type: { kind: 'vector', element: { kind: 'table', name: 'gridlink.grid.AlignedProfileInfo' } } },
+    ] },
+    { name: 'gridlink.grid.GridVerified', fields: [
+      { name: 'version', id: 0, type: { kind: 'scalar', scalar: 'uint32' } },
+      { name: 'valid', id: 1, type: { kind: 'scalar', scalar: 'bool' } },
+      { name: 'reason', id: 2, type: { kind: 'string' } },
+      { name: 'inconsistent_switches', id: 3, type: { kind: 'vector', element: { kind: 'string' } } },
+      { name: 'from_ms', id: 4, type: { kind: 'scalar', scalar: 'float64' } },
+      { name: 'to_ms', id: 5, type: { kind: 'scalar', scalar: 'float64' } },
+    ] },
+    { name: 'gridlink.grid.BuildingAssignment', fields: [
+      { name: 'building', id: 0, type: { kind: 'string' }, required: true },
+      { name: 'data_point', id: 1, type: { kind: 'string' } },
+      { name: 'monitoring_point', id: 2, type: { kind: 'string' } },
+      { name: 'score', id: 3, type: { kind: 'scalar', scalar: 'float64' } },
+      { name: 'runner_up', id: 4, type: { kind: 'string' } },
+      { name: 'runner_up_score', id: 5, type: { kind: 'scalar', scalar: 'float64' } },
+      { name: 'assigned', id: 6, type: { kind: 'scalar', scalar: 'bool' } },
+    ] },
+    { name: 'gridlink.grid.RunAssignment', reply: 'gridlink.grid.AssignmentReply', fields: [
+      { name: 'from_ms', id: 0, type: { kind: 'scalar', scalar: 'float64' } },
+      { name: 'to_ms', id: 1, type: { kind: 'scalar', scalar: 'float64' } },
+      { name: 'step_ms', id: 2, type: { kind: 'scalar', scalar: 'float64' } },
+      { name: 'method', id: 3, type: { kind: 'string' } },
+    ] },
+    { name: 'gridlink.grid.GetAssignment', reply: 'gridlink.grid.AssignmentReply', fields: [
+    ] },
+    { name: 'gridlink.grid.AssignmentReply', fields: [
+      { name: 'run_id', id: 0, type: { kind: 'string' } },
+      { name: 'valid_topology', id: 1, type: { kind: 'scalar', scalar: 'bool' } },
+      { name: 'reason', id: 2, type: { kind: 'string' } },
+      { name: 'method', id: 3, type: { kind: 'string' } },
+      { name: 'from_ms', id: 4, type: { kind: 'scalar', scalar: 'float64' } },
+      { name: 'to_ms', id: 5, type: { kind: 'scalar', scalar: 'float64' } },
+      { name: 'step_ms', id: 6, type: { kind: 'scalar', scalar: 'float64' } },
+      { name: 'assignments', id: 7, type: { kind: 'vector', element: { kind: 'table', name: 'gridlink.grid.BuildingAssignment' } } },
+      { name: 'stored', id: 8, type: { kind: 'scalar', scalar: 'bool' } },
+      { name: 'stored_as', id: 9, type: { kind: 'string' } },
+      { name: 'duration_ms', id: 10, type: { kind: 'scalar', scalar: 'float64' } },
+      { name: 'finished_ms', id: 11, type: { kind: 'scalar', scalar: 'float64' } },
+    ] },
+    { name: 'gridlink.grid.AssignmentEvent', fields: [
+      { name: 'run_id', id: 0, type: { kind: 'string' }, required: true },
+      { name: 'step', id: 1, type: { kind: 'string' }, required: true },
+      { name: 'message', id: 2, type: { kind: 'string' } },
+      { name: 'assigned', id: 3, type: { kind: 'scalar', scalar: 'uint32' } },
+      { name: 'buildings', id: 4, type: { kind: 'scalar', scalar: 'uint32' } },
+    ] },
     { name: 'gridlink.provisioning.ProvidedRole', fields: [
       { name: 'role', id: 0, type: { kind: 'string' }, required: true },
       { name: 'version', id: 1, type: { kind: 'string' }, required: true },
@@ -1307,6 +1403,196 @@ export interface GridErrorReply {
   subject?: string;
 }
 export const GridErrorReply: MessageType<GridErrorReply> = schema.message<GridErrorReply>('gridlink.grid.GridErrorReply');
+
+/**
+ * The grid data SSD verifies: the recorded topology in compact form and the
+ * aligned profiles of its monitoring points.
+ */
+export interface GridData {
+  /** GRM's topology version the data was taken from. */
+  version: number;
+  source?: string;
+  /** Every element with its recorded switch state (`open`) and kind. */
+  elements?: GridElementInfo[];
+  /**
+   * Links as pairs of indexes into `elements`: link i joins
+   * link_equipment[i] and link_node[i].
+   */
+  linkEquipment?: number[];
+  linkNode?: number[];
+  /** Transformers' low-voltage nodes, as pairs of indexes into `elements`. */
+  transformer?: number[];
+  transformerLowVoltageNode?: number[];
+  monitoringPoints?: MonitoringPointInfo[];
+  /** Aligned profiles of the monitoring points (AlignedProfileInfo.id = monitoring point id). */
+  profiles?: AlignedProfileInfo[];
+}
+export const GridData: MessageType<GridData> = schema.message<GridData>('gridlink.grid.GridData');
+
+/** SSD's finding on one switch. */
+export interface SwitchVerdict {
+  switchId: string;
+  name?: string;
+  recordedOpen: boolean;
+  /** The state the measured profiles support. */
+  supportedOpen: boolean;
+  /** recorded_open == supported_open. */
+  consistent: boolean;
+  /** 0..1: how strongly the data prefers the supported state over the other one. */
+  confidence: number;
+  /**
+   * False when the monitoring points cannot tell this switch's states apart
+   * (flipping it changes nothing they measure); such a switch is reported
+   * consistent with confidence 0.
+   */
+  observable: boolean;
+}
+export const SwitchVerdict: MessageType<SwitchVerdict> = schema.message<SwitchVerdict>('gridlink.grid.SwitchVerdict');
+
+/** SSD's verdict on a recorded topology. */
+export interface TopologyVerdict {
+  /** True when every switch's recorded state is consistent with the data. */
+  consistent: boolean;
+  switches?: SwitchVerdict[];
+  /** The misfit of the recorded states and of the best alternative found (lower is better). */
+  scoreRecorded: number;
+  scoreBest: number;
+  /** One line for people: what was checked and what was found. */
+  explanation?: string;
+  /** Slots of data the verdict rests on. */
+  slots: number;
+}
+export const TopologyVerdict: MessageType<TopologyVerdict> = schema.message<TopologyVerdict>('gridlink.grid.TopologyVerdict');
+
+/**
+ * Asks SSD to verify the recorded switch states of `grid` against its profiles.
+ *
+ * A request; its reply is {@link VerifiedGrid}.
+ */
+export interface VerifyTopology {
+  grid?: GridData;
+}
+export const VerifyTopology: RequestType<VerifyTopology, VerifiedGrid> = schema.request<VerifyTopology, VerifiedGrid>('gridlink.grid.VerifyTopology');
+
+/** SSD's answer: the grid data it was given, with the verdict appended. */
+export interface VerifiedGrid {
+  grid?: GridData;
+  verdict?: TopologyVerdict;
+}
+export const VerifiedGrid: MessageType<VerifiedGrid> = schema.message<VerifiedGrid>('gridlink.grid.VerifiedGrid');
+
+/**
+ * Asks GRM for the grid over a span, verified by SSD. When SSD finds the
+ * recorded topology inconsistent, or cannot verify it, `valid` is false and
+ * the profile lists are empty ("only a verified topology is passed on").
+ *
+ * A request; its reply is {@link VerifiedGridReply}.
+ */
+export interface GetVerifiedGrid {
+  fromMs: number;
+  toMs: number;
+  /** 0: the module's default. */
+  stepMs: number;
+  /** Default: -1. */
+  maxInterpolateMs: number;
+}
+export const GetVerifiedGrid: RequestType<GetVerifiedGrid, VerifiedGridReply> = schema.request<GetVerifiedGrid, VerifiedGridReply>('gridlink.grid.GetVerifiedGrid');
+
+export interface VerifiedGridReply {
+  valid: boolean;
+  /** Why not valid (inconsistent switches, SSD unavailable, no data...). */
+  reason?: string;
+  verdict?: TopologyVerdict;
+  version: number;
+  monitoringPoints?: MonitoringPointInfo[];
+  /** Aligned profiles of the monitoring points. */
+  profiles?: AlignedProfileInfo[];
+  /** Their residuals (a point minus its measured sub-branches). */
+  residuals?: AlignedProfileInfo[];
+}
+export const VerifiedGridReply: MessageType<VerifiedGridReply> = schema.message<VerifiedGridReply>('gridlink.grid.VerifiedGridReply');
+
+/** Published by GRM on `grm/events` after each verification. */
+export interface GridVerified {
+  version: number;
+  valid: boolean;
+  reason?: string;
+  /** Switches whose recorded state the data contradicts. */
+  inconsistentSwitches?: string[];
+  fromMs: number;
+  toMs: number;
+}
+export const GridVerified: MessageType<GridVerified> = schema.message<GridVerified>('gridlink.grid.GridVerified');
+
+/** One building's assignment to a grid monitoring point. */
+export interface BuildingAssignment {
+  building: string;
+  dataPoint?: string;
+  /** The monitoring point whose residual the building belongs to; absent when not assigned. */
+  monitoringPoint?: string;
+  score: number;
+  runnerUp?: string;
+  runnerUpScore: number;
+  /** False when the best score was below the configured minimum. */
+  assigned: boolean;
+}
+export const BuildingAssignment: MessageType<BuildingAssignment> = schema.message<BuildingAssignment>('gridlink.grid.BuildingAssignment');
+
+/**
+ * Asks BEMS-AA for an assignment run over a span (the SCDA sequence).
+ *
+ * A request; its reply is {@link AssignmentReply}.
+ */
+export interface RunAssignment {
+  fromMs: number;
+  toMs: number;
+  /** 0: the configured resolution. */
+  stepMs: number;
+  /** "pearson", "spearman", "iterative", "least-squares"; empty: the configured method. */
+  method?: string;
+}
+export const RunAssignment: RequestType<RunAssignment, AssignmentReply> = schema.request<RunAssignment, AssignmentReply>('gridlink.grid.RunAssignment');
+
+/**
+ * Asks BEMS-AA for the last stored assignment.
+ *
+ * A request; its reply is {@link AssignmentReply}.
+ */
+export interface GetAssignment {
+}
+export const GetAssignment: RequestType<GetAssignment, AssignmentReply> = schema.request<GetAssignment, AssignmentReply>('gridlink.grid.GetAssignment');
+
+export interface AssignmentReply {
+  runId?: string;
+  /** False when GRM passed on no verified topology; nothing is stored then. */
+  validTopology: boolean;
+  reason?: string;
+  method?: string;
+  fromMs: number;
+  toMs: number;
+  stepMs: number;
+  assignments?: BuildingAssignment[];
+  /** True once the result is persisted in storage. */
+  stored: boolean;
+  /** Where in storage: the topology file name (PutTopology). */
+  storedAs?: string;
+  durationMs: number;
+  finishedMs: number;
+}
+export const AssignmentReply: MessageType<AssignmentReply> = schema.message<AssignmentReply>('gridlink.grid.AssignmentReply');
+
+/**
+ * Published by BEMS-AA on `bems-aa/events` at each step of a run: "asked-grm",
+ * "asked-brm", "assigned", "stored", "refused" (no verified topology).
+ */
+export interface AssignmentEvent {
+  runId: string;
+  step: string;
+  message?: string;
+  assigned: number;
+  buildings: number;
+}
+export const AssignmentEvent: MessageType<AssignmentEvent> = schema.message<AssignmentEvent>('gridlink.grid.AssignmentEvent');
 
 // ---------------------------------------------------------------------------
 // schemas/provisioning.fbs
@@ -2323,26 +2609,39 @@ export const allMessageTypes: ReadonlyMap<string, MessageType<unknown>> = new Ma
   ['gridlink.grid.AdjacencyInfo', AdjacencyInfo],
   ['gridlink.grid.AdjacencyReply', AdjacencyReply],
   ['gridlink.grid.AlignedProfileInfo', AlignedProfileInfo],
+  ['gridlink.grid.AssignmentEvent', AssignmentEvent],
+  ['gridlink.grid.AssignmentReply', AssignmentReply],
+  ['gridlink.grid.BuildingAssignment', BuildingAssignment],
   ['gridlink.grid.BuildingInfo', BuildingInfo],
   ['gridlink.grid.BuildingsReply', BuildingsReply],
   ['gridlink.grid.ElementsReply', ElementsReply],
   ['gridlink.grid.GetAdjacency', GetAdjacency],
+  ['gridlink.grid.GetAssignment', GetAssignment],
   ['gridlink.grid.GetBuildingProfiles', GetBuildingProfiles],
   ['gridlink.grid.GetBuildings', GetBuildings],
   ['gridlink.grid.GetGridProfiles', GetGridProfiles],
   ['gridlink.grid.GetGridTopology', GetGridTopology],
+  ['gridlink.grid.GetVerifiedGrid', GetVerifiedGrid],
+  ['gridlink.grid.GridData', GridData],
   ['gridlink.grid.GridElementInfo', GridElementInfo],
   ['gridlink.grid.GridErrorReply', GridErrorReply],
   ['gridlink.grid.GridProfilesReply', GridProfilesReply],
   ['gridlink.grid.GridTopologyReply', GridTopologyReply],
+  ['gridlink.grid.GridVerified', GridVerified],
   ['gridlink.grid.IslandInfo', IslandInfo],
   ['gridlink.grid.MonitoringPointInfo', MonitoringPointInfo],
   ['gridlink.grid.QueryTopology', QueryTopology],
   ['gridlink.grid.ReloadTopology', ReloadTopology],
+  ['gridlink.grid.RunAssignment', RunAssignment],
   ['gridlink.grid.SetSwitchState', SetSwitchState],
   ['gridlink.grid.SwitchChanged', SwitchChanged],
   ['gridlink.grid.SwitchStateReply', SwitchStateReply],
+  ['gridlink.grid.SwitchVerdict', SwitchVerdict],
   ['gridlink.grid.TopologyChanged', TopologyChanged],
+  ['gridlink.grid.TopologyVerdict', TopologyVerdict],
+  ['gridlink.grid.VerifiedGrid', VerifiedGrid],
+  ['gridlink.grid.VerifiedGridReply', VerifiedGridReply],
+  ['gridlink.grid.VerifyTopology', VerifyTopology],
   ['gridlink.provisioning.AppErrorReply', AppErrorReply],
   ['gridlink.provisioning.AppEvent', AppEvent],
   ['gridlink.provisioning.AppInfo', AppInfo],
