@@ -2,6 +2,12 @@
  * importCim: CIM RDF/XML files (or folders of them) in, the merged model
  * and the GridNetwork out. Each file is streamed through the reader in
  * chunks, so a file of hundreds of MB never becomes one string.
+ *
+ * Files are read with the fast reader (fast-rdf-reader.ts); a file it
+ * declines is read with sax (rdf-reader.ts), which reports errors. The
+ * model built so far holds part of the declined file, so the import starts
+ * again with a fresh one, reading that file with sax this time: bad input
+ * costs a second reading, and gives exactly what sax alone gives.
  */
 import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
@@ -9,7 +15,22 @@ import { join, resolve } from 'node:path';
 import type { CimImport, ImportCim } from './api.js';
 import { CimModelBuilder } from './model-builder.js';
 import { networkFromModel } from './network-from-model.js';
+import { FastCimFileReader, FastPathDeclined } from './fast-rdf-reader.js';
 import { CimFileReader } from './rdf-reader.js';
+
+/**
+ * Which reader reads the files: 'auto' (the import's way: fast, sax for a
+ * file the fast reader declines), or only one of them, for tests that
+ * compare the two ('fast' then throws FastPathDeclined where 'auto' would
+ * fall back).
+ */
+export type CimReading = 'auto' | 'fast' | 'sax';
+
+const CHUNK_BYTES = 256 * 1024;
+
+function readerFor(builder: CimModelBuilder, file: string, sax: boolean): { write(chunk: string): void; end(): void } {
+  return sax ? new CimFileReader(builder, file) : new FastCimFileReader(builder, file);
+}
 
 /** Every file named by `paths`: files as given, folders as their *.xml files sorted by name; each file once. */
 export async function cimFiles(paths: readonly string[]): Promise<string[]> {
@@ -39,9 +60,9 @@ export async function cimFiles(paths: readonly string[]): Promise<string[]> {
   return files;
 }
 
-async function readFileInto(builder: CimModelBuilder, file: string): Promise<number> {
-  const reader = new CimFileReader(builder, file);
-  const stream = createReadStream(file, { encoding: 'utf8', highWaterMark: 256 * 1024 });
+async function readFileInto(builder: CimModelBuilder, file: string, sax: boolean, chunkBytes: number): Promise<number> {
+  const reader = readerFor(builder, file, sax);
+  const stream = createReadStream(file, { encoding: 'utf8', highWaterMark: chunkBytes });
   let bytes = 0;
   try {
     for await (const chunk of stream as AsyncIterable<string>) {
@@ -68,33 +89,67 @@ function finish(builder: CimModelBuilder, files: readonly string[], bytes: numbe
   };
 }
 
-export const importCim: ImportCim = async (paths) => {
+export const importCim: ImportCim = async (paths) => importCimWith(paths, 'auto');
+
+/** importCim with a choice of reader and chunk size (bytes per read), for tests. */
+export async function importCimWith(paths: readonly string[], reading: CimReading, chunkBytes = CHUNK_BYTES): Promise<CimImport> {
   const files = await cimFiles(paths);
   if (files.length === 0) throw new Error(`no .xml files in ${paths.join(', ')}`);
-  const builder = new CimModelBuilder();
-  let bytes = 0;
-  for (const file of files) bytes += await readFileInto(builder, file);
-  return finish(builder, files, bytes);
-};
+  const saxFiles = new Set<string>(reading === 'sax' ? files : []);
+  for (;;) {
+    const builder = new CimModelBuilder();
+    try {
+      let bytes = 0;
+      for (const file of files) bytes += await readFileInto(builder, file, saxFiles.has(file), chunkBytes);
+      return finish(builder, files, bytes);
+    } catch (error) {
+      if (reading !== 'auto' || !(error instanceof FastPathDeclined)) throw error;
+      saxFiles.add(error.file);
+    }
+  }
+}
 
 /**
  * The same import from texts in memory, for tests of malformed input and
  * small hand-written models: each entry is a file name and its content.
  */
 export function parseCimTexts(texts: readonly { readonly fileName: string; readonly text: string }[]): CimImport {
-  const builder = new CimModelBuilder();
-  let bytes = 0;
-  for (const { fileName, text } of texts) {
-    const reader = new CimFileReader(builder, fileName);
-    reader.write(text);
-    reader.end();
-    bytes += Buffer.byteLength(text, 'utf8');
+  return parseCimTextsWith(texts, 'auto');
+}
+
+/**
+ * parseCimTexts with a choice of reader, each text handed over in pieces of
+ * `chunkLength` UTF-16 code units (a surrogate pair may be cut), for tests.
+ */
+export function parseCimTextsWith(
+  texts: readonly { readonly fileName: string; readonly text: string }[],
+  reading: CimReading,
+  chunkLength = Number.POSITIVE_INFINITY,
+): CimImport {
+  const saxTexts = new Set<number>(reading === 'sax' ? texts.keys() : []);
+  for (;;) {
+    const builder = new CimModelBuilder();
+    let index = 0;
+    try {
+      let bytes = 0;
+      for (index = 0; index < texts.length; index += 1) {
+        const { fileName, text } = texts[index];
+        const reader = readerFor(builder, fileName, saxTexts.has(index));
+        if (chunkLength >= text.length) reader.write(text);
+        else for (let at = 0; at < text.length; at += chunkLength) reader.write(text.slice(at, at + chunkLength));
+        reader.end();
+        bytes += Buffer.byteLength(text, 'utf8');
+      }
+      return finish(
+        builder,
+        texts.map((entry) => entry.fileName),
+        bytes,
+      );
+    } catch (error) {
+      if (reading !== 'auto' || !(error instanceof FastPathDeclined)) throw error;
+      saxTexts.add(index);
+    }
   }
-  return finish(
-    builder,
-    texts.map((entry) => entry.fileName),
-    bytes,
-  );
 }
 
 /** One text in memory; see parseCimTexts. */

@@ -4,6 +4,12 @@
  * file (EQ, TP, SSH, SV, DL ...), the last file read winning per property.
  */
 import type { CimModel, CimModelHeader, CimObject, CimProblem } from './api.js';
+import { ownString } from './own-string.js';
+
+/** Where a reader is in its file; asked only when a problem needs it (rare), so readers need not track it per element. */
+export interface PositionSource {
+  position(): { line: number; column: number };
+}
 
 /** The builder's own form of a CimObject: mutable, and it remembers where each reference came from. */
 export class MutableCimObject implements CimObject {
@@ -37,24 +43,27 @@ export class CimModelBuilder {
   intern(name: string): string {
     const known = this.names.get(name);
     if (known !== undefined) return known;
-    this.names.set(name, name);
-    return name;
+    const owned = ownString(name);
+    this.names.set(owned, owned);
+    return owned;
   }
 
   /** The object with this id, created on first mention; `file` is recorded as mentioning it. */
   mention(id: string, file: string): MutableCimObject {
     let object = this.objects.get(id);
     if (object === undefined) {
-      object = new MutableCimObject(id);
-      this.objects.set(id, object);
+      const owned = ownString(id);
+      object = new MutableCimObject(owned);
+      this.objects.set(owned, object);
     }
     if (object.files[object.files.length - 1] !== file) object.files.push(file);
     return object;
   }
 
   /** An rdf:ID definition: the class is the definition's. */
-  defineById(object: MutableCimObject, cimClass: string, file: string, line: number, column: number): void {
+  defineById(object: MutableCimObject, cimClass: string, file: string, where: PositionSource): void {
     if (object.definedById && object.cimClass !== cimClass) {
+      const { line, column } = where.position();
       this.problems.push({
         kind: 'duplicate-definition',
         message: `${object.id} is defined as ${object.cimClass} and again as ${cimClass}; the first definition is kept`,
@@ -80,7 +89,8 @@ export class CimModelBuilder {
 
   reference(object: MutableCimObject, property: string, target: string, file: string): void {
     const name = this.intern(property);
-    object.references.set(name, target);
+    // The id string of an object already seen is shared; a new one is copied out of the reader's chunk.
+    object.references.set(name, this.objects.get(target)?.id ?? ownString(target));
     object.enumerations?.delete(name);
     const fileIndex = object.files.lastIndexOf(file);
     if (fileIndex > 0) (object.referenceFiles ??= new Map()).set(name, fileIndex);

@@ -1,22 +1,19 @@
 /**
- * Reads one CIM RDF/XML file as a stream of text chunks (sax in strict
- * mode) into a CimModelBuilder. Only the shape CIM files have is read:
+ * Reads one CIM RDF/XML file as a stream of text chunks through sax (strict
+ * mode) into a CimDocument (cim-document.ts says what the elements mean).
  *
- *   <rdf:RDF>                                   depth 0, the root
- *     <md:FullModel rdf:about="urn:uuid:..">    depth 1, the file's header
- *     <cim:Breaker rdf:ID="_x">                 depth 1, an object (rdf:ID / rdf:about)
- *       <cim:Switch.open>true</cim:Switch.open> depth 2, a literal property
- *       <cim:Terminal.ConductingEquipment rdf:resource="#_y"/>   a reference
- *
- * Names are matched by local name, so cim16, CIM100, entsoe: and eu:
- * properties read alike. Deeper nesting (not used by CIM exports) is
- * skipped.
+ * This is the reference reader and the one that reports errors: the import
+ * reads with fast-rdf-reader.ts first, and a file that reader declines
+ * (anything unusual or malformed) is read again here, so that
+ * CimSyntaxError (file:line:column, sax's reason) and the mismatched-tag
+ * recovery stay exactly sax's.
  */
 import { createRequire } from 'node:module';
 import type * as Sax from 'sax';
 import { CimSyntaxError } from './api.js';
-import type { CimModelBuilder, MutableCimObject } from './model-builder.js';
-import { isUrnDefinition, localName, normaliseId, resourceTarget } from './ids.js';
+import { CimDocument, type CimTagAttributes } from './cim-document.js';
+import type { CimModelBuilder, PositionSource } from './model-builder.js';
+import { localName } from './ids.js';
 
 const sax = createRequire(import.meta.url)('sax') as typeof Sax;
 
@@ -28,41 +25,42 @@ interface SaxParserInternals {
   tagName: string;
 }
 
-type Frame =
-  | { readonly role: 'root' | 'skipped' }
-  | { readonly role: 'header'; readonly header: HeaderDraft }
-  | { readonly role: 'object'; readonly object: MutableCimObject }
-  | { readonly role: 'property'; readonly object: MutableCimObject; readonly name: string; readonly resource: boolean; text: string }
-  | { readonly role: 'header-property'; readonly header: HeaderDraft; readonly name: string; text: string };
+/** sax's attributes of one tag, looked up by local name in the order they were written. */
+class SaxTagAttributes implements CimTagAttributes {
+  constructor(private readonly tag: Sax.Tag) {}
 
-interface HeaderDraft {
-  profiles: string[];
-  scenarioTime?: string;
-  modelingAuthoritySet?: string;
+  attribute(local: string): string | undefined {
+    for (const name in this.tag.attributes) {
+      if (localName(name) === local) return this.tag.attributes[name];
+    }
+    return undefined;
+  }
 }
 
-const HEADER_CLASSES = new Set(['FullModel', 'DifferenceModel']);
-
-export class CimFileReader {
+export class CimFileReader implements PositionSource {
   private readonly parser: Sax.SAXParser;
   private readonly internals: SaxParserInternals;
-  private readonly frames: Frame[] = [];
+  private readonly document: CimDocument;
   /** The first fatal error, thrown once the chunk that caused it has been handed back. */
   private fatal: CimSyntaxError | undefined;
   /** Set while sax walks its tag stack for a close tag that matches no open element (see onError). */
   private mismatchPending = false;
-  private sawRoot = false;
 
   constructor(
-    private readonly builder: CimModelBuilder,
+    builder: CimModelBuilder,
     readonly file: string,
   ) {
+    this.document = new CimDocument(builder, file, this);
     this.parser = sax.parser(true, { trim: false, normalize: false, xmlns: false, position: true });
     this.internals = this.parser as unknown as SaxParserInternals;
-    this.parser.onopentag = (tag) => this.onOpen(tag as Sax.Tag);
-    this.parser.onclosetag = () => this.onClose();
-    this.parser.ontext = (text) => this.onText(text);
-    this.parser.oncdata = (text) => this.onText(text);
+    this.parser.onopentag = (tag) => {
+      if (this.fatal === undefined) this.document.open(tag.name, new SaxTagAttributes(tag as Sax.Tag));
+    };
+    this.parser.onclosetag = () => {
+      if (this.fatal === undefined) this.document.close();
+    };
+    this.parser.ontext = (text) => this.document.text(text);
+    this.parser.oncdata = (text) => this.document.text(text);
     this.parser.onerror = (error) => this.onError(error);
   }
 
@@ -74,7 +72,7 @@ export class CimFileReader {
   end(): void {
     this.parser.close();
     if (this.fatal !== undefined) throw this.fatal;
-    if (!this.sawRoot) {
+    if (!this.document.sawRoot) {
       const { line, column } = this.position();
       throw new CimSyntaxError(this.file, line, column, 'no root element (empty or not XML)');
     }
@@ -85,86 +83,8 @@ export class CimFileReader {
    * so its column is the 1-based column of the last character read; at the
    * start of a line (nothing read on it yet) that is column 1.
    */
-  private position(): { line: number; column: number } {
+  position(): { line: number; column: number } {
     return { line: this.parser.line + 1, column: Math.max(1, this.parser.column) };
-  }
-
-  private onOpen(tag: Sax.Tag): void {
-    if (this.fatal !== undefined) return;
-    const depth = this.frames.length;
-    const parent = this.frames[depth - 1];
-    if (depth === 0) {
-      this.sawRoot = true;
-      this.frames.push({ role: 'root' });
-    } else if (depth === 1) {
-      this.frames.push(this.openObject(tag));
-    } else if (depth === 2 && parent.role === 'object') {
-      const resource = attribute(tag, 'resource');
-      const name = localName(tag.name);
-      if (resource !== undefined) {
-        const target = resourceTarget(resource);
-        if (target.kind === 'object') this.builder.reference(parent.object, name, target.id, this.file);
-        else this.builder.enumeration(parent.object, name, target.value);
-      }
-      this.frames.push({ role: 'property', object: parent.object, name, resource: resource !== undefined, text: '' });
-    } else if (depth === 2 && parent.role === 'header') {
-      const name = localName(tag.name);
-      const resource = attribute(tag, 'resource');
-      const frame: Frame = { role: 'header-property', header: parent.header, name, text: resource ?? '' };
-      this.frames.push(frame);
-    } else {
-      this.frames.push({ role: 'skipped' });
-    }
-  }
-
-  private openObject(tag: Sax.Tag): Frame {
-    const cimClass = localName(tag.name);
-    if (HEADER_CLASSES.has(cimClass)) {
-      const header: HeaderDraft = { profiles: [] };
-      return { role: 'header', header };
-    }
-    const rdfId = attribute(tag, 'ID');
-    const about = attribute(tag, 'about');
-    if (rdfId !== undefined) {
-      const object = this.builder.mention(normaliseId(rdfId), this.file);
-      const { line, column } = this.position();
-      this.builder.defineById(object, cimClass, this.file, line, column);
-      return { role: 'object', object };
-    }
-    if (about !== undefined) {
-      const object = this.builder.mention(normaliseId(about), this.file);
-      if (isUrnDefinition(about)) this.builder.defineByUrn(object, cimClass);
-      return { role: 'object', object };
-    }
-    // A blank node: nothing can refer to it, so nothing in it matters to the model.
-    return { role: 'skipped' };
-  }
-
-  private onText(text: string): void {
-    const frame = this.frames[this.frames.length - 1];
-    if (frame !== undefined && (frame.role === 'property' || frame.role === 'header-property')) frame.text += text;
-  }
-
-  private onClose(): void {
-    if (this.fatal !== undefined) return;
-    const frame = this.frames.pop();
-    if (frame === undefined) return;
-    if (frame.role === 'property') {
-      if (!frame.resource) this.builder.literal(frame.object, frame.name, detached(frame.text.trim()));
-    } else if (frame.role === 'header-property') {
-      const value = frame.text.trim();
-      if (frame.name === 'Model.profile') frame.header.profiles.push(value);
-      else if (frame.name === 'Model.scenarioTime') frame.header.scenarioTime = value;
-      else if (frame.name === 'Model.modelingAuthoritySet') frame.header.modelingAuthoritySet = value;
-    } else if (frame.role === 'header') {
-      const { header } = frame;
-      this.builder.headers.push({
-        file: this.file,
-        profiles: header.profiles,
-        ...(header.scenarioTime !== undefined ? { scenarioTime: header.scenarioTime } : {}),
-        ...(header.modelingAuthoritySet !== undefined ? { modelingAuthoritySet: header.modelingAuthoritySet } : {}),
-      });
-    }
   }
 
   /**
@@ -195,15 +115,8 @@ export class CimFileReader {
       this.mismatchPending = false;
       const open = tags.pop();
       const { line, column } = this.position();
-      this.builder.problems.push({
-        kind: 'mismatched-tag',
-        message: `<${open?.name ?? ''}> closed by </${tagName}>; read as </${open?.name ?? ''}>`,
-        file: this.file,
-        line,
-        column,
-      });
-      // sax then adds '</name>' to its pending text; that text lands outside any property and is not read.
-      this.onClose();
+      // sax then adds '</name>' to its pending text, which goes to the element now innermost.
+      this.document.mismatchedClose(open?.name ?? '', tagName, line, column);
       this.resume();
       return;
     }
@@ -222,21 +135,4 @@ export class CimFileReader {
   private resume(): void {
     (this.parser as unknown as { error: Error | null }).error = null;
   }
-}
-
-/**
- * sax hands over text as a substring of the chunk it is reading, and V8
- * keeps such a substring (13 characters or more) as a view into the whole
- * chunk: one kept literal would keep its 256 KB chunk alive, and the model
- * the whole file. Concatenating and slicing again makes a string of its own.
- */
-function detached(text: string): string {
-  return text.length < 13 ? text : ` ${text}`.slice(1);
-}
-
-function attribute(tag: Sax.Tag, local: string): string | undefined {
-  for (const name in tag.attributes) {
-    if (localName(name) === local) return tag.attributes[name];
-  }
-  return undefined;
 }
