@@ -19,9 +19,46 @@ import { isUrnDefinition, localName, normaliseId, resourceTarget } from './ids.j
 import type { CimModelBuilder, MutableCimObject, PositionSource } from './model-builder.js';
 import { ownString } from './own-string.js';
 
-/** The attributes of the start tag being opened, by local name ('ID' for rdf:ID); the first such attribute in the tag. */
+/**
+ * The attributes of the start tag being opened, by local name ('ID' for
+ * rdf:ID; the first such attribute in the tag), and what ids.ts makes of
+ * them, which a reader may work out without cutting the value out first.
+ */
 export interface CimTagAttributes {
   attribute(local: string): string | undefined;
+  /** normaliseId of the attribute's value; undefined without one. */
+  id(local: string): string | undefined;
+  /** isUrnDefinition of the attribute's value; false without one. */
+  isUrn(local: string): boolean;
+  /** The rdf:resource target (resourceTarget): an object's id or an enumeration's local name; undefined without one. */
+  resource(): string | undefined;
+  /** Whether the last resource() was an object (else an enumeration). */
+  readonly resourceIsObject: boolean;
+}
+
+/** CimTagAttributes from the values themselves, through ids.ts. */
+export abstract class CimTagAttributeValues implements CimTagAttributes {
+  resourceIsObject = false;
+
+  abstract attribute(local: string): string | undefined;
+
+  id(local: string): string | undefined {
+    const value = this.attribute(local);
+    return value === undefined ? undefined : normaliseId(value);
+  }
+
+  isUrn(local: string): boolean {
+    const value = this.attribute(local);
+    return value !== undefined && isUrnDefinition(value);
+  }
+
+  resource(): string | undefined {
+    const value = this.attribute('resource');
+    if (value === undefined) return undefined;
+    const target = resourceTarget(value);
+    this.resourceIsObject = target.kind === 'object';
+    return target.kind === 'object' ? target.id : target.value;
+  }
 }
 
 interface HeaderDraft {
@@ -86,14 +123,13 @@ export class CimDocument {
     } else if (depth === 2 && parent === OBJECT) {
       object = this.objects[depth - 1] as MutableCimObject;
       name = this.localNameOf(qualifiedName);
-      const resource = attributes.attribute('resource');
-      if (resource === undefined) {
+      const target = attributes.resource();
+      if (target === undefined) {
         role = LITERAL_PROPERTY;
       } else {
         role = RESOURCE_PROPERTY;
-        const target = resourceTarget(resource);
-        if (target.kind === 'object') this.builder.reference(object, name, target.id, this.file);
-        else this.builder.enumeration(object, name, target.value);
+        if (attributes.resourceIsObject) this.builder.reference(object, name, target, this.file);
+        else this.builder.enumeration(object, name, target);
       }
     } else if (depth === 2 && parent === HEADER) {
       role = HEADER_PROPERTY;
@@ -111,16 +147,16 @@ export class CimDocument {
 
   /** The object a depth-1 element stands for; undefined for a blank node (nothing can refer to it, so nothing in it matters). */
   private openObject(cimClass: string, attributes: CimTagAttributes): MutableCimObject | undefined {
-    const rdfId = attributes.attribute('ID');
+    const rdfId = attributes.id('ID');
     if (rdfId !== undefined) {
-      const object = this.builder.mention(normaliseId(rdfId), this.file);
+      const object = this.builder.mention(rdfId, this.file);
       this.builder.defineById(object, cimClass, this.file, this.where);
       return object;
     }
-    const about = attributes.attribute('about');
+    const about = attributes.id('about');
     if (about !== undefined) {
-      const object = this.builder.mention(normaliseId(about), this.file);
-      if (isUrnDefinition(about)) this.builder.defineByUrn(object, cimClass);
+      const object = this.builder.mention(about, this.file);
+      if (attributes.isUrn('about')) this.builder.defineByUrn(object, cimClass);
       return object;
     }
     return undefined;

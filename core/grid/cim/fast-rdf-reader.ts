@@ -28,7 +28,9 @@
  * positions to the rare problem that needs one.
  */
 import { CimDocument, type CimTagAttributes } from './cim-document.js';
+import { isUrnDefinition, normaliseId, resourceTarget } from './ids.js';
 import type { CimModelBuilder, PositionSource } from './model-builder.js';
+import { ownString } from './own-string.js';
 import { decodeReferences } from './xml-references.js';
 
 /** Thrown when the fast reader leaves a file to sax; never seen outside the import. */
@@ -51,8 +53,10 @@ const EQUALS = 0x3d;
 const QUOTE = 0x22;
 const APOSTROPHE = 0x27;
 const COLON = 0x3a;
-const NEWLINE = 0x0a;
+const HASH = 0x23;
+const UNDERSCORE = 0x5f;
 const BOM = 0xfeff;
+const URN_UUID = 'urn:uuid:';
 
 /** sax's MAX_BUFFER_LENGTH is 64 Ki characters; a token near that may be an error in sax, so it is left to sax. */
 const MAX_TOKEN = 60_000;
@@ -97,6 +101,15 @@ export class FastCimFileReader implements CimTagAttributes, PositionSource {
   /** Attributes of the tag being opened: name start, name end, local name start, value start, value end. */
   private spans = new Int32Array(5 * 16);
   private attributeCount = 0;
+  resourceIsObject = false;
+  /**
+   * Element names met so far, in an open-addressing table keyed by a hash
+   * taken while the name is scanned: a known name is found without cutting
+   * it out of the chunk (one string per distinct name, not per element).
+   */
+  private nameKeys: (string | undefined)[] = new Array<string | undefined>(256);
+  private nameHashes = new Int32Array(256);
+  private nameCount = 0;
 
   constructor(
     builder: CimModelBuilder,
@@ -137,20 +150,125 @@ export class FastCimFileReader implements CimTagAttributes, PositionSource {
   }
 
   attribute(local: string): string | undefined {
+    const k = this.attributeIndex(local);
+    return k < 0 ? undefined : this.valueOf(k);
+  }
+
+  id(local: string): string | undefined {
+    const k = this.attributeIndex(local);
+    if (k < 0) return undefined;
+    if (!this.isPlainValue(k)) return normaliseId(this.valueOf(k));
+    return this.idBetween(this.spans[k * 5 + 3], this.spans[k * 5 + 4]);
+  }
+
+  isUrn(local: string): boolean {
+    const k = this.attributeIndex(local);
+    if (k < 0) return false;
+    if (!this.isPlainValue(k)) return isUrnDefinition(this.valueOf(k));
+    // The closing quote is not in 'urn:uuid:', so a match lies inside the value.
+    return this.buffer.startsWith(URN_UUID, this.spans[k * 5 + 3]);
+  }
+
+  /** resourceTarget (ids.ts), worked out on the chunk: one string cut, no object made. */
+  resource(): string | undefined {
+    const k = this.attributeIndex('resource');
+    if (k < 0) return undefined;
+    if (!this.isPlainValue(k)) {
+      const target = resourceTarget(this.valueOf(k));
+      this.resourceIsObject = target.kind === 'object';
+      return target.kind === 'object' ? target.id : target.value;
+    }
+    const text = this.buffer;
+    const start = this.spans[k * 5 + 3];
+    const end = this.spans[k * 5 + 4];
+    if (text.charCodeAt(start) === HASH || text.startsWith(URN_UUID, start) || !hasUriScheme(text, start, end)) {
+      this.resourceIsObject = true;
+      return this.idBetween(start, end);
+    }
+    // A term of a vocabulary ('http://iec.ch/TC57/CIM100#PhaseCode.ABC'): its local name.
+    this.resourceIsObject = false;
+    let cut = lastIndexBetween(text, HASH, start, end);
+    if (cut < 0) cut = lastIndexBetween(text, SLASH, start, end);
+    return text.slice(cut < 0 ? start : cut + 1, end);
+  }
+
+  /** Index of the tag's first attribute with this local name; -1 when there is none. */
+  private attributeIndex(local: string): number {
     const text = this.buffer;
     const spans = this.spans;
     for (let k = 0; k < this.attributeCount; k += 1) {
       const base = k * 5;
       const localStart = spans[base + 2];
-      if (spans[base + 1] - localStart !== local.length || !text.startsWith(local, localStart)) continue;
-      const valueStart = spans[base + 3];
-      const valueEnd = spans[base + 4];
-      if (this.ampFrom(valueStart) >= valueEnd) return text.slice(valueStart, valueEnd);
-      const decoded = decodeReferences(text, valueStart, valueEnd);
-      if (decoded === undefined) throw this.decline('a reference in an attribute value');
-      return decoded;
+      if (spans[base + 1] - localStart === local.length && text.startsWith(local, localStart)) return k;
     }
-    return undefined;
+    return -1;
+  }
+
+  private valueOf(k: number): string {
+    const text = this.buffer;
+    const start = this.spans[k * 5 + 3];
+    const end = this.spans[k * 5 + 4];
+    if (this.ampFrom(start) >= end) return text.slice(start, end);
+    const decoded = decodeReferences(text, start, end);
+    if (decoded === undefined) throw this.decline('a reference in an attribute value');
+    return decoded;
+  }
+
+  /** No reference in the value, and printable ASCII at both ends, so that trim() would leave it as it is. */
+  private isPlainValue(k: number): boolean {
+    const start = this.spans[k * 5 + 3];
+    const end = this.spans[k * 5 + 4];
+    if (end <= start) return false;
+    const first = this.buffer.charCodeAt(start);
+    const last = this.buffer.charCodeAt(end - 1);
+    return first > 0x20 && first < 0x7f && last > 0x20 && last < 0x7f && this.ampFrom(start) >= end;
+  }
+
+  /** normaliseId (ids.ts) of the plain value buffer[start, end): after the last '#', else after 'urn:uuid:'; then without a leading '_'. */
+  private idBetween(start: number, end: number): string {
+    const text = this.buffer;
+    let from = start;
+    const hash = lastIndexBetween(text, HASH, start, end);
+    if (hash >= 0) from = hash + 1;
+    else if (text.startsWith(URN_UUID, start)) from = start + URN_UUID.length;
+    if (from < end && text.charCodeAt(from) === UNDERSCORE) from += 1;
+    return text.slice(from, end);
+  }
+
+  /** The one string of the name text[start, end), whose hash is `hash`. */
+  private nameBetween(text: string, start: number, end: number, hash: number): string {
+    const keys = this.nameKeys;
+    const mask = keys.length - 1;
+    const length = end - start;
+    for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
+      const key = keys[slot];
+      if (key === undefined) break;
+      if (this.nameHashes[slot] === hash && key.length === length && text.startsWith(key, start)) return key;
+    }
+    const name = ownString(text.slice(start, end));
+    if ((this.nameCount + 1) * 2 > keys.length) this.growNames();
+    const grownMask = this.nameKeys.length - 1;
+    let slot = hash & grownMask;
+    while (this.nameKeys[slot] !== undefined) slot = (slot + 1) & grownMask;
+    this.nameKeys[slot] = name;
+    this.nameHashes[slot] = hash;
+    this.nameCount += 1;
+    return name;
+  }
+
+  private growNames(): void {
+    const keys = this.nameKeys;
+    const hashes = this.nameHashes;
+    this.nameKeys = new Array<string | undefined>(keys.length * 2);
+    this.nameHashes = new Int32Array(keys.length * 2);
+    const mask = this.nameKeys.length - 1;
+    for (let old = 0; old < keys.length; old += 1) {
+      if (keys[old] === undefined) continue;
+      let slot = hashes[old] & mask;
+      while (this.nameKeys[slot] !== undefined) slot = (slot + 1) & mask;
+      this.nameKeys[slot] = keys[old];
+      this.nameHashes[slot] = hashes[old];
+    }
   }
 
   private decline(why: string): FastPathDeclined {
@@ -228,9 +346,11 @@ export class FastCimFileReader implements CimTagAttributes, PositionSource {
     const nameStart = lt + 1;
     let i = nameStart;
     let c = 0;
+    let hash = 0;
     for (; i < length; i += 1) {
       c = text.charCodeAt(i);
       if (c >= 128 || NAME_CHAR[c] === 0) break;
+      hash = (Math.imul(hash, 31) + c) | 0;
     }
     if (i >= length) return -1;
     const nameEnd = i;
@@ -261,7 +381,7 @@ export class FastCimFileReader implements CimTagAttributes, PositionSource {
     // `i` is at the tag's '>'.
     if (this.rootState === 2) throw this.decline('an element after the root element');
     this.tagEnd = i;
-    const name = text.slice(nameStart, nameEnd);
+    const name = this.nameBetween(text, nameStart, nameEnd, hash);
     const depth = this.openDepth;
     if (depth === 0) this.rootState = 1;
     this.document.open(name, this);
@@ -324,6 +444,19 @@ export class FastCimFileReader implements CimTagAttributes, PositionSource {
   private closeTag(text: string, lt: number): number {
     const length = text.length;
     const nameStart = lt + 2;
+    const depth = this.openDepth;
+    if (depth > 0) {
+      // The usual case, `</name>` closing the innermost element, checked without reading the name.
+      const open = this.openNames[depth - 1];
+      const gt = nameStart + open.length;
+      if (gt < length && text.charCodeAt(gt) === GT && text.startsWith(open, nameStart)) {
+        this.tagEnd = gt;
+        this.openDepth = depth - 1;
+        this.document.close();
+        if (depth === 1) this.rootState = 2;
+        return gt + 1;
+      }
+    }
     if (nameStart >= length) return -1;
     let c = text.charCodeAt(nameStart);
     if (c >= 128 || NAME_CHAR[c] !== 1) throw this.decline("'</' not followed by a name");
@@ -337,7 +470,6 @@ export class FastCimFileReader implements CimTagAttributes, PositionSource {
     if (i >= length) return -1;
     if (c !== GT) throw this.decline('an unexpected character in a close tag');
     if (nameEnd - nameStart > MAX_TOKEN) throw this.decline('a tag name longer than sax takes');
-    const depth = this.openDepth;
     if (depth === 0) throw this.decline('a close tag with no element open');
     this.tagEnd = i;
     const open = this.openNames[depth - 1];
@@ -408,4 +540,23 @@ export class FastCimFileReader implements CimTagAttributes, PositionSource {
     }
     this.columnBefore = lastNewline >= 0 ? consumed - lastNewline - 1 : this.columnBefore + consumed;
   }
+}
+
+/** Index of the last `code` in text[start, end); -1 when there is none. */
+function lastIndexBetween(text: string, code: number, start: number, end: number): number {
+  for (let i = end - 1; i >= start; i -= 1) if (text.charCodeAt(i) === code) return i;
+  return -1;
+}
+
+/** Whether text[start, end) starts with a URI scheme, /^[A-Za-z][A-Za-z0-9+.-]*:/ as ids.ts tests it. */
+function hasUriScheme(text: string, start: number, end: number): boolean {
+  const first = text.charCodeAt(start) | 0x20;
+  if (first < 0x61 || first > 0x7a) return false;
+  for (let i = start + 1; i < end; i += 1) {
+    const c = text.charCodeAt(i);
+    if (c === COLON) return true;
+    const letter = c | 0x20;
+    if (!((letter >= 0x61 && letter <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x2b || c === 0x2e || c === 0x2d)) return false;
+  }
+  return false;
 }

@@ -11,7 +11,7 @@
 import { createRequire } from 'node:module';
 import type * as Sax from 'sax';
 import { CimSyntaxError } from './api.js';
-import { CimDocument, type CimTagAttributes } from './cim-document.js';
+import { CimDocument, CimTagAttributeValues } from './cim-document.js';
 import type { CimModelBuilder, PositionSource } from './model-builder.js';
 import { localName } from './ids.js';
 
@@ -26,8 +26,10 @@ interface SaxParserInternals {
 }
 
 /** sax's attributes of one tag, looked up by local name in the order they were written. */
-class SaxTagAttributes implements CimTagAttributes {
-  constructor(private readonly tag: Sax.Tag) {}
+class SaxTagAttributes extends CimTagAttributeValues {
+  constructor(private readonly tag: Sax.Tag) {
+    super();
+  }
 
   attribute(local: string): string | undefined {
     for (const name in this.tag.attributes) {
