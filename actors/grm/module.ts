@@ -19,24 +19,32 @@ import {
   GetGridProfiles,
   GetGridTopology,
   GetTopology,
+  GetVerifiedGrid,
+  GridVerified,
   QueryTopology,
   ReloadTopology,
   SetSwitchState,
   SwitchChanged,
   TopologyChanged,
+  VerifyTopology,
+  type GridData,
   type GridProfilesReply,
   type GridTopologyReply,
   type SwitchStateReply,
+  type VerifiedGridReply,
 } from '../../schemas/generated/messages.js';
+import { gridDataOf } from './grid-data.js';
 import { GrmState } from './grm-state.js';
 import { LoadedGrid } from './loaded-grid.js';
 import { grmDefaults, parseGrmSettings, type GrmSettings } from './settings.js';
 import { adjacency, gridTopologyReply, queryTopology } from './topology-replies.js';
 import { describeSource, loadTopology, type TopologySource } from './topology-source.js';
+import { verifyGrid } from './verified-grid.js';
 
 export const GRM_ROLE = 'grm';
 export const GRM_EVENTS_TOPIC = 'grm/events';
 const STORAGE_ROLE = 'storage';
+const SSD_ROLE = 'ssd';
 
 function configuredSource(settings: GrmSettings): TopologySource | undefined {
   if (settings.cimFiles.length > 0) return { kind: 'files', paths: settings.cimFiles };
@@ -88,6 +96,13 @@ export default class Grm extends Module {
         return this.profiles(request);
       } catch (error) {
         throw toGridErrorReply(error, this.log, GetGridProfiles.name);
+      }
+    });
+    role.on(GetVerifiedGrid, (request) => {
+      try {
+        return this.verifiedGrid(request);
+      } catch (error) {
+        throw toGridErrorReply(error, this.log, GetVerifiedGrid.name);
       }
     });
     on.topic(this.settings.switchTopic, SwitchChanged, (event) => this.switchChanged(event));
@@ -292,6 +307,46 @@ export default class Grm extends Module {
       .catch((error: unknown) => {
         throw toGridErrorReply(error, this.log, GetGridProfiles.name);
       });
+    return replyLater(reply);
+  }
+
+  // ------------------------------------------------------------ verified grid (SCDA)
+
+  /**
+   * The topology and the request are taken in the mailbox; reading the profiles, SSD's
+   * verification and the residuals happen outside it (replyLater). Every outcome is published as
+   * GridVerified on grm/events.
+   */
+  private verifiedGrid(request: GetVerifiedGrid): ReplyLater<VerifiedGridReply> {
+    const grid = this.requireGrid();
+    const options = checkProfileRequest(request, this.settings);
+    const version = this.state.version;
+    const data = gridDataOf(grid, version);
+    const ids = grid.points.map((point) => point.id);
+    const series: StoredSeries[] = grid.points.map((point) => ({ id: point.id, dataPoint: point.dataPoint }));
+    const tree = grid.residualTree;
+    const { storageTimeoutMs, readConcurrency, ssdTimeoutMs, requireVerification } = this.settings;
+    const registry = this.context.bus().registry;
+    const ask = (entries: GetEntriesOfTimeSpan) => this.requestOrThrow(STORAGE_ROLE, GetEntriesOfTimeSpan, entries, { timeoutMs: storageTimeoutMs });
+    const askSsd = async (gridData: GridData) => {
+      const deadline = Date.now() + ssdTimeoutMs;
+      if (!(await waitForRole(registry, SSD_ROLE, ssdTimeoutMs))) throw new Error(`no module holds role ${SSD_ROLE} (waited ${ssdTimeoutMs} ms, setting ssdTimeoutMs)`);
+      return this.requestOrThrow(SSD_ROLE, VerifyTopology, { grid: gridData }, { timeoutMs: Math.max(1000, deadline - Date.now()) });
+    };
+    const started = Date.now();
+    this.log.info('verified grid asked: reading the monitoring points\' profiles', { points: ids.length, fromMs: options.startMs, toMs: options.endMs, stepMs: options.stepMs, version });
+    const reply = verifyGrid(
+      { data, tree, fromMs: options.startMs, toMs: options.endMs, requireVerification },
+      {
+        readProfiles: () => this.storageDiscovered().then(() => runProfileJob({ ids, series, options }, ask, readConcurrency)),
+        askSsd,
+        log: this.log,
+      },
+    ).then(({ reply, event }) => {
+      this.publish(GRM_EVENTS_TOPIC, GridVerified, event);
+      this.log.info('verified grid answered', { valid: reply.valid, reason: reply.reason, version, tookMs: Date.now() - started });
+      return reply;
+    });
     return replyLater(reply);
   }
 }

@@ -35,6 +35,10 @@ export interface GrmSettings {
   readonly retryMs: number;
   /** Profiles read from storage at the same time. */
   readonly readConcurrency: number;
+  /** How long SSD may take to verify a topology (GetVerifiedGrid), discovery included. */
+  readonly ssdTimeoutMs: number;
+  /** Pass on only a topology SSD verified; false lets an unverified one through, saying so. */
+  readonly requireVerification: boolean;
 }
 
 export const DAY_MS = 86_400_000;
@@ -48,9 +52,10 @@ export const grmDefaults = {
   storageTimeoutMs: 5000,
   retryMs: 10_000,
   readConcurrency: 4,
+  ssdTimeoutMs: 10_000,
 };
 
-const KNOWN_KEYS = ['cimFiles', 'storageFile', 'monitoringPoints', ...Object.keys(grmDefaults)];
+const KNOWN_KEYS = ['cimFiles', 'storageFile', 'monitoringPoints', 'requireVerification', ...Object.keys(grmDefaults)];
 
 export class GrmSettingsError extends Error {
   override readonly name = 'GrmSettingsError';
@@ -126,6 +131,9 @@ export function parseGrmSettings(raw: Record<string, unknown>): GrmSettings {
   const switchTopic = raw.switchTopic ?? grmDefaults.switchTopic;
   if (typeof switchTopic !== 'string' || switchTopic === '' || /[\u0000-\u001f]/.test(switchTopic)) problems.push(`"switchTopic" must be a topic name, got ${JSON.stringify(switchTopic)}`);
 
+  const requireVerification = raw.requireVerification ?? true;
+  if (typeof requireVerification !== 'boolean') problems.push(`"requireVerification" must be true or false, got ${JSON.stringify(requireVerification)}`);
+
   const settings: GrmSettings = {
     cimFiles,
     storageFiles,
@@ -138,6 +146,8 @@ export function parseGrmSettings(raw: Record<string, unknown>): GrmSettings {
     storageTimeoutMs: positive(raw, 'storageTimeoutMs', problems, { integer: true }),
     retryMs: positive(raw, 'retryMs', problems, { integer: true }),
     readConcurrency: positive(raw, 'readConcurrency', problems, { integer: true }),
+    ssdTimeoutMs: positive(raw, 'ssdTimeoutMs', problems, { integer: true }),
+    requireVerification: requireVerification === true,
   };
   if (problems.length > 0) throw new GrmSettingsError(`grm settings: ${problems.join('; ')}`);
   return settings;

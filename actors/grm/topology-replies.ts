@@ -15,7 +15,8 @@ import type {
 } from '../../schemas/generated/messages.js';
 import type { LoadedGrid } from './loaded-grid.js';
 
-const KIND: Record<NetworkKind, ElementKind> = {
+/** The schema's ElementKind of each network kind. */
+export const KIND: Record<NetworkKind, ElementKind> = {
   node: 'Node',
   busbar: 'Busbar',
   line: 'Line',
