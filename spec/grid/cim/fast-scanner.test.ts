@@ -227,6 +227,29 @@ describe('a file with every construct the fast reader takes', () => {
   });
 });
 
+describe('ids and resource targets worked out on the chunk', () => {
+  // Spellings ids.ts normalises (normaliseId, resourceTarget, isUrnDefinition), plain and not (spaces, references, non-ASCII ends).
+  const values = [
+    '_x1', '#_x1', 'x1', 'urn:uuid:x1', 'urn:uuid:_x1', '#x1', '_', '#', 'urn:uuid:', 'a#b#_c', 'urn:uuid:a#_b', '__x',
+    'http://iec.ch/TC57/CIM100#PhaseCode.ABC', 'http://example.org/vocab/Term', 'mailto:someone', 'x:y', 'x1:y', '1x:y', 'a+b.c-d:e', 'a_b:c',
+    'urn:isbn:123', 'ftp://h/p/', ' _x1 ', '\t#_x1', '_x1\u00a0', '\u00e9t\u00e9', '#_x&amp;y', '&#x5F;x1', 'urn:uuid:x&#49;',
+  ];
+  const doc = (value: string, quote: string): string =>
+    body(
+      [
+        `<cim:Breaker rdf:ID=${quote}${value}${quote}><cim:Equipment.EquipmentContainer rdf:resource=${quote}${value}${quote}/></cim:Breaker>`,
+        `<cim:Switch rdf:about=${quote}${value}${quote}><cim:Switch.open>true</cim:Switch.open><cim:Terminal.phases rdf:resource=${quote}${value}#tail${quote}/></cim:Switch>`,
+      ].join('\n'),
+    );
+
+  test.each(values)('%j: the fast reader reads it as ids.ts does', (value) => {
+    for (const quote of ['"', "'"]) {
+      const texts = [{ fileName: 'ids.xml', text: doc(value.replace(/'/g, '&apos;'), quote) }];
+      expect(snapshot(parseCimTextsWith(texts, 'fast'))).toEqual(snapshot(parseCimTextsWith(texts, 'sax')));
+    }
+  });
+});
+
 const HEAD = '<?xml version="1.0" encoding="UTF-8"?>\n<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:cim="http://iec.ch/TC57/CIM100#">\n';
 const body = (inner: string): string => `${HEAD}${inner}\n</rdf:RDF>\n`;
 
