@@ -490,6 +490,34 @@ describe('persistence', () => {
     expect(copy.snapshot()).toEqual(original.snapshot());
   });
 
+  it('reads version 1 records (every field a raw double) to the same statistics, and version 2 is several times smaller', () => {
+    const original = sample();
+    const v1 = original.serialize(1);
+    const v2 = original.serialize();
+    expect(new DataView(v1.buffer, v1.byteOffset).getUint16(4, true)).toBe(1);
+    expect(new DataView(v2.buffer, v2.byteOffset).getUint16(4, true)).toBe(2);
+    expect(OnlineStatistics.deserialize(v1).snapshot()).toEqual(original.snapshot());
+    expect(OnlineStatistics.deserialize(v1).serialize()).toEqual(v2);
+    expect(v2.length * 2).toBeLessThan(v1.length);
+  });
+
+  it('round-trips special values bit-exactly in the compact version (NaN, ±Infinity, -0, large and subnormal values, one entry)', () => {
+    for (const values of [
+      [Number.NaN, 1, Number.POSITIVE_INFINITY, -0, 2],
+      [-0],
+      [1e9, -1e9, 5e-324, 0.1 + 0.2],
+      [Number.NEGATIVE_INFINITY, 3.25],
+      [0.053, 0.053, 0.152, 0.053],
+    ]) {
+      const s = new OnlineStatistics({ histogram: { binWidth: 0.5 } });
+      values.forEach((v, i) => s.add(1_767_225_600_000 + i * 60_000, v, 1_767_225_600_000 + i * 60_000 + 0.5));
+      const bytes = s.serialize();
+      const copy = OnlineStatistics.deserialize(bytes);
+      expect(copy.serialize()).toEqual(bytes);
+      expect(copy.serialize(1)).toEqual(s.serialize(1));
+    }
+  });
+
   it('round-trips empty statistics', () => {
     const empty = new OnlineStatistics();
     const copy = OnlineStatistics.deserialize(empty.serialize());
@@ -519,7 +547,8 @@ describe('persistence', () => {
   });
 
   it('rejects a record with a valid checksum but impossible counts', () => {
-    const bytes = sample().serialize();
+    // Version 1: every field a double at a fixed offset.
+    const bytes = sample().serialize(1);
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     view.setFloat64(8, 12.5, true); // count
     view.setUint32(bytes.length - 4, crc32(bytes.subarray(0, bytes.length - 4)), true);

@@ -44,6 +44,7 @@ import type { ConfidenceInterval, StatisticsReply } from '../../../schemas/gener
 import { tQuantile } from './quantiles.js';
 import { SparseHistogram, type HistogramConfig, type HistogramOptions, type HistogramSnapshot } from './histogram.js';
 import { StatisticsFormatError, crc32 } from './persistence.js';
+import { decodeCompactFields, encodeCompactFields } from './compact-fields.js';
 import { blockMoments, emptyMoments, type Moments } from './block-moments.js';
 
 export type { HistogramConfig, HistogramOptions, HistogramSnapshot } from './histogram.js';
@@ -438,8 +439,11 @@ export class OnlineStatistics {
     return snapshotToReply(dataPoint, this.snapshot());
   }
 
-  /** Persistent form: see persistence.ts for the layout. */
-  serialize(): Uint8Array {
+  /**
+   * Persistent form: see persistence.ts for the layout. Version 2 (compact-fields.ts) by default;
+   * version 1 (every field a raw double) is still written on request and read.
+   */
+  serialize(version: 1 | 2 = FORMAT_VERSION): Uint8Array {
     this.flush();
     const bins = this.histogram.entries();
     const fixed = [
@@ -449,11 +453,23 @@ export class OnlineStatistics {
     ];
     const h = this.histogram.options();
     const head = [h.baseWidth, h.origin, h.maxBins, h.level, bins.length];
+    if (version === FORMAT_VERSION) {
+      const body = encodeCompactFields({ fixed, head, bins: bins.map(([i, c]): [number, number] => [i, c]) });
+      const bytes = new Uint8Array(HEADER_BYTES + body.length + 4);
+      const view = new DataView(bytes.buffer);
+      bytes.set(MAGIC, 0);
+      view.setUint16(4, FORMAT_VERSION, true);
+      view.setUint16(6, fixed.length, true);
+      bytes.set(body, HEADER_BYTES);
+      const o = HEADER_BYTES + body.length;
+      view.setUint32(o, crc32(bytes.subarray(0, o)), true);
+      return bytes;
+    }
     const floats = fixed.length + head.length + 2 * bins.length;
     const bytes = new Uint8Array(HEADER_BYTES + 8 * floats + 4);
     const view = new DataView(bytes.buffer);
     bytes.set(MAGIC, 0);
-    view.setUint16(4, FORMAT_VERSION, true);
+    view.setUint16(4, FORMAT_VERSION_FLOATS, true);
     view.setUint16(6, fixed.length, true);
     let o = HEADER_BYTES;
     for (const x of fixed) { view.setFloat64(o, x, true); o += 8; }
@@ -467,7 +483,7 @@ export class OnlineStatistics {
     return bytes;
   }
 
-  /** Reads what {@link serialize} wrote; throws a StatisticsFormatError on anything else. */
+  /** Reads what {@link serialize} wrote (either version); throws a StatisticsFormatError on anything else. */
   static deserialize(bytes: Uint8Array): OnlineStatistics {
     if (bytes.length < HEADER_BYTES + 4) throw new StatisticsFormatError(`too short (${bytes.length} bytes)`);
     for (let i = 0; i < MAGIC.length; i++) {
@@ -479,24 +495,40 @@ export class OnlineStatistics {
       throw new StatisticsFormatError('checksum mismatch (corrupt record)');
     }
     const version = view.getUint16(4, true);
-    if (version !== FORMAT_VERSION) throw new StatisticsFormatError(`unsupported version ${version}`);
+    if (version !== FORMAT_VERSION && version !== FORMAT_VERSION_FLOATS) throw new StatisticsFormatError(`unsupported version ${version}`);
     const nFixed = view.getUint16(6, true);
-    if (nFixed !== FIXED_FIELDS || (end - HEADER_BYTES) % 8 !== 0) throw new StatisticsFormatError('bad layout');
-    const floats = (end - HEADER_BYTES) / 8;
-    if (floats < FIXED_FIELDS + 5) throw new StatisticsFormatError('truncated');
-    let o = HEADER_BYTES;
-    const next = (): number => { const x = view.getFloat64(o, true); o += 8; return x; };
-    const f: number[] = [];
-    for (let i = 0; i < FIXED_FIELDS; i++) f.push(next());
-    const baseWidth = next();
-    const origin = next();
-    const maxBins = next();
-    const level = next();
-    const binCount = next();
-    if (floats !== FIXED_FIELDS + 5 + 2 * binCount) throw new StatisticsFormatError('histogram length does not match');
+    let f: number[];
+    let baseWidth: number;
+    let origin: number;
+    let maxBins: number;
+    let level: number;
+    let bins: Array<[number, number]>;
+    if (version === FORMAT_VERSION) {
+      if (nFixed !== FIXED_FIELDS) throw new StatisticsFormatError('bad layout');
+      const fields = decodeCompactFields(bytes, HEADER_BYTES, end, FIXED_FIELDS, (m) => {
+        throw new StatisticsFormatError(m);
+      });
+      f = fields.fixed;
+      [baseWidth, origin, maxBins, level] = fields.head;
+      bins = fields.bins;
+    } else {
+      if (nFixed !== FIXED_FIELDS || (end - HEADER_BYTES) % 8 !== 0) throw new StatisticsFormatError('bad layout');
+      const floats = (end - HEADER_BYTES) / 8;
+      if (floats < FIXED_FIELDS + 5) throw new StatisticsFormatError('truncated');
+      let o = HEADER_BYTES;
+      const next = (): number => { const x = view.getFloat64(o, true); o += 8; return x; };
+      f = [];
+      for (let i = 0; i < FIXED_FIELDS; i++) f.push(next());
+      baseWidth = next();
+      origin = next();
+      maxBins = next();
+      level = next();
+      const binCount = next();
+      if (floats !== FIXED_FIELDS + 5 + 2 * binCount) throw new StatisticsFormatError('histogram length does not match');
+      bins = [];
+      for (let i = 0; i < binCount; i++) bins.push([next(), next()]);
+    }
     const s = new OnlineStatistics({ histogram: { binWidth: baseWidth, origin, maxBins } });
-    const bins: Array<[number, number]> = [];
-    for (let i = 0; i < binCount; i++) bins.push([next(), next()]);
     try {
       s.histogram.restore(level, bins);
     } catch (e) {
@@ -518,7 +550,10 @@ export class OnlineStatistics {
 
 /** "GLST": GridLink STatistics. */
 const MAGIC = new Uint8Array([0x47, 0x4c, 0x53, 0x54]);
-const FORMAT_VERSION = 1;
+/** Version written: compact fields (compact-fields.ts). */
+const FORMAT_VERSION = 2;
+/** The first version: every field a raw double (still read). */
+const FORMAT_VERSION_FLOATS = 1;
 const FIXED_FIELDS = 22;
 const HEADER_BYTES = 8;
 
