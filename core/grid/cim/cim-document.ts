@@ -100,7 +100,8 @@ export class CimDocument {
     return role === LITERAL_PROPERTY || role === HEADER_PROPERTY;
   }
 
-  open(qualifiedName: string, attributes: CimTagAttributes): void {
+  /** An element's start; `local` is localNameOf(qualifiedName) when the reader knows it already. */
+  open(qualifiedName: string, attributes: CimTagAttributes, local?: string): void {
     const depth = this.depth;
     const parent = depth > 0 ? this.roles[depth - 1] : -1;
     let role = SKIPPED;
@@ -112,7 +113,7 @@ export class CimDocument {
       this.sawRoot = true;
       role = ROOT;
     } else if (depth === 1) {
-      const cimClass = this.localNameOf(qualifiedName);
+      const cimClass = local ?? this.localNameOf(qualifiedName);
       if (cimClass === 'FullModel' || cimClass === 'DifferenceModel') {
         role = HEADER;
         header = { profiles: [] };
@@ -122,7 +123,7 @@ export class CimDocument {
       }
     } else if (depth === 2 && parent === OBJECT) {
       object = this.objects[depth - 1] as MutableCimObject;
-      name = this.localNameOf(qualifiedName);
+      name = local ?? this.localNameOf(qualifiedName);
       const target = attributes.resource();
       if (target === undefined) {
         role = LITERAL_PROPERTY;
@@ -134,7 +135,7 @@ export class CimDocument {
     } else if (depth === 2 && parent === HEADER) {
       role = HEADER_PROPERTY;
       header = this.headers[depth - 1];
-      name = this.localNameOf(qualifiedName);
+      name = local ?? this.localNameOf(qualifiedName);
       text = attributes.attribute('resource') ?? '';
     }
     this.roles[depth] = role;
@@ -212,7 +213,8 @@ export class CimDocument {
     this.close();
   }
 
-  private localNameOf(qualifiedName: string): string {
+  /** The interned local name ('ACLineSegment' for 'cim:ACLineSegment'). */
+  localNameOf(qualifiedName: string): string {
     const known = this.localNames.get(qualifiedName);
     if (known !== undefined) return known;
     const local = this.builder.intern(localName(qualifiedName));

@@ -109,7 +109,10 @@ export class FastCimFileReader implements CimTagAttributes, PositionSource {
    */
   private nameKeys: (string | undefined)[] = new Array<string | undefined>(256);
   private nameHashes = new Int32Array(256);
+  private nameLocals: string[] = new Array<string>(256);
   private nameCount = 0;
+  /** The local name of the name nameBetween returned last. */
+  private lastLocal = '';
 
   constructor(
     builder: CimModelBuilder,
@@ -243,15 +246,20 @@ export class FastCimFileReader implements CimTagAttributes, PositionSource {
     for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
       const key = keys[slot];
       if (key === undefined) break;
-      if (this.nameHashes[slot] === hash && key.length === length && text.startsWith(key, start)) return key;
+      if (this.nameHashes[slot] === hash && key.length === length && text.startsWith(key, start)) {
+        this.lastLocal = this.nameLocals[slot];
+        return key;
+      }
     }
     const name = ownString(text.slice(start, end));
+    this.lastLocal = this.document.localNameOf(name);
     if ((this.nameCount + 1) * 2 > keys.length) this.growNames();
     const grownMask = this.nameKeys.length - 1;
     let slot = hash & grownMask;
     while (this.nameKeys[slot] !== undefined) slot = (slot + 1) & grownMask;
     this.nameKeys[slot] = name;
     this.nameHashes[slot] = hash;
+    this.nameLocals[slot] = this.lastLocal;
     this.nameCount += 1;
     return name;
   }
@@ -259,8 +267,10 @@ export class FastCimFileReader implements CimTagAttributes, PositionSource {
   private growNames(): void {
     const keys = this.nameKeys;
     const hashes = this.nameHashes;
+    const locals = this.nameLocals;
     this.nameKeys = new Array<string | undefined>(keys.length * 2);
     this.nameHashes = new Int32Array(keys.length * 2);
+    this.nameLocals = new Array<string>(keys.length * 2);
     const mask = this.nameKeys.length - 1;
     for (let old = 0; old < keys.length; old += 1) {
       if (keys[old] === undefined) continue;
@@ -268,6 +278,7 @@ export class FastCimFileReader implements CimTagAttributes, PositionSource {
       while (this.nameKeys[slot] !== undefined) slot = (slot + 1) & mask;
       this.nameKeys[slot] = keys[old];
       this.nameHashes[slot] = hashes[old];
+      this.nameLocals[slot] = locals[old];
     }
   }
 
@@ -384,7 +395,7 @@ export class FastCimFileReader implements CimTagAttributes, PositionSource {
     const name = this.nameBetween(text, nameStart, nameEnd, hash);
     const depth = this.openDepth;
     if (depth === 0) this.rootState = 1;
-    this.document.open(name, this);
+    this.document.open(name, this, this.lastLocal);
     if (selfClosing) {
       this.document.close();
       if (depth === 0) this.rootState = 2;

@@ -9,7 +9,7 @@
  * again with a fresh one, reading that file with sax this time: bad input
  * costs a second reading, and gives exactly what sax alone gives.
  */
-import { createReadStream } from 'node:fs';
+import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { CimImport, ImportCim } from './api.js';
@@ -62,6 +62,15 @@ export async function cimFiles(paths: readonly string[]): Promise<string[]> {
 
 async function readFileInto(builder: CimModelBuilder, file: string, sax: boolean, chunkBytes: number): Promise<number> {
   const reader = readerFor(builder, file, sax);
+  if (statSync(file).size <= chunkBytes) {
+    // A file of one chunk is read in one call: a stream's open, read, read and close, each a trip through the
+    // thread pool, took longer than reading a small profile file (DL, SV, GL ...) does, and the reading blocks
+    // the event loop no longer than parsing the chunk does anyway.
+    const text = readFileSync(file, 'utf8');
+    reader.write(text);
+    reader.end();
+    return Buffer.byteLength(text, 'utf8');
+  }
   const stream = createReadStream(file, { encoding: 'utf8', highWaterMark: chunkBytes });
   let bytes = 0;
   try {
