@@ -490,7 +490,8 @@ export class FastCimFileReader implements CimTagAttributes, PositionSource {
       if (depth === 1) this.rootState = 2;
       return i + 1;
     }
-    const name = text.slice(nameStart, nameEnd);
+    // Its own string: the problem's message keeps it, and a cut would keep the chunk.
+    const name = ownString(text.slice(nameStart, nameEnd));
     for (let k = 0; k < depth; k += 1) {
       if (this.openNames[k] === name) throw this.decline('a close tag that closes an outer element');
     }
