@@ -33,14 +33,12 @@ class ModelIndex {
     return id === undefined ? undefined : this.model.objects.get(id);
   }
 
-  /** The object a reference property points at, when it is defined. */
-  follow(object: CimObject | undefined, ...properties: string[]): CimObject | undefined {
+  /** The object a reference property (else the alternative property) points at, when it is there. */
+  follow(object: CimObject | undefined, property: string, alternative?: string): CimObject | undefined {
     if (object === undefined) return undefined;
-    for (const property of properties) {
-      const target = this.get(object.references.get(property));
-      if (target !== undefined) return target;
-    }
-    return undefined;
+    const target = this.get(object.references.get(property));
+    if (target !== undefined || alternative === undefined) return target;
+    return this.get(object.references.get(alternative));
   }
 
   baseVoltageKv(baseVoltage: CimObject | undefined): number | undefined {
@@ -218,7 +216,8 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 function element(object: CimObject, kind: ElementKind, extra: Partial<Mutable<GridElement>>): GridElement {
   const result: Mutable<GridElement> = { id: object.id, name: object.literals.get('IdentifiedObject.name') ?? '', kind, cimClass: object.cimClass };
-  for (const [key, value] of Object.entries(extra) as [keyof GridElement, unknown][]) {
+  for (const key in extra) {
+    const value = extra[key as keyof GridElement];
     if (value !== undefined) (result as Record<string, unknown>)[key] = value;
   }
   return result;
