@@ -122,7 +122,9 @@ describe('Storacle on disk: persistence', () => {
     store.createDataPoint('h');
     const { ts, vs } = ramp(120);
     await store.appendMany('h', ts, vs); // 120 logged entries trigger a background checkpoint
-    for (let i = 0; i < 500 && !existsSync(path.join(dir, 'snapshot.bin')); i++) await new Promise((r) => setTimeout(r, 10));
+    // The checkpoint is done once its snapshot is written and the log trimmed after it (in that order).
+    const done = (): boolean => existsSync(path.join(dir, 'snapshot.bin')) && !readdirSync(path.join(dir, 'wal')).includes(segmentFileName(1));
+    for (let i = 0; i < 500 && !done(); i++) await new Promise((r) => setTimeout(r, 10));
     await store.append('h', 500_000, 1); // logged after that checkpoint: replayed from the log
     const expected = { r: store.range('h', 0, 1e9), s: store.statistics('h') };
     const copy = freshDir();
@@ -518,7 +520,7 @@ describe('Storacle on disk: segment layout', () => {
 });
 
 describe('Storacle on disk: snapshot format', () => {
-  it('a compressed snapshot (version 3) round-trips; version 2 (plain body) and version 1 (base64 in the JSON) are still read', async () => {
+  it('a brotli snapshot (version 4) round-trips; version 3 (deflated), 2 (plain body) and 1 (base64 in the JSON) are still read', async () => {
     const { encodeSnapshot, decodeSnapshot } = await import('../../core/storacle/store/snapshot.js');
     const { crc32 } = await import('../../core/storacle/codec/index.js');
     const record = { id: 1, name: 'a', tags: ['x'], createdMs: 5 };
@@ -532,14 +534,14 @@ describe('Storacle on disk: snapshot format', () => {
     const bytes = encodeSnapshot(snapshot);
     expect(decodeSnapshot(bytes)).toEqual(snapshot);
     expect(new TextDecoder().decode(bytes)).not.toMatch(/AQID/); // base64 of [1, 2, 3]: not in there
-    expect(new DataView(bytes.buffer, bytes.byteOffset).getUint32(4, true)).toBe(3);
+    expect(new DataView(bytes.buffer, bytes.byteOffset).getUint32(4, true)).toBe(4);
     const damaged = bytes.slice();
     damaged[damaged.length - 1] ^= 1;
     expect(() => decodeSnapshot(damaged)).toThrow(/CRC/);
 
     // Version 2: the same body, not compressed.
-    const { inflateRawSync } = await import('node:zlib');
-    const v2Body = new Uint8Array(inflateRawSync(bytes.subarray(16)));
+    const { brotliDecompressSync, deflateRawSync } = await import('node:zlib');
+    const v2Body = new Uint8Array(brotliDecompressSync(bytes.subarray(16)));
     const v2 = new Uint8Array(16 + v2Body.length);
     const v2View = new DataView(v2.buffer);
     v2View.setUint32(0, 0x53534c47, true);
@@ -548,6 +550,17 @@ describe('Storacle on disk: snapshot format', () => {
     v2View.setUint32(12, v2Body.length, true);
     v2.set(v2Body, 16);
     expect(decodeSnapshot(v2)).toEqual(snapshot);
+
+    // Version 3: the same body, raw deflate.
+    const v3Body = new Uint8Array(deflateRawSync(v2Body));
+    const v3 = new Uint8Array(16 + v3Body.length);
+    const v3View = new DataView(v3.buffer);
+    v3View.setUint32(0, 0x53534c47, true);
+    v3View.setUint32(4, 3, true);
+    v3View.setUint32(8, crc32(v3Body), true);
+    v3View.setUint32(12, v3Body.length, true);
+    v3.set(v3Body, 16);
+    expect(decodeSnapshot(v3)).toEqual(snapshot);
 
     const v1Body = new TextEncoder().encode(JSON.stringify({
       walMarker: 3, createdMs: 9, segmentPeriodMs: 100_000,

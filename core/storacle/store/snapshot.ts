@@ -13,16 +13,24 @@
  * Version 3 (written now) is the version 2 body compressed with raw deflate: catalogue JSON and
  * statistics of similar data points repeat a lot, and the snapshot is rewritten whole at every
  * checkpoint. The CRC covers the compressed bytes, so damage is found before inflating.
+ * Version 4 (written now) is the same with brotli instead of deflate (~10 % smaller); 3 still read.
  */
 import { promises as fs } from 'node:fs';
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { brotliCompressSync, brotliDecompressSync, constants, inflateRawSync } from 'node:zlib';
 import { crc32 } from '../codec/index.js';
 import type { CatalogueRecord } from './catalogue.js';
 
 export const SNAPSHOT_FILE = 'snapshot.bin';
 const MAGIC = 0x53534c47; // "GLSS"
-const VERSION = 3;
+const VERSION = 4;
+const VERSION_DEFLATED = 3;
 const VERSION_PLAIN = 2;
+/**
+ * Brotli quality of version 4: 5 gives most of brotli's gain over deflate on snapshots (IEEE
+ * 1-min, 100 data points: 7,307 -> 6,560 bytes) at deflate's speed; 11 would save another 6 %
+ * at ~100× the time, and the snapshot is rewritten at every checkpoint.
+ */
+const BROTLI_QUALITY = 5;
 const VERSION_BASE64 = 1;
 /** A decompressed snapshot larger than this is refused as damaged rather than exhausting memory. */
 const MAX_BODY_BYTES = 1 << 30;
@@ -100,7 +108,9 @@ export function encodeSnapshot(snapshot: Snapshot): Uint8Array {
     body.set(b, at);
     at += b.byteLength;
   }
-  const packed = deflateRawSync(body, { level: 6 });
+  const packed = brotliCompressSync(body, {
+    params: { [constants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY, [constants.BROTLI_PARAM_SIZE_HINT]: body.length },
+  });
   const out = new Uint8Array(HEADER_BYTES + packed.length);
   const view = new DataView(out.buffer);
   view.setUint32(0, MAGIC, true);
@@ -117,13 +127,21 @@ export function decodeSnapshot(bytes: Uint8Array): Snapshot {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (view.getUint32(0, true) !== MAGIC) throw new RangeError('not a snapshot (bad magic)');
   const version = view.getUint32(4, true);
-  if (version !== VERSION && version !== VERSION_PLAIN && version !== VERSION_BASE64) throw new RangeError(`unsupported snapshot version ${version}`);
+  if (version !== VERSION && version !== VERSION_DEFLATED && version !== VERSION_PLAIN && version !== VERSION_BASE64) {
+    throw new RangeError(`unsupported snapshot version ${version}`);
+  }
   const length = view.getUint32(12, true);
   if (HEADER_BYTES + length !== bytes.length) throw new RangeError(`snapshot length ${bytes.length} does not match its header (${length})`);
   const stored = bytes.subarray(HEADER_BYTES);
   if (crc32(stored) !== view.getUint32(8, true)) throw new RangeError('snapshot CRC mismatch');
   let body: Uint8Array = stored;
   if (version === VERSION) {
+    try {
+      body = new Uint8Array(brotliDecompressSync(stored, { maxOutputLength: MAX_BODY_BYTES }));
+    } catch (e) {
+      throw new RangeError(`snapshot does not decompress: ${(e as Error).message}`);
+    }
+  } else if (version === VERSION_DEFLATED) {
     try {
       body = new Uint8Array(inflateRawSync(stored, { maxOutputLength: MAX_BODY_BYTES }));
     } catch (e) {
