@@ -57,8 +57,10 @@ export interface SimulatedBuilding {
   readonly pvPeakKw: number;
   /** The data point of its (net) active-power profile. */
   readonly dataPoint: string;
-  /** The nearest monitoring point upstream (its id). */
+  /** The nearest monitoring point upstream (its id); '' when none (unfed by a flipped switch, tools/simulate/flips.ts). */
   readonly monitoringPoint: string;
+  /** False when a flipped switch leaves it unfed (its profile reads 0); absent otherwise. */
+  readonly fed?: false;
 }
 
 export interface SimulatedMonitoringPoint extends MonitoringPoint {

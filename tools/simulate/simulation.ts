@@ -10,6 +10,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeCim } from './cim-writer.js';
 import { generateFeeder, resolveOptions, type FeederOptions, type SimulatedFeeder } from './feeder.js';
+import { applyFlips, type SwitchFlip } from './flips.js';
 import { withGaps, type Series } from './gaps.js';
 import { streamFor } from './ids.js';
 import { buildingCharacter, buildingProfile, DEFAULT_DAYS, DEFAULT_START_MS, DEFAULT_STEP_MS, gridTimestamps, measuredSum, profileGrid, type ProfileGrid } from './profiles.js';
@@ -26,6 +27,10 @@ export interface SimulationOptions extends FeederOptions {
   readonly buildingNoise: number;
   /** Standard deviation of a monitoring point's measurement error (clipped at 3σ). */
   readonly mpNoise: number;
+  /** Switches recorded in the wrong state in the CIM files (flips.ts); profiles follow the actual states. */
+  readonly flips?: number;
+  /** Switches flipped by name ('Switch 3'), besides `flips`. */
+  readonly flipSwitches?: readonly string[];
 }
 
 export const DEFAULT_SIMULATION: Omit<SimulationOptions, keyof FeederOptions> = {
@@ -77,14 +82,15 @@ export function resolveSimulation(input: Partial<SimulationOptions>): Simulation
   if (!(options.gapRate >= 0 && options.gapRate <= 0.9)) throw new RangeError(`the gap rate must lie in 0..0.9, not ${options.gapRate}`);
   if (!(options.gapMeanSamples >= 1)) throw new RangeError(`the mean gap length must be at least 1 sample, not ${options.gapMeanSamples}`);
   if (!(options.mpNoise >= 0 && options.mpNoise < 0.3)) throw new RangeError(`the monitoring point noise must lie in 0..0.3, not ${options.mpNoise}`);
+  if (options.flips !== undefined && !(Number.isInteger(options.flips) && options.flips >= 0)) throw new RangeError(`flips must be a whole number >= 0, not ${options.flips}`);
   if (!(options.buildingNoise >= 0 && options.buildingNoise <= 1)) throw new RangeError(`the building noise must lie in 0..1, not ${options.buildingNoise}`);
   profileGrid(options.days, options.stepMs, options.startMs);
   return options;
 }
 
 function pick(input: Partial<SimulationOptions>): Partial<SimulationOptions> {
-  const { days, stepMs, startMs, gapRate, gapMeanSamples, buildingNoise, mpNoise } = input;
-  return Object.fromEntries(Object.entries({ days, stepMs, startMs, gapRate, gapMeanSamples, buildingNoise, mpNoise }).filter(([, value]) => value !== undefined));
+  const { days, stepMs, startMs, gapRate, gapMeanSamples, buildingNoise, mpNoise, flips, flipSwitches } = input;
+  return Object.fromEntries(Object.entries({ days, stepMs, startMs, gapRate, gapMeanSamples, buildingNoise, mpNoise, flips, flipSwitches }).filter(([, value]) => value !== undefined));
 }
 
 /** The data points of a feeder, buildings first, in the order their profiles are written. */
@@ -131,6 +137,8 @@ export async function forEachProfile(
   for (const [index, building] of feeder.buildings.entries()) {
     const number = index + 1;
     const values = buildingProfile(options.seed, number, buildingCharacter(options.seed, number, building.pvPeakKw, options.buildingNoise), grid);
+    // Unfed behind a switch that is actually open (flips.ts): its meter reads nothing.
+    if (building.fed === false) values.fill(0);
     quantize(values);
     for (const mp of mpIndicesOf.get(building.id) ?? []) {
       const sum = sums[mp]!;
@@ -156,14 +164,15 @@ export const TRUTH_FILE = 'feeder.json';
 
 export async function runSimulation(input: Partial<SimulationOptions>, outDir: string, sink: ProfileSink, progress: Progress = () => {}): Promise<SimulationSummary> {
   const options = resolveSimulation(input);
-  const feeder = generateFeeder(options);
+  const flipped = applyFlips(generateFeeder(options), { count: options.flips ?? 0, switchNames: options.flipSwitches ?? [] });
+  const feeder = flipped.actual;
   const grid = profileGrid(options.days, options.stepMs, options.startMs);
   await mkdir(outDir, { recursive: true });
 
   progress('cim', 0, 2);
   const eqPath = join(outDir, EQ_FILE);
   const sshPath = join(outDir, SSH_FILE);
-  await writeCim(feeder.network, {
+  await writeCim(flipped.recorded, {
     eqPath,
     sshPath,
     seed: options.seed,
@@ -175,7 +184,7 @@ export async function runSimulation(input: Partial<SimulationOptions>, outDir: s
 
   const dataPoints = dataPointsOf(feeder);
   const truthPath = join(outDir, TRUTH_FILE);
-  await writeFile(truthPath, `${JSON.stringify(groundTruth(feeder, options, grid), null, 2)}\n`);
+  await writeFile(truthPath, `${JSON.stringify(groundTruth(feeder, options, grid, flipped.flips), null, 2)}\n`);
 
   await sink.begin(dataPoints);
   const timestamps = gridTimestamps(grid);
@@ -203,7 +212,7 @@ export async function runSimulation(input: Partial<SimulationOptions>, outDir: s
 }
 
 /** What feeder.json holds: the options, the time grid, and the truth a grid application should find. */
-export function groundTruth(feeder: SimulatedFeeder, options: SimulationOptions, grid: ProfileGrid): unknown {
+export function groundTruth(feeder: SimulatedFeeder, options: SimulationOptions, grid: ProfileGrid, flips: readonly SwitchFlip[] = []): unknown {
   return {
     generator: 'gridlink simulate',
     options,
@@ -216,5 +225,7 @@ export function groundTruth(feeder: SimulatedFeeder, options: SimulationOptions,
     buildings: feeder.buildings,
     monitoringPoints: feeder.monitoringPoints,
     dataPoints: dataPointsOf(feeder),
+    // Only with flips, so feeders without them keep their bytes.
+    ...(flips.length > 0 ? { flips } : {}),
   };
 }

@@ -26,6 +26,8 @@ interface SimulateCliOptions {
   gapLength: number;
   pvShare: number;
   seed: number;
+  flip?: number;
+  flipSwitch: string[];
   storage: boolean;
   role: string;
   window: number;
@@ -60,6 +62,8 @@ export function registerSimulateCommand(program: Command): void {
     .option('--gap-length <n>', 'mean length of a gap in samples', wholeNumber(1), DEFAULT_SIMULATION.gapMeanSamples)
     .option('--pv-share <p>', 'share of buildings with PV, 0..1', shareOf(1), DEFAULT_FEEDER_OPTIONS.pvShare)
     .option('--seed <n>', 'the random seed', wholeNumber(0), DEFAULT_FEEDER_OPTIONS.seed)
+    .option('--flip <n>', 'record n switches in the wrong state in the CIM files (profiles follow the actual states; feeder.json lists actual vs recorded), for switch state detection', wholeNumber(0))
+    .option('--flip-switch <name>', "record this switch (e.g. 'Switch 3') in the wrong state (repeatable)", collect, [])
     .option('--storage', 'send the profiles to the storage module over the bus instead of CSV files', false)
     .option('--role <role>', 'with --storage: the role of the storage module', 'storage')
     .option('--window <n>', 'with --storage: AddEntries requests in flight at most', wholeNumber(1), DEFAULT_STORAGE_WINDOW)
@@ -83,6 +87,7 @@ Examples:
   $ npx gridlink simulate --out sim/ --elements 10000 --days 1 --step-s 900 --quiet
   $ npx gridlink simulate --out sim/ --buildings 20 --days 2 --gap-rate 0.02 --pv-share 0.5 --json
   $ npx gridlink simulate --out sim/ --buildings 10 --days 1 --storage     # a storage module must be running
+  $ npx gridlink simulate --out sim/ --buildings 60 --switches 10 --monitoring-points 8 --days 1 --flip 2
 
 Data points are named feeder<seed>.building<n>.p and feeder<seed>.mp<n>.p
 (kW, consumption positive) and tagged building or mp, and feeder:<seed>.
@@ -107,6 +112,8 @@ the data; 2 bad options.`,
         stepMs: options.stepS * 1000,
         gapRate: options.gapRate,
         gapMeanSamples: options.gapLength,
+        flips: options.flip,
+        flipSwitches: options.flipSwitch,
       });
     } catch (error) {
       throw new CliError(error instanceof Error ? error.message : String(error), EXIT_USAGE);
