@@ -174,7 +174,10 @@ export class CimDocument {
     const top = (this.depth -= 1);
     const role = this.roles[top];
     if (role === LITERAL_PROPERTY) {
-      this.builder.literal(this.objects[top] as MutableCimObject, this.names[top], ownString(this.texts[top].trim()));
+      const object = this.objects[top] as MutableCimObject;
+      const value = this.texts[top].trim();
+      // IdentifiedObject.mRID repeats the object's id: share that string rather than copy one more.
+      this.builder.literal(object, this.names[top], value === object.id ? object.id : ownString(value));
     } else if (role === HEADER_PROPERTY) {
       const header = this.headers[top] as HeaderDraft;
       const value = ownString(this.texts[top].trim());
