@@ -23,6 +23,7 @@ import { registerStoreCommand } from './commands/store.js';
 import { registerAppCommand } from './commands/app.js';
 import { registerSimulateCommand } from './commands/simulate.js';
 import { registerCimCommand } from './commands/cim.js';
+import { registerAssessCommand } from './commands/assess.js';
 
 // Bus peers log joins and leaves at info level; a CLI prints its own output
 // on stdout and keeps stderr for problems. GRIDLINK_LOG=info shows the bus log.
@@ -70,6 +71,7 @@ registerStoreCommand(program);
 registerAppCommand(program);
 registerSimulateCommand(program);
 registerCimCommand(program);
+registerAssessCommand(program);
 // ------------------------------------------------------------ end subcommands
 
 let running = 'gridlink';
