@@ -67,6 +67,11 @@ describe('segment frames', () => {
       { count: 3, byteLength: 70_000, firstTs: 0.5, lastTs: 2 ** 60, minValue: -0, maxValue: Number.MAX_VALUE, lastValue: Number.NaN },
       { count: 1, byteLength: 1, firstTs: -(2 ** 50), lastTs: -(2 ** 50), minValue: 5e-324, maxValue: 0.1 + 0.2, lastValue: -Infinity },
       { count: 2 ** 22, byteLength: 2 ** 29, firstTs: -1, lastTs: 2 ** 51, minValue: -123.456, maxValue: 1e300, lastValue: 42 },
+      // The last value equal to the minimum or the maximum is not written again; -0 and 0 stay apart.
+      { count: 9, byteLength: 40, firstTs: 0, lastTs: 8, minValue: 0.053, maxValue: 5.18, lastValue: 0.053 },
+      { count: 9, byteLength: 40, firstTs: 0, lastTs: 8, minValue: 0.053, maxValue: 5.18, lastValue: 5.18 },
+      { count: 9, byteLength: 40, firstTs: 0, lastTs: 8, minValue: -0, maxValue: 1, lastValue: 0 },
+      { count: 9, byteLength: 40, firstTs: 0, lastTs: 8, minValue: 7, maxValue: 7, lastValue: 7 },
     ];
     for (const m of odd) {
       const h = encodeCompactFrameHeader(m);
@@ -74,7 +79,11 @@ describe('segment frames', () => {
       expect(back?.headerBytes).toBe(h.length);
       expect(back?.meta).toEqual(m);
       expect(Object.is(back?.meta.minValue, m.minValue)).toBe(true);
+      expect(Object.is(back?.meta.lastValue, m.lastValue)).toBe(true);
     }
+    const repeated = encodeCompactFrameHeader({ count: 9, byteLength: 40, firstTs: 0, lastTs: 8, minValue: 0.053, maxValue: 5.18, lastValue: 0.053 });
+    const distinct = encodeCompactFrameHeader({ count: 9, byteLength: 40, firstTs: 0, lastTs: 8, minValue: 0.053, maxValue: 5.18, lastValue: 0.152 });
+    expect(repeated.length).toBeLessThan(distinct.length);
   });
 
   it('periods and file names', () => {

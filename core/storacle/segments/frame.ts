@@ -7,7 +7,8 @@
  *   u32 magic FRAME_MAGIC_COMPACT
  *   varint chunk length in bytes
  *   u8 flags: bit 0 = timestamps are safe integers (then zigzag varint first timestamp and
- *            varint last − first), else both as raw f64
+ *            varint last − first), else both as raw f64; bit 1 = the last value is the
+ *            minimum, bit 2 = it is the maximum (same bits; then it is not written)
  *   varint entry count
  *   minimum, maximum, last value: compact numbers (codec/compact-number.ts: short decimals as
  *            varints, anything else raw)
@@ -39,6 +40,8 @@ export const MAX_FRAME_BYTES = 1 << 30;
 
 const SAFE = 2 ** 52;
 const INTEGER_TIMESTAMPS = 1;
+const LAST_IS_MIN = 2;
+const LAST_IS_MAX = 4;
 
 /** The compact header written before a chunk in a segment file. */
 export function encodeCompactFrameHeader(meta: ChunkMeta): Uint8Array {
@@ -47,7 +50,9 @@ export function encodeCompactFrameHeader(meta: ChunkMeta): Uint8Array {
   w.writeUnsigned(meta.byteLength);
   const { firstTs, lastTs } = meta;
   const integers = Number.isSafeInteger(firstTs) && Number.isSafeInteger(lastTs) && Math.abs(firstTs) < SAFE / 2 && lastTs - firstTs < SAFE && !Object.is(firstTs, -0);
-  w.writeBytes(new Uint8Array([integers ? INTEGER_TIMESTAMPS : 0]));
+  const lastIsMin = Object.is(meta.lastValue, meta.minValue);
+  const lastIsMax = !lastIsMin && Object.is(meta.lastValue, meta.maxValue);
+  w.writeBytes(new Uint8Array([(integers ? INTEGER_TIMESTAMPS : 0) | (lastIsMin ? LAST_IS_MIN : 0) | (lastIsMax ? LAST_IS_MAX : 0)]));
   if (integers) {
     w.writeSigned(firstTs);
     w.writeUnsigned(lastTs - firstTs);
@@ -61,7 +66,7 @@ export function encodeCompactFrameHeader(meta: ChunkMeta): Uint8Array {
   w.writeUnsigned(meta.count);
   writeCompactNumber(w, meta.minValue);
   writeCompactNumber(w, meta.maxValue);
-  writeCompactNumber(w, meta.lastValue);
+  if (!lastIsMin && !lastIsMax) writeCompactNumber(w, meta.lastValue);
   const body = w.finish();
   const out = new Uint8Array(body.length + 4);
   out.set(body);
@@ -93,22 +98,21 @@ export function decodeFrame(bytes: Uint8Array, at = 0): { meta: ChunkMeta; heade
     const flags = r.readByte();
     let firstTs: number;
     let lastTs: number;
-    if (flags === INTEGER_TIMESTAMPS) {
+    if ((flags & ~(INTEGER_TIMESTAMPS | LAST_IS_MIN | LAST_IS_MAX)) !== 0 || (flags & (LAST_IS_MIN | LAST_IS_MAX)) === (LAST_IS_MIN | LAST_IS_MAX)) return undefined;
+    if ((flags & INTEGER_TIMESTAMPS) !== 0) {
       firstTs = r.readSigned();
       lastTs = firstTs + r.readUnsigned();
-    } else if (flags === 0) {
+    } else {
       if (r.pos + 16 > end) return undefined;
       const view = new DataView(bytes.buffer, bytes.byteOffset + r.pos, 16);
       firstTs = view.getFloat64(0, true);
       lastTs = view.getFloat64(8, true);
       r.pos += 16;
-    } else {
-      return undefined;
     }
     const count = r.readUnsigned();
     const minValue = readCompactNumber(r);
     const maxValue = readCompactNumber(r);
-    const lastValue = readCompactNumber(r);
+    const lastValue = (flags & LAST_IS_MIN) !== 0 ? minValue : (flags & LAST_IS_MAX) !== 0 ? maxValue : readCompactNumber(r);
     if (r.pos + 4 > end) return undefined;
     const stored = (bytes[r.pos] | (bytes[r.pos + 1] << 8) | (bytes[r.pos + 2] << 16) | (bytes[r.pos + 3] << 24)) >>> 0;
     if (stored !== crc32(bytes, at, r.pos)) return undefined;

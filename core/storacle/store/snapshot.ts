@@ -27,10 +27,12 @@ const VERSION_DEFLATED = 3;
 const VERSION_PLAIN = 2;
 /**
  * Brotli quality of version 4: 5 gives most of brotli's gain over deflate on snapshots (IEEE
- * 1-min, 100 data points: 7,307 -> 6,560 bytes) at deflate's speed; 11 would save another 6 %
- * at ~100× the time, and the snapshot is rewritten at every checkpoint.
+ * 1-min, 100 data points: 7,307 -> 6,560 bytes) at deflate's speed; 11 saves another 6 % at
+ * ~100× the time (~1 ms per data point), so it is used only for bodies up to
+ * BEST_QUALITY_MAX_BYTES (a few hundred data points: < 0.3 s per checkpoint).
  */
 const BROTLI_QUALITY = 5;
+const BEST_QUALITY_MAX_BYTES = 64 * 1024;
 const VERSION_BASE64 = 1;
 /** A decompressed snapshot larger than this is refused as damaged rather than exhausting memory. */
 const MAX_BODY_BYTES = 1 << 30;
@@ -109,7 +111,10 @@ export function encodeSnapshot(snapshot: Snapshot): Uint8Array {
     at += b.byteLength;
   }
   const packed = brotliCompressSync(body, {
-    params: { [constants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY, [constants.BROTLI_PARAM_SIZE_HINT]: body.length },
+    params: {
+      [constants.BROTLI_PARAM_QUALITY]: body.length <= BEST_QUALITY_MAX_BYTES ? 11 : BROTLI_QUALITY,
+      [constants.BROTLI_PARAM_SIZE_HINT]: body.length,
+    },
   });
   const out = new Uint8Array(HEADER_BYTES + packed.length);
   const view = new DataView(out.buffer);
