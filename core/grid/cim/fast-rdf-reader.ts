@@ -19,8 +19,8 @@
  * entity, whitespace after '<', an unquoted value, a close tag that closes
  * an outer element, a truncated file, text outside the root, a token longer
  * than sax's 64 KB buffers -- it throws FastPathDeclined, and the import
- * reads the file again with sax, which reports the error exactly as before
- * or reads what it accepts. Bad input therefore behaves as it always did.
+ * starts again with that file read by sax, which reports the error exactly
+ * as before or reads what it accepts. Bad input behaves as it always did.
  *
  * A construct cut by the end of a chunk (a tag, a comment, an entity) is
  * carried over and read again with the next chunk; text is handed over up
@@ -33,7 +33,7 @@ import type { CimModelBuilder, PositionSource } from './model-builder.js';
 import { ownString } from './own-string.js';
 import { decodeReferences } from './xml-references.js';
 
-/** Thrown when the fast reader leaves a file to sax; never seen outside the import. */
+/** Thrown when the fast reader leaves a file to sax; importCim never lets it out (importCimWith(.., 'fast') does, for tests). */
 export class FastPathDeclined extends Error {
   override readonly name = 'FastPathDeclined';
   constructor(
@@ -44,7 +44,6 @@ export class FastPathDeclined extends Error {
   }
 }
 
-const LT = 0x3c;
 const GT = 0x3e;
 const SLASH = 0x2f;
 const BANG = 0x21;
