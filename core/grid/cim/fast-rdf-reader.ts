@@ -94,6 +94,10 @@ export class FastCimFileReader implements CimTagAttributes, PositionSource {
   private columnBefore = 0;
   /** Index of the '>' of the tag being reported (for position()). */
   private tagEnd = 0;
+  /** position()'s count so far in `buffer`: newlines in [0, countedTo), the last of them. */
+  private countedTo = 0;
+  private countedLines = 0;
+  private countedLastNewline = -1;
   /** `buffer` has no '&' in [ampSearchedFrom, nextAmp); nextAmp is one, or buffer.length. */
   private ampSearchedFrom = 0;
   private nextAmp = -1;
@@ -125,6 +129,9 @@ export class FastCimFileReader implements CimTagAttributes, PositionSource {
     this.buffer = text;
     this.ampSearchedFrom = 0;
     this.nextAmp = -1;
+    this.countedTo = 0;
+    this.countedLines = 0;
+    this.countedLastNewline = -1;
     const consumed = this.scan(text);
     this.countLines(text, consumed);
     this.carry = consumed < text.length ? text.slice(consumed) : '';
@@ -142,13 +149,19 @@ export class FastCimFileReader implements CimTagAttributes, PositionSource {
   position(): { line: number; column: number } {
     const text = this.buffer;
     const at = this.tagEnd;
-    let line = this.linesBefore + 1;
-    let lastNewline = -1;
-    for (let i = text.indexOf('\n'); i >= 0 && i < at; i = text.indexOf('\n', i + 1)) {
-      line += 1;
-      lastNewline = i;
+    // Counted on from the last position asked in this buffer, so that many problems in one chunk cost one pass.
+    if (at < this.countedTo) {
+      this.countedTo = 0;
+      this.countedLines = 0;
+      this.countedLastNewline = -1;
     }
-    return { line, column: lastNewline >= 0 ? at - lastNewline : this.columnBefore + at + 1 };
+    for (let i = text.indexOf('\n', this.countedTo); i >= 0 && i < at; i = text.indexOf('\n', i + 1)) {
+      this.countedLines += 1;
+      this.countedLastNewline = i;
+    }
+    this.countedTo = at;
+    const lastNewline = this.countedLastNewline;
+    return { line: this.linesBefore + this.countedLines + 1, column: lastNewline >= 0 ? at - lastNewline : this.columnBefore + at + 1 };
   }
 
   attribute(local: string): string | undefined {

@@ -319,8 +319,8 @@ describe('input the fast reader leaves to sax', () => {
 });
 
 describe('readings that must agree', () => {
-  const readings: readonly CimReading[] = ['sax', 'fast', 'auto'];
-  test('a text of 8,000 objects read in chunks of 64 and 4,096 characters by every reading', () => {
+  const readings: readonly CimReading[] = ['fast', 'auto'];
+  test('a text of 8,000 objects read in chunks of 64 and 4,096 characters by the fast reader, with and without fallback', () => {
     const objects = Array.from(
       { length: 8000 },
       (_, i) =>
@@ -329,6 +329,20 @@ describe('readings that must agree', () => {
     const texts = [{ fileName: 'big.xml', text: body(objects.join('\n')) }];
     const reference = snapshot(parseCimTextsWith(texts, 'sax'));
     for (const reading of readings) for (const chunk of [64, 4096]) expect(snapshot(parseCimTextsWith(texts, reading, chunk))).toEqual(reference);
+  });
+
+  test('2,000 duplicate definitions and mismatched close tags in one text: every position as sax gives it', () => {
+    const objects = Array.from({ length: 2000 }, (_, i) =>
+      [
+        `<cim:Breaker rdf:ID="_d${i}"><cim:IdentifiedObject.name>d${i}</cim:IdentifiedObject.name></cim:Breaker>`,
+        `${' '.repeat(i % 7)}<cim:Fuse rdf:ID="_d${i}">\n  <cim:Switch.open>true</cim:Switch.open></cim:Breaker>`,
+      ].join(i % 2 === 0 ? '\n' : ' '),
+    );
+    const texts = [{ fileName: 'problems.xml', text: body(objects.join('\n')) }];
+    const bySax = parseCimTextsWith(texts, 'sax');
+    expect(bySax.problems.filter((problem) => problem.kind === 'duplicate-definition')).toHaveLength(2000);
+    expect(bySax.problems.filter((problem) => problem.kind === 'mismatched-tag')).toHaveLength(2000);
+    for (const chunk of [Number.POSITIVE_INFINITY, 4096, 333]) expect(snapshot(parseCimTextsWith(texts, 'fast', chunk))).toEqual(snapshot(bySax));
   });
 });
 
