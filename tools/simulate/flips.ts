@@ -92,11 +92,17 @@ export function applyFlips(feeder: SimulatedFeeder, options: FlipOptions): Flipp
     // Only what the power balance can tell apart: fed, parent point, consumers and generators between (some or none).
     return Array.from(view.fed, (fed, mp) =>
       // A fed point with nothing below reads nothing, as an unfed one does.
-      fed === 1 && view.consumersBelow[mp]! + view.generatorsBelow[mp]! > 0 ? `${view.parent[mp]}:${view.consumersBetween[mp]! > 0 ? 1 : 0}:${view.generatorsBetween[mp]}:${view.consumersBelow[mp]! > 0 ? 1 : 0}:${view.generatorsBelow[mp]! > 0 ? 1 : 0}` : 'u',
+      fed === 1 && view.consumersBelow[mp]! + view.generatorsBelow[mp]! > 0 ? `${view.parent[mp]}:${view.consumersBetween[mp]! > 0 ? 1 : 0}:${view.generatorsBetween[mp]! > 0 ? 1 : 0}:${view.consumersBelow[mp]! > 0 ? 1 : 0}:${view.generatorsBelow[mp]! > 0 ? 1 : 0}` : 'u',
     ).join(';');
   };
   // A flip must look different to the points from any other single flip, and from two others together
   // (one right behind the other with nothing between, or two sub-branches right behind it).
+  const recordedSignature = visible([]);
+  /** Every pair of switches flipped together, as the points see it: what a flipped pair must not look like. */
+  const alternatives: [string, string, string][] = [];
+  for (let a = 0; a < switches.length; a++) {
+    for (let b = a + 1; b < switches.length; b++) alternatives.push([switches[a]!.id, switches[b]!.id, visible([switches[a]!.id, switches[b]!.id])]);
+  }
   const singlesBySignature = new Map<string, string[]>();
   for (const element of inline) {
     const signature = visible([element.id]);
@@ -136,14 +142,19 @@ export function applyFlips(feeder: SimulatedFeeder, options: FlipOptions): Flipp
       for (const id of tree.pathToRoot(far)) {
         const element = byId.get(id);
         if (element?.kind !== 'switch' || element.open === true || tiePath.has(id) || !free(id)) continue;
-        if (watched(id, true)) pairs.push({ tie, inline: element });
+        // A point on the switch itself reads 0 once it is open, which the recorded state cannot explain.
+        if (mpElements.has(id) && watched(id, true)) pairs.push({ tie, inline: element });
       }
     }
-    // Two ties that close the same loop as the monitoring points see it cannot be told apart: keep pairs that are unique.
-    const seenAs = new Map<string, number>();
+    // Two ties that close the same loop as the monitoring points see it cannot be told apart, nor a pair that
+    // looks like the recorded states: keep pairs that are unique.
     const signatures = pairs.map((pair) => visible([pair.tie.id, pair.inline.id]));
-    for (const signature of signatures) seenAs.set(signature, (seenAs.get(signature) ?? 0) + 1);
-    return pairs.filter((_, k) => seenAs.get(signatures[k]!) === 1);
+    const ambiguousPair = (k: number): boolean => {
+      const { tie, inline: opened } = pairs[k]!;
+      if (signatures[k] === recordedSignature) return true;
+      return alternatives.some(([a, b, signature]) => signature === signatures[k] && !(a === tie.id && b === opened.id) && !(a === opened.id && b === tie.id));
+    };
+    return pairs.filter((_, k) => !ambiguousPair(k));
   };
   const flipPair = (pair: { tie: GridElement; inline: GridElement }): void => {
     actualOpen.set(pair.tie.id, false);
