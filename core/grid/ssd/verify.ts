@@ -21,7 +21,7 @@ export const DEFAULT_SSD_OPTIONS: Required<SsdOptions> = {
 const SLOT_CAP = 4;
 /** A hypothesis must beat the recorded misfit by at least this many slot-violations per slot (besides `margin`). */
 const MIN_EVIDENCE_PER_SLOT = 0.05;
-/** Confidence = 1 − exp(−Δ / (CONFIDENCE_SCALE_PER_SLOT · slots)): Δ of 5 % of the slots at cap ≈ 0.63... */
+/** Confidence = 1 − exp(−Δ / (CONFIDENCE_SCALE_PER_SLOT · slots)): a Δ of one violation σ in 5 % of the slots gives 0.63. */
 const CONFIDENCE_SCALE_PER_SLOT = 0.05;
 /** A fed branch with consumers below reads "nothing" (|P| < noise floor) in more than this share of its slots: it is not fed. */
 const MOSTLY_ZERO = 0.5;
@@ -144,7 +144,7 @@ export const verifySwitches: VerifySwitches = (network: GridNetwork, profiles: r
     switches: findings,
     scoreRecorded: round(recordedMisfit, 3),
     scoreBest: round(chosen.misfit, 3),
-    explanation: explain(findings, overturned, recordedMisfit, best.misfit, slots, points.length, recordedRadial),
+    explanation: explain(findings, overturned, recordedMisfit, chosen.misfit, slots, points.length, recordedRadial, settings.maxFlips),
     slots,
   };
 };
@@ -250,12 +250,12 @@ function round(value: number, digits: number): number {
   return Math.round(value * factor) / factor;
 }
 
-function explain(findings: readonly SwitchFinding[], overturned: boolean, recorded: number, best: number, slots: number, points: number, radial: boolean): string {
+function explain(findings: readonly SwitchFinding[], overturned: boolean, recorded: number, best: number, slots: number, points: number, radial: boolean, maxFlips: number): string {
   const hidden = findings.filter((finding) => !finding.observable).length;
   const unseen = hidden > 0 ? `; ${hidden} of ${findings.length} switches cannot be seen by the ${points} monitoring points` : '';
   const mesh = radial ? '' : ' (the recorded states make a mesh: judged on a spanning tree)';
   if (!overturned) {
-    return `recorded switch states fit the measurements${mesh}: misfit ${recorded.toFixed(1)} over ${slots} slots, no flip of up to two switches fits better by the margin${unseen}`;
+    return `recorded switch states fit the measurements${mesh}: misfit ${recorded.toFixed(1)} over ${slots} slots, no flip of ${maxFlips === 1 ? 'one switch' : 'up to two switches'} fits better by the margin${unseen}`;
   }
   const wrong = findings
     .filter((finding) => !finding.consistent)
