@@ -7,7 +7,7 @@
  * core/grid/profiles, the MP tree and the truth (each load's nearest MP
  * upstream) from core/grid/topology on the feeder's GridNetwork.
  */
-import type { GridNetwork, MonitoringPoint } from '../../../core/grid/network.js';
+import type { MonitoringPoint } from '../../../core/grid/network.js';
 import { Quality, type AlignedProfile } from '../../../core/grid/profiles/api.js';
 import { residualProfile } from '../../../core/grid/profiles/residual.js';
 import type { FeederTopology } from '../../../core/grid/topology/api.js';
@@ -164,7 +164,3 @@ export function ieeeCase(model: IeeeModel, spec: IeeeCaseSpec, seed: number): As
   return { label: `IEEE LV ${caseLabel(spec)}`, buildings, residuals, truth };
 }
 
-/** The network with the MPs of `mps` placed (for anything that wants to see them). */
-export function ieeeNetworkWithMps(model: IeeeModel, mps: number): GridNetwork {
-  return { ...model.feeder.network, monitoringPoints: layout(model, mps).points };
-}
