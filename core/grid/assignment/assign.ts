@@ -11,7 +11,7 @@ import { argmaxAssignments } from './argmax.js';
 import { explainAwayAssignments } from './explain-away.js';
 import { leastSquaresAssignments } from './least-squares.js';
 import { ScoreTable } from './score-table.js';
-import { usableSeries } from './usable-series.js';
+import { firstDifferences, usableSeries } from './usable-series.js';
 
 export const ASSIGNMENT_METHODS: readonly AssignmentMethod[] = ['pearson', 'spearman', 'iterative', 'least-squares'];
 
@@ -69,8 +69,16 @@ export const assignBuildings: AssignBuildings = (buildings, residuals, options):
     case 'pearson':
     case 'spearman':
       return argmaxAssignments(new ScoreTable(buildings.length, residuals.length, allowed), buildingSeries, residualSeries, buildingIds, pointIds, maxLag, minScore);
-    case 'iterative':
-      return explainAwayAssignments(new ScoreTable(buildings.length, residuals.length, allowed), buildingSeries, residualSeries, buildingIds, pointIds, maxLag, minScore);
+    case 'iterative': {
+      const levels = { buildings: buildings.map((profile) => usableSeries(profile, { differences: false, ranked: false })), residuals: residuals.map((profile) => usableSeries(profile, { differences: false, ranked: false })) };
+      const differenced = { buildings: levels.buildings.map(firstDifferences), residuals: levels.residuals.map(firstDifferences) };
+      const column = new Map(pointIds.map((id, m) => [id, m]));
+      const leastSquares =
+        maxLag > 0
+          ? []
+          : [Int32Array.from(leastSquaresAssignments(levels.buildings, levels.residuals, allowed, buildingIds, pointIds, Number.NEGATIVE_INFINITY), (a) => (a.monitoringPoint === undefined ? -1 : column.get(a.monitoringPoint)!))];
+      return explainAwayAssignments(differences ? differenced : levels, differences ? levels : differenced, levels, leastSquares, allowed, buildingIds, pointIds, maxLag, minScore);
+    }
     case 'least-squares':
       return leastSquaresAssignments(buildingSeries, residualSeries, allowed, buildingIds, pointIds, minScore);
   }

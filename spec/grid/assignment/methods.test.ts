@@ -4,6 +4,8 @@
  * and the IEEE EU LV profiles under a synthetic tree. The floors are what
  * the methods reach here (measured, seeds 1–6), a little below, so that a
  * regression fails: see core/grid/assignment/README.md for the figures.
+ * Averaged over the seeds, iterative reaches 98 % at 5 % noise; single
+ * seeds go down to 91 %.
  */
 import { describe, expect, it } from 'vitest';
 import { assignBuildings, type AssignmentMethod } from '../../../core/grid/assignment/index.js';
@@ -27,7 +29,7 @@ function score(input: Case, method: AssignmentMethod, differences = false): numb
 describe('simulated feeders (55 buildings, 6 points, 1 day at 1 min)', () => {
   for (const seed of [1, 3, 5]) {
     for (const noise of [0, 0.03, 0.05]) {
-      it(`seed ${seed}, meter noise ${noise * 100} %: least-squares ≥ 90 %, iterative above plain correlation`, async () => {
+      it(`seed ${seed}, meter noise ${noise * 100} %: iterative and least-squares ≥ 90 % (all at 0 %), plain correlation far below`, async () => {
         const input = await simulated(seed, noise);
         expect(input.buildings).toHaveLength(55);
         expect(input.residuals).toHaveLength(6);
@@ -35,8 +37,8 @@ describe('simulated feeders (55 buildings, 6 points, 1 day at 1 min)', () => {
         const iterative = score(input, 'iterative');
         const pearson = score(input, 'pearson');
         expect(leastSquares).toBeGreaterThanOrEqual(noise === 0 ? 1 : 0.9);
-        expect(iterative).toBeGreaterThanOrEqual(0.45);
-        expect(iterative).toBeGreaterThan(pearson);
+        expect(iterative).toBeGreaterThanOrEqual(noise === 0 ? 1 : noise === 0.03 ? 0.98 : 0.9);
+        expect(iterative).toBeGreaterThan(pearson + 0.4);
         expect(pearson).toBeGreaterThanOrEqual(0.2);
         expect(score(input, 'spearman')).toBeGreaterThanOrEqual(0.2);
       });
