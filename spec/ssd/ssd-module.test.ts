@@ -84,4 +84,14 @@ describe('the ssd module', () => {
     const stillRunning = await Promise.race([ssd.exited.then(() => false), new Promise<boolean>((resolve) => setTimeout(() => resolve(true), 200))]);
     expect(stillRunning).toBe(true);
   }, 30_000);
+
+  it('does not start with settings it cannot use, and says which', async () => {
+    const dir = tempDir('ssd-bad');
+    const configPath = writeConfig(dir, { stateDir: join(dir, 'state'), settings: { maxFlips: 3, margin: 'big' } });
+    const bad = startGridlink(['run', distPath('actors/ssd/module.js'), '--config', configPath, ...domainFlags(domain)], { cwd: dir, label: 'ssd-bad' });
+    const { code } = await bad.exited;
+    expect(code).not.toBe(0);
+    const output = [...bad.stderr, ...bad.events.map((event) => JSON.stringify(event))].join('\n');
+    expect(output).toMatch(/margin/);
+  }, 30_000);
 });
