@@ -47,7 +47,7 @@ beforeAll(async () => {
   grm = await startGridModule(peer, domain, 'grm', { cimFiles: simDir, ssdTimeoutMs: 1000 });
   await startGridModule(peer, domain, 'brm', {});
   const dir = tempDir('bems-aa');
-  const configPath = writeConfig(dir, { stateDir: join(dir, 'state'), settings: { method: 'least-squares', grmTimeoutMs: 10_000, brmTimeoutMs: 10_000 } });
+  const configPath = writeConfig(dir, { stateDir: join(dir, 'state'), settings: { grmTimeoutMs: 10_000, brmTimeoutMs: 10_000 } });
   bemsAa = startGridlink(['run', distPath('actors/bems-aa/module.js'), '--config', configPath, ...domainFlags(domain)], { cwd: dir, label: 'bems-aa' });
   await peer.module('bems-aa', bemsAa.pid, 30_000, bemsAa);
 }, 90_000);
@@ -66,7 +66,7 @@ describe('BEMS-AA without a verified topology', () => {
     expect(reply.reason).toMatch(/^no verified topology: SSD unavailable/);
     expect(reply.stored).toBe(false);
     expect(reply.assignments ?? []).toEqual([]);
-    expect(reply.method).toBe('least-squares');
+    expect(reply.method).toBe('iterative');
     const steps = await until(() => {
       const mine = events.filter((e) => e.runId === reply.runId).map((e) => e.step);
       return mine.includes('refused') ? mine : undefined;
@@ -129,7 +129,7 @@ describe('BEMS-AA with a topology passed on', () => {
     const stored = JSON.parse(new TextDecoder().decode(file.content)) as { format: string; runId: string; method: string; grmVersion: number; buildings: { building: string; monitoringPoint: string | null; runnerUp: string | null; score: number | null }[] };
     expect(stored.format).toBe('gridlink.bems-aa.assignment/1');
     expect(stored.runId).toBe(reply.runId);
-    expect(stored.method).toBe('least-squares');
+    expect(stored.method).toBe('iterative');
     expect(stored.buildings.map((b) => [b.building, b.monitoringPoint])).toEqual(assignments.map((a) => [a.building, a.monitoringPoint ?? null]));
 
     const last = await ask(peer, 'bems-aa', GetAssignment, {});
