@@ -38,7 +38,8 @@ export function naiveVerify(network: GridNetwork, profiles: readonly AlignedProf
       }
     }
     const readsZero = count === 0 || sum / count < ZERO_KW;
-    const fed = recorded.feeder(point.element) !== undefined;
+    // An MP on a switch recorded open should read nothing: the topology hangs the switch from its fed side.
+    const fed = recorded.feeder(point.element) !== undefined && recordedOpen.get(point.element) !== true;
     if (fed && readsZero) {
       for (let at: string | undefined = point.element; at !== undefined; at = recorded.parent(at)) {
         if (recordedOpen.get(at) === false) {
