@@ -3,6 +3,7 @@ import type { OperatorFunction } from 'rxjs';
 import type { AlignOptions, AlignedProfile, Profile, ResidualTree } from './api.js';
 import { alignProfile, checkAlignOptions } from './align.js';
 import { ResidualCollector } from './residual-collector.js';
+import type { ResidualCollectorOptions } from './residual-collector.js';
 
 /** Aligns each profile to the grid of `options` (see alignProfile); a bad profile ends the stream with its ProfileError. */
 export function alignTo(options: AlignOptions): OperatorFunction<Profile, AlignedProfile> {
@@ -22,9 +23,13 @@ export function alignTo(options: AlignOptions): OperatorFunction<Profile, Aligne
  * source passes through unchanged.
  */
 export function residuals(tree: ResidualTree): OperatorFunction<AlignedProfile, AlignedProfile> {
+  return collectResiduals(tree, {});
+}
+
+function collectResiduals(tree: ResidualTree, options: ResidualCollectorOptions): OperatorFunction<AlignedProfile, AlignedProfile> {
   return (source) =>
     defer(() => {
-      const collector = new ResidualCollector(tree);
+      const collector = new ResidualCollector(tree, options);
       return source.pipe(
         concatMap((profile) => collector.accept(profile)),
         concatWith(
@@ -52,7 +57,8 @@ export function residualPipeline(
     return profiles$.pipe(
       filter((profile) => needed.has(profile.id)),
       alignTo(options),
-      residuals(tree),
+      // The aligned profiles are this pipeline's own: their arrays can become the residuals'.
+      collectResiduals(tree, { ownsInputs: true }),
     );
   });
 }

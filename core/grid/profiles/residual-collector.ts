@@ -1,6 +1,21 @@
 import type { AlignedProfile, ResidualTree } from './api.js';
 import { ProfileError } from './api.js';
-import { residualProfile } from './residual.js';
+import { residualProfile, residualProfileInPlace } from './residual.js';
+import { SlotArrayPool } from './slot-array-pool.js';
+
+export interface ResidualCollectorOptions {
+  /**
+   * The collector may overwrite and keep the arrays of the profiles it is
+   * given: true only when nobody else holds them and they come straight
+   * from alignProfile (NaN exactly where GAP), as in residualPipeline.
+   * Each residual then takes over its parent's arrays instead of copying
+   * them (see residualProfileInPlace), and inputs still needed after that
+   * are kept as copies in arrays recycled within the collector. Same
+   * results; far less fresh memory. Default false: the inputs are left
+   * untouched.
+   */
+  readonly ownsInputs?: boolean;
+}
 
 /**
  * Gathers aligned profiles arriving in any order and computes each
@@ -18,8 +33,15 @@ export class ResidualCollector {
   private readonly usesLeft = new Map<string, number>();
   private readonly held = new Map<string, AlignedProfile>();
   private readonly arrived = new Set<string>();
+  private readonly ownsInputs: boolean;
+  /** Arrays of owned inputs that no residual returned; only used when ownsInputs. */
+  private readonly spare = new SlotArrayPool();
 
-  constructor(private readonly tree: ResidualTree) {
+  constructor(
+    private readonly tree: ResidualTree,
+    options: ResidualCollectorOptions = {},
+  ) {
+    this.ownsInputs = options.ownsInputs ?? false;
     for (const [parent, children] of tree) {
       const seen = new Set<string>();
       for (const child of children) {
@@ -76,8 +98,14 @@ export class ResidualCollector {
   }
 
   private compute(parent: string): AlignedProfile {
-    const children = this.tree.get(parent) ?? [];
-    const residual = residualProfile(this.take(parent), children.map((id) => this.take(id)));
+    const childIds = this.tree.get(parent) ?? [];
+    if (!this.ownsInputs) return residualProfile(this.take(parent), childIds.map((id) => this.take(id)));
+    const children = childIds.map((id) => this.take(id));
+    const residual = residualProfileInPlace(this.takeToOverwrite(parent), children);
+    // Children whose last use this was: their arrays are no residual's (see takeToOverwrite), so they are recycled.
+    for (let c = 0; c < childIds.length; c++) {
+      if (!this.held.has(childIds[c])) this.spare.release(children[c].values, children[c].quality);
+    }
     return residual;
   }
 
@@ -90,6 +118,24 @@ export class ResidualCollector {
     else {
       this.usesLeft.delete(id);
       this.held.delete(id);
+    }
+    return profile;
+  }
+
+  /**
+   * The parent's profile for its residual to be computed in place. When a
+   * residual further up still needs the parent, a copy in spare arrays is
+   * held for it instead, so the arrays handed out with a residual are never
+   * read or written here again.
+   */
+  private takeToOverwrite(parent: string): AlignedProfile {
+    const profile = this.take(parent);
+    if (this.held.has(parent)) {
+      const values = this.spare.values(profile.values.length);
+      const quality = this.spare.quality(profile.quality.length);
+      values.set(profile.values);
+      quality.set(profile.quality);
+      this.held.set(parent, { ...profile, values, quality });
     }
     return profile;
   }
