@@ -10,7 +10,7 @@
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AssignmentEvent, GetAssignment, GetTopology, GetVerifiedGrid, RunAssignment, type AssignmentReply } from '../../schemas/generated/messages.js';
+import { AssignmentEvent, GetAssignment, GetGridTopology, GetTopology, GetVerifiedGrid, SetSwitchState, RunAssignment, type AssignmentReply } from '../../schemas/generated/messages.js';
 import { distPath, killAll, type LineProcess } from '../support/processes.js';
 import { removeTempDirs, replaceFile, startGridlink, tempDir, TestPeer, until, writeConfig, domainFlags, type Domain } from '../actor/helpers.js';
 import { newDomain, startStorage } from '../storage/helpers.js';
@@ -136,4 +136,23 @@ describe('BEMS-AA with a topology passed on', () => {
     expect(last.runId).toBe(reply.runId);
     expect(last.assignments).toHaveLength(20);
   }, 60_000);
+
+  it('marks the last assignment stale when GRM publishes a topology change', async () => {
+    const topology = await ask(peer, 'grm', GetGridTopology, { summaryOnly: false });
+    const fresh = await ask(peer, 'bems-aa', GetAssignment, {});
+    expect(fresh.reason ?? '').not.toMatch(/^stale/);
+    const breaker = (topology.elements ?? []).find((element) => element.kind === 'Switch' && element.open === false);
+    if (breaker === undefined) throw new Error('the simulated feeder has no closed switch');
+    await ask(peer, 'grm', SetSwitchState, { switchId: breaker.id, open: true });
+    for (let attempt = 0; ; attempt++) {
+      const after = await ask(peer, 'bems-aa', GetAssignment, {});
+      if (/^stale: the topology changed/.test(after.reason ?? '')) {
+        expect(after.runId).toBe(fresh.runId);
+        break;
+      }
+      if (attempt > 100) throw new Error(`GetAssignment still not stale: ${after.reason}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  });
 });
+
