@@ -141,8 +141,12 @@ describe('inputs', () => {
     expect(() => assignBuildings([...input.buildings, other], input.residuals, { method: 'iterative' })).toThrow(ProfileGridMismatchError);
   });
 
-  it('no residuals: nothing assigned', () => {
-    const result = assignBuildings(input.buildings, [], { method: 'least-squares' });
-    expect(result.every((a) => !a.assigned && a.runnerUp === undefined)).toBe(true);
+  it('no residuals: nothing assigned; no buildings: an empty answer', () => {
+    for (const method of ASSIGNMENT_METHODS) {
+      const result = assignBuildings(input.buildings, [], { method });
+      expect(result, method).toHaveLength(55);
+      expect(result.every((a) => !a.assigned && a.monitoringPoint === undefined && a.runnerUp === undefined), method).toBe(true);
+      expect(assignBuildings([], input.residuals, { method }), method).toEqual([]);
+    }
   });
 });
