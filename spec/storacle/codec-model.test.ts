@@ -32,7 +32,7 @@ function roundTrip(ts: Float64Array, vs: Float64Array): Uint8Array {
 }
 
 /** A meter channel: level + white noise at 0.01 resolution, occasional steps (the level predictor's case). */
-function noisyLevel(n: number, seed: number, noise = 5, clock: 'regular' | 'irregular' = 'regular'): { ts: Float64Array; vs: Float64Array } {
+function noisyLevel(n: number, seed: number, noise = 2, clock: 'regular' | 'irregular' = 'regular'): { ts: Float64Array; vs: Float64Array } {
   const rnd = prng(seed);
   const ts = new Float64Array(n);
   const vs = new Float64Array(n);
