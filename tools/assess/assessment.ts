@@ -113,7 +113,8 @@ export async function assess(input: AssessInput): Promise<Assessment> {
     }
   }
   if (points.length === 0) throw new AssessInputError(`no monitoring point of the CIM files has a profile file${skippedPoints.length > 0 ? ` (${skippedPoints.slice(0, 3).join('; ')})` : ''}`);
-  const mpDataPoints = new Set(points.map((point) => point.dataPoint));
+  // Every monitoring point's file is left out of the buildings, also that of a point left out above.
+  const mpDataPoints = new Set(cim.network.monitoringPoints.map((point) => dataPointOf(point, input.mpMap)));
   const isBuilding = input.isBuilding ?? ((dataPoint: string) => !mpDataPoints.has(dataPoint));
   const buildingDataPoints = [...input.profileFiles.keys()].filter((dataPoint) => !mpDataPoints.has(dataPoint) && isBuilding(dataPoint));
   if (buildingDataPoints.length === 0) throw new AssessInputError('no building profiles: every profile file is a monitoring point\'s or left out by --buildings');
