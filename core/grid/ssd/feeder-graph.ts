@@ -96,6 +96,24 @@ export class FeederGraph {
     this.queue = new Int32Array(this.size);
   }
 
+  /**
+   * The switches on the loop a closed `tie` would make with the tree of the last walk: those
+   * on the paths from the tie's neighbours up to the root. Closing the tie and opening any
+   * other switch leaves a mesh, so only these pair with it.
+   */
+  loopSwitches(tie: number): number[] {
+    const found = new Set<number>();
+    for (let k = this.offsets[tie]!; k < this.offsets[tie + 1]!; k++) {
+      let at = this.adjacency[k]!;
+      if (this.seen[at] !== this.epoch) continue;
+      for (let steps = 0; at >= 0 && steps < this.size; steps++) {
+        if (this.isSwitch[at] === 1 && at !== tie) found.add(at);
+        at = this.parent[at]!;
+      }
+    }
+    return [...found];
+  }
+
   indexOf(id: string): number {
     return this.ids.indexOf(id);
   }

@@ -76,7 +76,10 @@ export const verifySwitches: VerifySwitches = (network: GridNetwork, profiles: r
   const bestFlipped = new Float64Array(graph.size).fill(Infinity);
   const changesView = new Uint8Array(graph.size);
   let best = { misfit: recordedMisfit, flipped: [] as number[] };
+  /** Switches whose flip alone fits better than the record: a pair of two others cannot be the best explanation. */
+  const improves = new Uint8Array(graph.size);
   const consider = (flipped: number[], misfit: number): void => {
+    if (flipped.length === 1 && misfit < recordedMisfit) improves[flipped[0]!] = 1;
     for (const s of switches) {
       if (flipped.includes(s)) bestFlipped[s] = Math.min(bestFlipped[s]!, misfit);
       else bestKept[s] = Math.min(bestKept[s]!, misfit);
@@ -98,10 +101,32 @@ export const verifySwitches: VerifySwitches = (network: GridNetwork, profiles: r
     // A flip that makes a mesh is not tried alone, but may be part of a pair.
     return seen || !radial;
   };
-  for (const s of switches) if (tryFlips([s])) changesView[s] = 1;
+  /** Switches whose flip alone makes a mesh (a tie closing): they pair only with a switch on their loop. */
+  const meshAlone = new Uint8Array(graph.size);
+  for (const s of switches) {
+    open[s] = 1 - open[s]!;
+    meshAlone[s] = graph.walk(open, view) ? 0 : 1;
+    open[s] = 1 - open[s]!;
+    if (tryFlips([s])) changesView[s] = 1;
+  }
   if (settings.maxFlips >= 2) {
+    graph.walk(graph.recordedOpen, view);
+    const loops = new Map<number, Set<number>>();
+    for (const s of switches) if (meshAlone[s] === 1) loops.set(s, new Set(graph.loopSwitches(s)));
     const candidates = switches.filter((s) => changesView[s] === 1);
-    for (let a = 0; a < candidates.length; a++) for (let b = a + 1; b < candidates.length; b++) tryFlips([candidates[a]!, candidates[b]!]);
+    for (let a = 0; a < candidates.length; a++) {
+      for (let b = a + 1; b < candidates.length; b++) {
+        const first = candidates[a]!;
+        const second = candidates[b]!;
+        // Pairs that surely leave a mesh are not walked: this keeps 500-switch feeders affordable.
+        if (meshAlone[first] === 1 && meshAlone[second] === 1) continue;
+        if (meshAlone[first] === 1 && !loops.get(first)!.has(second)) continue;
+        if (meshAlone[second] === 1 && !loops.get(second)!.has(first)) continue;
+        // Two radial flips of which neither helps alone: not tried (two flips that each explain part of the data each help alone).
+        if (meshAlone[first] === 0 && meshAlone[second] === 0 && improves[first] === 0 && improves[second] === 0) continue;
+        tryFlips([first, second]);
+      }
+    }
   }
 
   const evidence = recordedMisfit - best.misfit;
