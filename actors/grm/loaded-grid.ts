@@ -6,7 +6,7 @@ import type { GridElement } from '../../core/grid/network.js';
 import type { ResidualTree } from '../../core/grid/profiles/api.js';
 import { GridRequestError } from '../../core/grid/serving/grid-error.js';
 import type { FeederTopology } from '../../core/grid/topology/api.js';
-import { monitoringPointsOf, residualTreeOf, type GridMonitoringPoint } from './monitoring-points.js';
+import { monitoringPointsOf, residualTreeOf, type GridMonitoringPoint } from '../../core/grid/serving/monitoring-points.js';
 import type { ConfiguredMonitoringPoint } from './settings.js';
 import type { LoadedTopology } from './topology-source.js';
 

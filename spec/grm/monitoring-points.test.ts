@@ -1,5 +1,5 @@
 /**
- * The GRM's monitoring points and their nearest measured sub-branches (actors/grm/
+ * The GRM's monitoring points and their nearest measured sub-branches (core/grid/serving/
  * monitoring-points.ts) on a small hand-made feeder: which points take part in residuals (active
  * power, on the topology, first at their element), the configuration's corrections and
  * additions, and the sub-branches following a switch.
@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import type { GridElement, GridLink, GridNetwork, MonitoringPoint } from '../../core/grid/network.js';
 import { buildTopology } from '../../core/grid/topology/topology.js';
-import { monitoringPointsOf, residualTreeOf } from '../../actors/grm/monitoring-points.js';
+import { monitoringPointsOf, residualTreeOf } from '../../core/grid/serving/monitoring-points.js';
 
 // T (transformer) – n0 – L1 – n1 – S (switch) – n2 – L2 – n3 – C (consumer); n1 – L3 – n4.
 const element = (id: string, kind: GridElement['kind'], extra: Partial<GridElement> = {}): GridElement => ({ id, name: id, kind, cimClass: kind, ...extra });

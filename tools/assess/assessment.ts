@@ -18,7 +18,7 @@ import { verifySwitches } from '../../core/grid/ssd/verify.js';
 import { buildTopology } from '../../core/grid/topology/topology.js';
 // The GRM's own rule for which points take part in residuals and their sub-branches, so the
 // offline answer is the one the module would give.
-import { measuresActivePower, residualTreeOf, type GridMonitoringPoint } from '../../actors/grm/monitoring-points.js';
+import { measuresActivePower, residualTreeOf, type GridMonitoringPoint } from '../../core/grid/serving/monitoring-points.js';
 import { readProfileFile } from './profile-folder.js';
 
 export interface AssessInput {

@@ -1,20 +1,29 @@
-// The monitoring points the GRM serves: those of the CIM (Analog measurements) with the
-// configuration's corrections and additions, and for each its nearest measured sub-branches —
-// the points below it with no other point between — which its residual profile subtracts.
+// The monitoring points of a grid: those of the CIM (Analog measurements) with corrections and
+// additions from a configuration, and for each its nearest measured sub-branches — the points
+// below it with no other point between — which its residual profile subtracts. The GRM serves
+// them, and `gridlink assess` and the tests compute the same residual tree offline, so the rule
+// lives here, once, rather than in actors/grm.
 
-import type { GridNetwork } from '../../core/grid/network.js';
-import type { ResidualTree } from '../../core/grid/profiles/api.js';
-import type { FeederTopology } from '../../core/grid/topology/api.js';
-import type { ConfiguredMonitoringPoint } from './settings.js';
+import type { GridNetwork } from '../network.js';
+import type { ResidualTree } from '../profiles/api.js';
+import type { FeederTopology } from '../topology/api.js';
+
+/** A monitoring point given outside the CIM (the GRM's configuration): adds one, or corrects the CIM's of the same id. */
+export interface MonitoringPointCorrection {
+  readonly id: string;
+  readonly element: string;
+  readonly dataPoint: string;
+  readonly name?: string;
+}
 
 export interface GridMonitoringPoint {
   readonly id: string;
   readonly name: string;
   readonly element: string;
-  /** The Storacle data point of its profile: configuration, else the CIM's, else its name. */
+  /** The Storacle data point of its profile: a correction's, else the CIM's, else its name. */
   readonly dataPoint: string;
   readonly measurementType?: string;
-  /** From the configuration (added or corrected there). */
+  /** From a correction (added or corrected there). */
   readonly configured: boolean;
 }
 
@@ -27,8 +36,8 @@ export function measuresActivePower(point: GridMonitoringPoint): boolean {
   return point.measurementType === undefined || point.measurementType === '' || /activepower/i.test(point.measurementType);
 }
 
-/** The CIM's points, with configured points of the same id replacing element and data point, then the configured additions. */
-export function monitoringPointsOf(network: GridNetwork, configured: readonly ConfiguredMonitoringPoint[]): GridMonitoringPoint[] {
+/** The CIM's points, with corrections of the same id replacing name, element and data point, then the added points. */
+export function monitoringPointsOf(network: GridNetwork, configured: readonly MonitoringPointCorrection[]): GridMonitoringPoint[] {
   const byId = new Map(configured.map((point) => [point.id, point]));
   const points: GridMonitoringPoint[] = [];
   for (const mp of network.monitoringPoints) {

@@ -6,7 +6,7 @@
  * profiles summed into a synthetic tree of monitoring points.
  */
 import { readFileSync } from 'node:fs';
-import { monitoringPointsOf, residualTreeOf } from '../../../actors/grm/monitoring-points.js';
+import { monitoringPointsOf, residualTreeOf } from '../../../core/grid/serving/monitoring-points.js';
 import { Quality, type AlignedProfile } from '../../../core/grid/profiles/api.js';
 import { residualProfile } from '../../../core/grid/profiles/residual.js';
 import { buildTopology } from '../../../core/grid/topology/topology.js';
