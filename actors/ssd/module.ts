@@ -90,6 +90,7 @@ export function topologyVerdict(verdict: SsdVerdict): TopologyVerdict {
       consistent: finding.consistent,
       confidence: finding.confidence,
       observable: finding.observable,
+      equivalent: [...finding.equivalent],
     })),
     scoreRecorded: verdict.scoreRecorded,
     scoreBest: verdict.scoreBest,

@@ -425,6 +425,7 @@ export const schema = defineSchema({
       { name: 'consistent', id: 4, type: { kind: 'scalar', scalar: 'bool' } },
       { name: 'confidence', id: 5, type: { kind: 'scalar', scalar: 'float64' } },
       { name: 'observable', id: 6, type: { kind: 'scalar', scalar: 'bool' } },
+      { name: 'equivalent', id: 7, type: { kind: 'vector', element: { kind: 'string' } } },
     ] },
     { name: 'gridlink.grid.TopologyVerdict', fields: [
       { name: 'consistent', id: 0, type: { kind: 'scalar', scalar: 'bool' } },
@@ -1446,6 +1447,13 @@ export interface SwitchVerdict {
    * consistent with confidence 0.
    */
   observable: boolean;
+  /**
+   * Switch ids whose flip explains the data equally well: from the monitoring
+   * points SSD cannot tell them apart from this switch (in series with no
+   * point between them, or ties closing loops the points see alike). Empty
+   * when this switch alone is named. Set on a switch found inconsistent.
+   */
+  equivalent?: string[];
 }
 export const SwitchVerdict: MessageType<SwitchVerdict> = schema.message<SwitchVerdict>('gridlink.grid.SwitchVerdict');
 

@@ -37,6 +37,15 @@ export interface SwitchFinding {
   /** 0..1 */
   readonly confidence: number;
   readonly observable: boolean;
+  /**
+   * Switch ids whose flip explains the data as well as this one's (within the
+   * tie tolerance of verify.ts): in series with no MP between them, or ties
+   * closing loops the MPs see alike. The MPs cannot tell which of them is not
+   * as recorded, so `confidence` (about *this* switch) stays low while the
+   * verdict's `consistent: false` (about the topology) stands. Empty when this
+   * switch alone is named or it is consistent.
+   */
+  readonly equivalent: readonly string[];
 }
 
 export interface SsdVerdict {

@@ -21,6 +21,21 @@ export const DEFAULT_SSD_OPTIONS: Required<SsdOptions> = {
 const SLOT_CAP = 4;
 /** A hypothesis must beat the recorded misfit by at least this many slot-violations per slot (besides `margin`). */
 const MIN_EVIDENCE_PER_SLOT = 0.05;
+/**
+ * Every flipped switch of a hypothesis costs this many slot-violations per slot, the same
+ * evidence overturning the record needs: a hypothesis with more flips is chosen over one
+ * with fewer only when it explains that much more (an actually-open switch is not turned
+ * into a reconfiguration because moving its dead consumers behind no MP relaxes a residual).
+ */
+const FLIP_COST_PER_SLOT = MIN_EVIDENCE_PER_SLOT;
+/**
+ * Hypotheses with as many flips as the chosen one whose misfits differ by at most this many
+ * slot-violations per slot explain the data equally well (confidence below 0.18 between them);
+ * the switches they flip instead are reported as equivalents. Alike-looking hypotheses
+ * (switches in series with no MP between, ties closing loops the MPs see alike) score the
+ * same to the bit, since a point's misfit depends only on what it sees.
+ */
+const TIE_PER_SLOT = 0.01;
 /** Confidence = 1 − exp(−Δ / (CONFIDENCE_SCALE_PER_SLOT · slots)): a Δ of one violation σ in 5 % of the slots gives 0.63. */
 const CONFIDENCE_SCALE_PER_SLOT = 0.05;
 /** A fed branch with consumers below reads "nothing" (|P| < noise floor) in more than this share of its slots: it is not fed. */
@@ -71,18 +86,23 @@ export const verifySwitches: VerifySwitches = (network: GridNetwork, profiles: r
 
   const switches: number[] = [];
   for (let i = 0; i < graph.size; i++) if (graph.isSwitch[i] === 1) switches.push(i);
-  /** Per switch: the lowest misfit seen with it recorded / flipped. */
+  const flipCost = FLIP_COST_PER_SLOT * slots;
+  /** Per switch: the lowest cost (misfit + flipCost per flip) seen with it recorded / flipped. */
   const bestKept = new Float64Array(graph.size).fill(recordedMisfit);
   const bestFlipped = new Float64Array(graph.size).fill(Infinity);
   const changesView = new Uint8Array(graph.size);
   let best = { misfit: recordedMisfit, flipped: [] as number[] };
+  /** Every scored hypothesis with a flip: the chosen one and its equivalents are picked among them. */
+  const scored: { readonly flipped: number[]; readonly misfit: number; readonly cost: number }[] = [];
   /** Switches whose flip alone fits better than the record: a pair of two others cannot be the best explanation. */
   const improves = new Uint8Array(graph.size);
   const consider = (flipped: number[], misfit: number): void => {
     if (flipped.length === 1 && misfit < recordedMisfit) improves[flipped[0]!] = 1;
+    const cost = misfit + flipCost * flipped.length;
+    scored.push({ flipped, misfit, cost });
     for (const s of switches) {
-      if (flipped.includes(s)) bestFlipped[s] = Math.min(bestFlipped[s]!, misfit);
-      else bestKept[s] = Math.min(bestKept[s]!, misfit);
+      if (flipped.includes(s)) bestFlipped[s] = Math.min(bestFlipped[s]!, cost);
+      else bestKept[s] = Math.min(bestKept[s]!, cost);
     }
     if (misfit < best.misfit) best = { misfit, flipped };
   };
@@ -131,7 +151,13 @@ export const verifySwitches: VerifySwitches = (network: GridNetwork, profiles: r
 
   const evidence = recordedMisfit - best.misfit;
   const overturned = best.flipped.length > 0 && evidence > settings.margin * recordedMisfit && evidence > MIN_EVIDENCE_PER_SLOT * slots;
-  const chosen = overturned ? best : { misfit: recordedMisfit, flipped: [] as number[] };
+  // Whether the record is wrong rests on the best fit; which switches are wrong, on the lowest cost.
+  let chosen = { misfit: recordedMisfit, flipped: [] as number[], cost: recordedMisfit };
+  if (overturned) {
+    chosen = scored[0]!;
+    for (const hypothesis of scored) if (hypothesis.cost < chosen.cost) chosen = hypothesis;
+  }
+  const equivalents = equivalentSwitches(chosen, scored, TIE_PER_SLOT * slots);
   // Observable is judged around the supported states: behind a switch found open, nothing can be seen.
   const chosenOpen = graph.recordedOpen.slice();
   for (const s of chosen.flipped) chosenOpen[s] = 1 - chosenOpen[s]!;
@@ -153,7 +179,7 @@ export const verifySwitches: VerifySwitches = (network: GridNetwork, profiles: r
     const flipped = chosen.flipped.includes(s);
     const observable = visible[s] === 1;
     const other = flipped ? bestKept[s]! : bestFlipped[s]!;
-    const margin = Math.max(0, other - chosen.misfit);
+    const margin = Math.max(0, other - chosen.cost);
     return {
       switchId: element.id,
       name: element.name,
@@ -162,6 +188,7 @@ export const verifySwitches: VerifySwitches = (network: GridNetwork, profiles: r
       consistent: !flipped,
       confidence: observable ? round(1 - Math.exp(-margin / scale), 4) : 0,
       observable,
+      equivalent: (equivalents.get(s) ?? []).map((other) => byIndex.get(other)!.id),
     };
   });
   return {
@@ -173,6 +200,25 @@ export const verifySwitches: VerifySwitches = (network: GridNetwork, profiles: r
     slots,
   };
 };
+
+/**
+ * Per switch of `chosen`: the switches that hypotheses of as many flips, tied with it within
+ * `tolerance`, flip in its place (those hypotheses leave this switch as recorded).
+ */
+function equivalentSwitches(chosen: { readonly flipped: readonly number[]; readonly misfit: number }, scored: readonly { readonly flipped: readonly number[]; readonly misfit: number }[], tolerance: number): Map<number, number[]> {
+  const found = new Map<number, Set<number>>();
+  for (const hypothesis of scored) {
+    if (hypothesis === chosen || hypothesis.flipped.length !== chosen.flipped.length || Math.abs(hypothesis.misfit - chosen.misfit) > tolerance) continue;
+    const instead = hypothesis.flipped.filter((s) => !chosen.flipped.includes(s));
+    for (const s of chosen.flipped) {
+      if (hypothesis.flipped.includes(s)) continue;
+      const set = found.get(s) ?? new Set<number>();
+      for (const other of instead) set.add(other);
+      found.set(s, set);
+    }
+  }
+  return new Map([...found].map(([s, set]) => [s, [...set].sort((a, b) => a - b)]));
+}
 
 export function resolveSsdOptions(options: SsdOptions): Required<SsdOptions> {
   const settings = { ...DEFAULT_SSD_OPTIONS, ...Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) } as Required<SsdOptions>;
@@ -282,8 +328,13 @@ function explain(findings: readonly SwitchFinding[], overturned: boolean, record
   if (!overturned) {
     return `recorded switch states fit the measurements${mesh}: misfit ${recorded.toFixed(1)} over ${slots} slots, no flip of ${maxFlips === 1 ? 'one switch' : 'up to two switches'} fits better by the margin${unseen}`;
   }
+  const names = new Map(findings.map((finding) => [finding.switchId, finding.name]));
   const wrong = findings
     .filter((finding) => !finding.consistent)
-    .map((finding) => `${finding.name || finding.switchId} recorded ${finding.recordedOpen ? 'open' : 'closed'} but the data says ${finding.supportedOpen ? 'open' : 'closed'} (confidence ${finding.confidence.toFixed(2)})`);
+    .map((finding) => {
+      const alike = finding.equivalent.map((id) => names.get(id) || id);
+      const or = alike.length > 0 ? ` — or ${alike.length === 1 ? alike[0] : `one of ${alike.join(', ')}`}, which the monitoring points cannot tell from it` : '';
+      return `${finding.name || finding.switchId} recorded ${finding.recordedOpen ? 'open' : 'closed'} but the data says ${finding.supportedOpen ? 'open' : 'closed'} (confidence ${finding.confidence.toFixed(2)})${or}`;
+    });
   return `recorded switch states contradict the measurements${mesh}: ${wrong.join('; ')}; misfit ${recorded.toFixed(1)} recorded vs ${best.toFixed(1)} over ${slots} slots${unseen}`;
 }

@@ -67,6 +67,7 @@ export function naiveVerify(network: GridNetwork, profiles: readonly AlignedProf
       consistent,
       confidence: consistent ? 0.5 : 1,
       observable: true,
+      equivalent: [],
     };
   });
 }

@@ -76,8 +76,26 @@ observable():boolean {
   return offset ? !!this.bb!.readInt8(this.bb_pos + offset) : false;
 }
 
+/**
+ * Switch ids whose flip explains the data equally well: from the monitoring
+ * points SSD cannot tell them apart from this switch (in series with no
+ * point between them, or ties closing loops the points see alike). Empty
+ * when this switch alone is named. Set on a switch found inconsistent.
+ */
+equivalent(index: number):string
+equivalent(index: number,optionalEncoding:flatbuffers.Encoding):string|Uint8Array
+equivalent(index: number,optionalEncoding?:any):string|Uint8Array|null {
+  const offset = this.bb!.__offset(this.bb_pos, 18);
+  return offset ? this.bb!.__string(this.bb!.__vector(this.bb_pos + offset) + index * 4, optionalEncoding) : null;
+}
+
+equivalentLength():number {
+  const offset = this.bb!.__offset(this.bb_pos, 18);
+  return offset ? this.bb!.__vector_len(this.bb_pos + offset) : 0;
+}
+
 static startSwitchVerdict(builder:flatbuffers.Builder) {
-  builder.startObject(7);
+  builder.startObject(8);
 }
 
 static addSwitchId(builder:flatbuffers.Builder, switchIdOffset:flatbuffers.Offset) {
@@ -108,13 +126,29 @@ static addObservable(builder:flatbuffers.Builder, observable:boolean) {
   builder.addFieldInt8(6, +observable, +false);
 }
 
+static addEquivalent(builder:flatbuffers.Builder, equivalentOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(7, equivalentOffset, 0);
+}
+
+static createEquivalentVector(builder:flatbuffers.Builder, data:flatbuffers.Offset[]):flatbuffers.Offset {
+  builder.startVector(4, data.length, 4);
+  for (let i = data.length - 1; i >= 0; i--) {
+    builder.addOffset(data[i]!);
+  }
+  return builder.endVector();
+}
+
+static startEquivalentVector(builder:flatbuffers.Builder, numElems:number) {
+  builder.startVector(4, numElems, 4);
+}
+
 static endSwitchVerdict(builder:flatbuffers.Builder):flatbuffers.Offset {
   const offset = builder.endObject();
   builder.requiredField(offset, 4) // switch_id
   return offset;
 }
 
-static createSwitchVerdict(builder:flatbuffers.Builder, switchIdOffset:flatbuffers.Offset, nameOffset:flatbuffers.Offset, recordedOpen:boolean, supportedOpen:boolean, consistent:boolean, confidence:number, observable:boolean):flatbuffers.Offset {
+static createSwitchVerdict(builder:flatbuffers.Builder, switchIdOffset:flatbuffers.Offset, nameOffset:flatbuffers.Offset, recordedOpen:boolean, supportedOpen:boolean, consistent:boolean, confidence:number, observable:boolean, equivalentOffset:flatbuffers.Offset):flatbuffers.Offset {
   SwitchVerdict.startSwitchVerdict(builder);
   SwitchVerdict.addSwitchId(builder, switchIdOffset);
   SwitchVerdict.addName(builder, nameOffset);
@@ -123,6 +157,7 @@ static createSwitchVerdict(builder:flatbuffers.Builder, switchIdOffset:flatbuffe
   SwitchVerdict.addConsistent(builder, consistent);
   SwitchVerdict.addConfidence(builder, confidence);
   SwitchVerdict.addObservable(builder, observable);
+  SwitchVerdict.addEquivalent(builder, equivalentOffset);
   return SwitchVerdict.endSwitchVerdict(builder);
 }
 }
