@@ -50,14 +50,20 @@ export function residualsOf(profiles: readonly AlignedProfileInfo[], tree: Resid
   });
 }
 
-/** "Switch S1 (id) recorded closed, the data supports open (confidence 0.93)" for each switch SSD contradicts. */
+/**
+ * "Switch S1 (id) recorded closed, the data supports open (confidence 0.93)" for each switch SSD contradicts,
+ * with ", or one of S2, S3 (not to be told apart from it by the monitoring points)" when SSD names equivalents.
+ */
 export function describeInconsistent(verdict: TopologyVerdict): string[] {
+  const names = new Map((verdict.switches ?? []).map((one) => [one.switchId, one.name !== undefined && one.name !== '' ? one.name : one.switchId]));
   return (verdict.switches ?? [])
     .filter((one) => !one.consistent)
     .map((one) => {
       const state = (open: boolean): string => (open ? 'open' : 'closed');
       const name = one.name !== undefined && one.name !== '' ? `${one.name} (${one.switchId})` : one.switchId;
-      return `${name} recorded ${state(one.recordedOpen)}, the data supports ${state(one.supportedOpen)} (confidence ${one.confidence.toFixed(2)})`;
+      const alike = (one.equivalent ?? []).map((id) => names.get(id) ?? id);
+      const or = alike.length === 0 ? '' : `, or ${alike.length === 1 ? alike[0]! : `one of ${alike.join(', ')}`} (the monitoring points cannot tell it from this one)`;
+      return `${name} recorded ${state(one.recordedOpen)}, the data supports ${state(one.supportedOpen)} (confidence ${one.confidence.toFixed(2)})${or}`;
     });
 }
 
