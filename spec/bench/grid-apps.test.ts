@@ -42,11 +42,13 @@ const ROWS: [string, string, string, string[]][] = [
     'higher',
     PEER_OF[method] ? [PEER_OF[method]!] : [],
   ]),
-  ['SSD detected, single flips, observable flips only (3 simulated feeders)', '%', 'higher', ['naive-ssd']],
-  ['SSD detected, two switches flipped (two singles or a tie + switch pair), observable only', '%', 'higher', ['naive-ssd']],
+  ["SSD detected (flagged, or among a flagged switch's equivalents), single flips, observable flips only (3 simulated feeders)", '%', 'higher', ['naive-ssd']],
+  ['SSD detected (flagged or equivalent), two switches flipped (two singles or a tie + switch pair), observable only', '%', 'higher', ['naive-ssd']],
+  ['SSD located exactly (the flipped switch itself flagged), single flips, observable only', '%', 'higher', ['naive-ssd']],
+  ['SSD located exactly (the flipped switch itself flagged), two switches flipped, observable only', '%', 'higher', ['naive-ssd']],
   ['SSD flipped switches no MP can see (left out above)', 'switches', 'lower', ['naive-ssd']],
   ['SSD false alarms, runs without flips (share of switches flagged)', '%', 'lower', ['naive-ssd']],
-  ['SSD false alarms, unflipped switches of flipped runs', '%', 'lower', ['naive-ssd']],
+  ['SSD false alarms, unflipped switches of flipped runs (flagged, with no flipped switch among its equivalents)', '%', 'lower', ['naive-ssd']],
   ['SSD run time per verification (median)', 'ms', 'lower', ['naive-ssd']],
 ];
 

@@ -56,19 +56,21 @@ for (const method of METHODS) {
 const ssdText = `${plan.ssdSeeds} simulated feeders`;
 const ssdSpecs: Record<SsdRow, RowSpec> = {
   'ssd:single': {
-    metric: `SSD detected, single flips, observable flips only (${ssdText})`,
+    metric: `SSD detected (flagged, or among a flagged switch's equivalents), single flips, observable flips only (${ssdText})`,
     unit: '%',
     better: 'higher',
     goal: 99,
     goalText: '≥ 99 % of the flipped switches an MP can see (unobservable ones in their own row)',
   },
   'ssd:double': {
-    metric: 'SSD detected, two switches flipped (two singles or a tie + switch pair), observable only',
+    metric: 'SSD detected (flagged or equivalent), two switches flipped (two singles or a tie + switch pair), observable only',
     unit: '%',
     better: 'higher',
     goal: 99,
     goalText: '≥ 99 % of the flipped switches an MP can see',
   },
+  'ssd:singleExact': { metric: 'SSD located exactly (the flipped switch itself flagged), single flips, observable only', unit: '%', better: 'higher' },
+  'ssd:doubleExact': { metric: 'SSD located exactly (the flipped switch itself flagged), two switches flipped, observable only', unit: '%', better: 'higher' },
   'ssd:unobservable': { metric: 'SSD flipped switches no MP can see (left out above)', unit: 'switches', better: 'lower' },
   'ssd:falseUnflipped': {
     metric: 'SSD false alarms, runs without flips (share of switches flagged)',
@@ -78,7 +80,7 @@ const ssdSpecs: Record<SsdRow, RowSpec> = {
     goalText: '≤ 1 % of the switches flagged when nothing is flipped',
   },
   'ssd:falseOthers': {
-    metric: 'SSD false alarms, unflipped switches of flipped runs',
+    metric: 'SSD false alarms, unflipped switches of flipped runs (flagged, with no flipped switch among its equivalents)',
     unit: '%',
     better: 'lower',
     goal: 1,

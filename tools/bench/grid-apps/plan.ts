@@ -58,5 +58,5 @@ export const ieeeRowKey = (mps: number, noise: number, resolutionMin: number, me
 export const timeRowKey = (method: AssignmentMethod): string => `time:${method}`;
 export const simulatedRowKey = (method: AssignmentMethod): string => `simulated:${method}`;
 
-export const SSD_ROWS = ['ssd:single', 'ssd:double', 'ssd:unobservable', 'ssd:falseUnflipped', 'ssd:falseOthers', 'ssd:time'] as const;
+export const SSD_ROWS = ['ssd:single', 'ssd:double', 'ssd:singleExact', 'ssd:doubleExact', 'ssd:unobservable', 'ssd:falseUnflipped', 'ssd:falseOthers', 'ssd:time'] as const;
 export type SsdRow = (typeof SSD_ROWS)[number];

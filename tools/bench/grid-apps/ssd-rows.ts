@@ -3,9 +3,15 @@
  * recorded (no flips), with one and with two flips of the simulator's own
  * seeded choice (tools/simulate/flips.ts: recorded ≠ actual, profiles
  * under the actual states; it draws only flips an MP can see), and with
- * one switch drawn uniformly from all (which an MP may not see). A flipped switch is detected
- * when the verdict flags it (consistent = false); a flag on any other
- * switch is a false alarm.
+ * one switch drawn uniformly from all (which an MP may not see).
+ *
+ * A flipped switch is *detected* when the verdict declares the topology
+ * inconsistent and flags the switch, or names it among the equivalents of a
+ * flagged switch (switches the MPs cannot tell apart: in series with no MP
+ * between, ties closing loops the MPs see alike — "one of these is not as
+ * recorded" is what the data supports). It is *located exactly* when it is
+ * flagged itself (its own rows, so nothing is hidden). A flagged switch is a
+ * false alarm only when it is not flipped and none of its equivalents is.
  *
  * Observability is the benchmark's own rule, not the verifier's: a flip is
  * observable when setting it (with its pair) to the actual state changes
@@ -113,6 +119,7 @@ function observable(run: SimulatedRun, flip: SwitchFlip): boolean {
 
 interface Counts {
   detected: [number, number];
+  exact: [number, number];
   observed: [number, number];
   unobservable: number;
   falseUnflipped: number;
@@ -124,17 +131,21 @@ interface Counts {
 
 export async function ssdRows(plan: GridAppsPlan, verify: Verify, log: (m: string) => void): Promise<Record<SsdRow, number>> {
   const runs = await trialsOf(plan, log);
-  const c: Counts = { detected: [0, 0], observed: [0, 0], unobservable: 0, falseUnflipped: 0, switchesUnflipped: 0, falseOthers: 0, switchesOthers: 0, times: [] };
+  const c: Counts = { detected: [0, 0], exact: [0, 0], observed: [0, 0], unobservable: 0, falseUnflipped: 0, switchesUnflipped: 0, falseOthers: 0, switchesOthers: 0, times: [] };
   const missed: string[] = [];
   for (const run of runs) {
     const profiles = run.recorded.monitoringPoints.map((point) => run.points.get(point.id)!);
     const started = nowNs();
     const findings = verify(run.recorded, profiles);
     c.times.push((nowNs() - started) / 1e6);
-    const flagged = new Set(findings.filter((finding) => !finding.consistent).map((finding) => finding.switchId));
+    const flaggedFindings = findings.filter((finding) => !finding.consistent);
+    const flagged = new Set(flaggedFindings.map((finding) => finding.switchId));
+    // A verdict flags a switch exactly when it is inconsistent; the check keeps the rule honest for any verifier.
+    const inconsistent = flaggedFindings.length > 0;
+    const covered = new Set(flaggedFindings.flatMap((finding) => [finding.switchId, ...finding.equivalent]));
     const flipped = new Map(run.flips.map((flip) => [flip.switchId, flip]));
     const switchCount = run.recorded.elements.filter((element) => element.kind === 'switch').length;
-    const others = [...flagged].filter((id) => !flipped.has(id)).length;
+    const others = flaggedFindings.filter((finding) => !flipped.has(finding.switchId) && !finding.equivalent.some((id) => flipped.has(id))).length;
     if (run.flips.length === 0) {
       c.falseUnflipped += others;
       c.switchesUnflipped += switchCount;
@@ -150,20 +161,23 @@ export async function ssdRows(plan: GridAppsPlan, verify: Verify, log: (m: strin
         continue;
       }
       c.observed[slot]++;
-      if (flagged.has(flip.switchId)) c.detected[slot]++;
+      if (flagged.has(flip.switchId)) c.exact[slot]++;
+      if (inconsistent && covered.has(flip.switchId)) c.detected[slot]++;
       else missed.push(`seed ${run.seed} ${flip.name} (${flip.kind})`);
     }
   }
   const pct = (a: number, b: number): number => (b === 0 ? Number.NaN : (100 * a) / b);
   const sorted = [...c.times].sort((a, b) => a - b);
   log(
-    `single ${c.detected[0]}/${c.observed[0]}, multiple ${c.detected[1]}/${c.observed[1]}, unobservable ${c.unobservable}, ` +
+    `detected single ${c.detected[0]}/${c.observed[0]}, multiple ${c.detected[1]}/${c.observed[1]}; located exactly single ${c.exact[0]}/${c.observed[0]}, multiple ${c.exact[1]}/${c.observed[1]}; unobservable ${c.unobservable}, ` +
       `false alarms ${c.falseUnflipped}/${c.switchesUnflipped} unflipped, ${c.falseOthers}/${c.switchesOthers} others` +
       (missed.length > 0 ? `; missed: ${missed.slice(0, 8).join(', ')}${missed.length > 8 ? ' ...' : ''}` : ''),
   );
   return {
     'ssd:single': pct(c.detected[0], c.observed[0]),
     'ssd:double': pct(c.detected[1], c.observed[1]),
+    'ssd:singleExact': pct(c.exact[0], c.observed[0]),
+    'ssd:doubleExact': pct(c.exact[1], c.observed[1]),
     'ssd:unobservable': c.unobservable,
     'ssd:falseUnflipped': pct(c.falseUnflipped, c.switchesUnflipped),
     'ssd:falseOthers': pct(c.falseOthers, c.switchesOthers),
