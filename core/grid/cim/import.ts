@@ -9,8 +9,7 @@
  * again with a fresh one, reading that file with sax this time: bad input
  * costs a second reading, and gives exactly what sax alone gives.
  */
-import { createReadStream, readFileSync, statSync } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { createReadStream, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { CimImport, ImportCim } from './api.js';
 import { CimModelBuilder } from './model-builder.js';
@@ -32,7 +31,11 @@ function readerFor(builder: CimModelBuilder, file: string, sax: boolean): { writ
   return sax ? new CimFileReader(builder, file) : new FastCimFileReader(builder, file);
 }
 
-/** Every file named by `paths`: files as given, folders as their *.xml files sorted by name; each file once. */
+/**
+ * Every file named by `paths`: files as given, folders as their *.xml files sorted by name; each file once.
+ * Looked up synchronously: a stat or a folder listing takes microseconds, a trip through the thread pool
+ * longer than a small model takes to read.
+ */
 export async function cimFiles(paths: readonly string[]): Promise<string[]> {
   const files: string[] = [];
   const seen = new Set<string>();
@@ -46,12 +49,12 @@ export async function cimFiles(paths: readonly string[]): Promise<string[]> {
     const absolute = resolve(path);
     let info;
     try {
-      info = await stat(absolute);
+      info = statSync(absolute);
     } catch (error) {
       throw new Error(`cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`);
     }
     if (info.isDirectory()) {
-      const names = (await readdir(absolute)).filter((name) => name.toLowerCase().endsWith('.xml')).sort();
+      const names = readdirSync(absolute).filter((name) => name.toLowerCase().endsWith('.xml')).sort();
       for (const name of names) add(join(absolute, name));
     } else {
       add(absolute);
