@@ -127,11 +127,13 @@ interface Counts {
   falseOthers: number;
   switchesOthers: number;
   times: number[];
+  /** Equivalents named per flagged switch: a long list would make "detected" cheap, so it is logged. */
+  equivalents: number[];
 }
 
 export async function ssdRows(plan: GridAppsPlan, verify: Verify, log: (m: string) => void): Promise<Record<SsdRow, number>> {
   const runs = await trialsOf(plan, log);
-  const c: Counts = { detected: [0, 0], exact: [0, 0], observed: [0, 0], unobservable: 0, falseUnflipped: 0, switchesUnflipped: 0, falseOthers: 0, switchesOthers: 0, times: [] };
+  const c: Counts = { detected: [0, 0], exact: [0, 0], observed: [0, 0], unobservable: 0, falseUnflipped: 0, switchesUnflipped: 0, falseOthers: 0, switchesOthers: 0, times: [], equivalents: [] };
   const missed: string[] = [];
   for (const run of runs) {
     const profiles = run.recorded.monitoringPoints.map((point) => run.points.get(point.id)!);
@@ -140,6 +142,7 @@ export async function ssdRows(plan: GridAppsPlan, verify: Verify, log: (m: strin
     c.times.push((nowNs() - started) / 1e6);
     const flaggedFindings = findings.filter((finding) => !finding.consistent);
     const flagged = new Set(flaggedFindings.map((finding) => finding.switchId));
+    for (const finding of flaggedFindings) c.equivalents.push(finding.equivalent.length);
     // A verdict flags a switch exactly when it is inconsistent; the check keeps the rule honest for any verifier.
     const inconsistent = flaggedFindings.length > 0;
     const covered = new Set(flaggedFindings.flatMap((finding) => [finding.switchId, ...finding.equivalent]));
@@ -170,7 +173,8 @@ export async function ssdRows(plan: GridAppsPlan, verify: Verify, log: (m: strin
   const sorted = [...c.times].sort((a, b) => a - b);
   log(
     `detected single ${c.detected[0]}/${c.observed[0]}, multiple ${c.detected[1]}/${c.observed[1]}; located exactly single ${c.exact[0]}/${c.observed[0]}, multiple ${c.exact[1]}/${c.observed[1]}; unobservable ${c.unobservable}, ` +
-      `false alarms ${c.falseUnflipped}/${c.switchesUnflipped} unflipped, ${c.falseOthers}/${c.switchesOthers} others` +
+      `false alarms ${c.falseUnflipped}/${c.switchesUnflipped} unflipped, ${c.falseOthers}/${c.switchesOthers} others; ` +
+      `equivalents named per flagged switch: ${c.equivalents.filter((n) => n > 0).length} of ${c.equivalents.length} flags name any, at most ${Math.max(0, ...c.equivalents)}, ${c.equivalents.reduce((a, b) => a + b, 0)} in all` +
       (missed.length > 0 ? `; missed: ${missed.slice(0, 8).join(', ')}${missed.length > 8 ? ' ...' : ''}` : ''),
   );
   return {
