@@ -328,6 +328,29 @@ describe('histogram', () => {
     expect(snap.histogram?.counts.reduce((a, b) => a + b, 0)).toBe(20_000);
   });
 
+  it('takes values at the edge of the double range without hanging (the bin number of 1e308 at width 0.5 overflows)', () => {
+    const values = new Float64Array([230.5, 1e308, 231, -1e308, 229.75, Number.MAX_VALUE]);
+    for (const add of ['one by one', 'in a block'] as const) {
+      const s = new OnlineStatistics({ histogram: { binWidth: 0.5, origin: 0 } });
+      if (add === 'in a block') s.addMany(seconds(values.length), values);
+      else values.forEach((v, k) => s.add(k * 1000, v));
+      const snap = s.snapshot();
+      expect(snap.count, add).toBe(values.length);
+      expect(snap.max, add).toBe(Number.MAX_VALUE);
+      // Every value is binned: the width grew until ±1e308 fit in maxBins bins.
+      expect(snap.histogram?.counts.reduce((a, b) => a + b, 0), add).toBe(values.length);
+      expect(s.histogramOptions.binWidth, add).toBeGreaterThan(1e304);
+    }
+    // A value whose distance from the origin overflows fits no bin: left out of the histogram only.
+    const far = new OnlineStatistics({ histogram: { binWidth: 1, origin: -1e308 } });
+    far.add(0, 1e308);
+    far.add(1000, 5);
+    expect(far.snapshot().count).toBe(2);
+    expect(far.snapshot().histogram?.counts.reduce((a, b) => a + b, 0)).toBe(1);
+    // 5 lies 1e308 widths from that origin, past 2^53 where bin numbers stop being integers: binned after coarsening.
+    expect(far.histogramOptions.binWidth).toBeGreaterThan(1e290);
+  });
+
   it('rejects bad configurations', () => {
     expect(() => new OnlineStatistics({ histogram: { binWidth: 0 } })).toThrow(RangeError);
     expect(() => new OnlineStatistics({ histogram: { binWidth: Number.NaN } })).toThrow(RangeError);

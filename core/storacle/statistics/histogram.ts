@@ -110,7 +110,19 @@ export class SparseHistogram {
 
   /** Adds a finite value. */
   add(value: number): void {
+    // A value whose distance from the origin itself overflows (±1e308 against an origin of
+    // the other sign) fits no bin of any width: the histogram leaves it out (the moments
+    // still count it).
+    if (!Number.isFinite(value - this.origin)) return;
     let i = Math.floor((value - this.origin) / this.width);
+    // Far out (1e308 at a width of 0.5) the quotient overflows to Infinity, or passes 2^53
+    // where i + 1 === i; either would make the span check below (or the walk over the bins)
+    // loop for ever: coarsen until the bin number is a safe integer, which a finite distance
+    // reaches after at most about 1,100 doublings.
+    while (!(Math.abs(i) <= Number.MAX_SAFE_INTEGER)) {
+      this.coarsen();
+      i = Math.floor((value - this.origin) / this.width);
+    }
     if (i < this.lo || i > this.hi) {
       while (Math.max(this.hi, i) - Math.min(this.lo, i) + 1 > this.maxBins) {
         this.coarsen();

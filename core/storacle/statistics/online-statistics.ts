@@ -380,6 +380,9 @@ export class OnlineStatistics {
   private lag1(): number | undefined {
     if (this.pairs < 2 || !(this.m2A > 0) || !(this.m2B > 0)) return undefined;
     const r = this.cAB / Math.sqrt(this.m2A * this.m2B);
+    // Values near ±1e308 overflow the moments (Infinity / Infinity): no coefficient then, and
+    // the effective sample size falls back to n instead of NaN.
+    if (Number.isNaN(r)) return undefined;
     return Math.max(-1, Math.min(1, r));
   }
 
