@@ -2,7 +2,8 @@
  * The SSD module as a real `gridlink run` process on the bus: VerifyTopology with the grid data of
  * a simulated feeder (60 buildings, one day at 1 min) is answered with the same grid data and the
  * verdict — consistent for the recorded = actual states, the flipped switch named otherwise, with
- * an info log line each; bad grid data is refused with a GridErrorReply and the process lives on.
+ * an info log line each, and the switches it cannot tell apart as a flagged switch's equivalents;
+ * bad grid data is refused with a GridErrorReply and the process lives on.
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -66,6 +67,20 @@ describe('the ssd module', () => {
     expect(reply.verdict?.explanation).toContain(flip.name);
     const line = await logLine(ssd, /topology inconsistent/);
     expect(line).toContain(flip.name);
+  }, 30_000);
+
+  it('names the switches it cannot tell from the flagged one (equivalent) on the wire', async () => {
+    // The bench's seed 60 (10 MPs): Switch 2 actually open, another switch on its path with no MP between.
+    const series = await simulatedCase(60, { switchNames: ['Switch 2'] }, { monitoringPoints: 10 });
+    const flip = series.flips[0]!;
+    const reply = await ask(peer, 'ssd', VerifyTopology, { grid: gridDataOf(series.recorded, series.profiles, 9) }, 20_000);
+    expect(reply.verdict?.consistent).toBe(false);
+    const wrong = reply.verdict?.switches?.filter((finding) => !finding.consistent) ?? [];
+    expect(wrong).toHaveLength(1);
+    const named = [wrong[0]!.switchId, ...(wrong[0]!.equivalent ?? [])];
+    expect(named).toContain(flip.switchId);
+    expect(named.length).toBeGreaterThan(1);
+    expect(reply.verdict?.explanation).toMatch(/which the monitoring points cannot tell from it/);
   }, 30_000);
 
   it('refuses grid data it cannot use and keeps serving', async () => {
