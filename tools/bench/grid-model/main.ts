@@ -126,5 +126,10 @@ const gridModelBenchmark = defineBenchmark<Row>({
 });
 
 process.once('exit', removeWorkDir);
+// Without a child running, the harness installs no signal handlers and a signal would end the
+// process without 'exit': the simulated CIM files would stay in the temporary folder.
+for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
+  process.once(signal, () => process.exit(code));
+}
 await runBenchmarkCli(gridModelBenchmark);
 removeWorkDir();
