@@ -19,7 +19,7 @@ export const DEFAULT_SSD_OPTIONS: Required<SsdOptions> = {
 
 /** Per slot, a violation counts at most this many σ: one wild slot must not outweigh a structural fact. */
 const SLOT_CAP = 4;
-/** A hypothesis must beat the recorded misfit by at least this many slot-violations per slot (besides `margin`). */
+/** A hypothesis must beat the recorded misfit by at least this many slot-violations per slot and per flipped switch (besides `margin`). */
 const MIN_EVIDENCE_PER_SLOT = 0.05;
 /**
  * Every flipped switch of a hypothesis costs this many slot-violations per slot, the same
@@ -91,7 +91,6 @@ export const verifySwitches: VerifySwitches = (network: GridNetwork, profiles: r
   const bestKept = new Float64Array(graph.size).fill(recordedMisfit);
   const bestFlipped = new Float64Array(graph.size).fill(Infinity);
   const changesView = new Uint8Array(graph.size);
-  let best = { misfit: recordedMisfit, flipped: [] as number[] };
   /** Every scored hypothesis with a flip: the chosen one and its equivalents are picked among them. */
   const scored: { readonly flipped: number[]; readonly misfit: number; readonly cost: number }[] = [];
   /** Switches whose flip alone fits better than the record: a pair of two others cannot be the best explanation. */
@@ -104,7 +103,6 @@ export const verifySwitches: VerifySwitches = (network: GridNetwork, profiles: r
       if (flipped.includes(s)) bestFlipped[s] = Math.min(bestFlipped[s]!, cost);
       else bestKept[s] = Math.min(bestKept[s]!, cost);
     }
-    if (misfit < best.misfit) best = { misfit, flipped };
   };
   const tryFlips = (flipped: number[]): boolean => {
     for (const s of flipped) open[s] = 1 - open[s]!;
@@ -149,14 +147,12 @@ export const verifySwitches: VerifySwitches = (network: GridNetwork, profiles: r
     }
   }
 
-  const evidence = recordedMisfit - best.misfit;
-  const overturned = best.flipped.length > 0 && evidence > settings.margin * recordedMisfit && evidence > MIN_EVIDENCE_PER_SLOT * slots;
-  // Whether the record is wrong rests on the best fit; which switches are wrong, on the lowest cost.
-  let chosen = { misfit: recordedMisfit, flipped: [] as number[], cost: recordedMisfit };
-  if (overturned) {
-    chosen = scored[0]!;
-    for (const hypothesis of scored) if (hypothesis.cost < chosen.cost) chosen = hypothesis;
-  }
+  // The hypothesis of lowest cost overturns the record when it costs less than the record (each of its
+  // flips earned MIN_EVIDENCE_PER_SLOT·slots) and fits better by the relative margin.
+  let cheapest: { readonly flipped: number[]; readonly misfit: number; readonly cost: number } | undefined;
+  for (const hypothesis of scored) if (cheapest === undefined || hypothesis.cost < cheapest.cost) cheapest = hypothesis;
+  const overturned = cheapest !== undefined && cheapest.cost < recordedMisfit && recordedMisfit - cheapest.misfit > settings.margin * recordedMisfit;
+  const chosen = overturned ? cheapest! : { misfit: recordedMisfit, flipped: [] as number[], cost: recordedMisfit };
   const equivalents = equivalentSwitches(chosen, scored, TIE_PER_SLOT * slots);
   // Observable is judged around the supported states: behind a switch found open, nothing can be seen.
   const chosenOpen = graph.recordedOpen.slice();
