@@ -241,7 +241,7 @@ describe('gridlink request', () => {
   it('rejects an unknown type name with exit 2 and the candidates', async () => {
     const result = await runCli(bus('request', ROLE, 'AddEntri', '{}'));
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('unknown message type "AddEntri"; did you mean gridlink.storage.AddEntry');
+    expect(result.stderr).toContain('unknown message type "AddEntri"; did you mean gridlink.storage.AddEntries, gridlink.storage.AddEntriesReply, gridlink.storage.AddEntry?');
   });
 });
 
