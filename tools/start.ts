@@ -14,12 +14,15 @@
  *  5. BEMS-AA is asked for an assignment over the simulated span, once per
  *     method; each step of the sequence is printed as BEMS-AA and GRM
  *     publish it; the result is judged against the simulator's ground truth.
+ *  6. The feeder stays alive: this process publishes its next samples (the
+ *     simulator run longer, tools/simulate/live-feed.ts) on `measurements`,
+ *     which storage ingests, one simulated step per --feed-interval-ms.
  *
  * Then it keeps running until Ctrl-C, which stops the agent (every module in
  * reverse order).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Bus } from '../core/bus/bus.js';
@@ -31,6 +34,8 @@ import {
   type AssignmentReply,
 } from '../schemas/generated/messages.js';
 import { accuracyOf, readFeederTruth, truthSpan, type FeederTruth } from './assess/ground-truth.js';
+import { FeederContinuation, startLiveFeed, stepText, type LiveFeed } from './simulate/live-feed.js';
+import type { SimulationOptions } from './simulate/simulation.js';
 
 // The modules log at their own level (GRIDLINK_LOG as given, else info) into the agent's log
 // files; this process's own bus peer stays quiet on the terminal unless told otherwise.
@@ -50,7 +55,11 @@ interface StartOptions {
   days: number;
   methods: string[];
   flip: boolean;
+  /** Real milliseconds per simulated step of the live feed; 0: no feed. */
+  feedIntervalMs: number;
 }
+
+const MEASUREMENT_TOPIC = 'measurements';
 
 const HELP = `npm start [-- options]
 
@@ -71,6 +80,10 @@ Options:
   --switches <n>        switching devices (default 8)
   --monitoring-points <n>  monitoring points at branch heads (default 6)
   --days <d>            span of the profiles in days (default 2)
+  --feed-interval-ms <n>  after the first result the feeder keeps measuring:
+                        its next samples go out on \`measurements\` (stored by
+                        storage), one simulated minute per <n> ms (default
+                        1000; 0: no feed)
   --methods <list>      assignment methods, comma-separated, run in this
                         order, each result stored (default
                         least-squares,iterative,pearson; also spearman)
@@ -85,6 +98,7 @@ Look at it from another terminal with:
   npx gridlink registry
   npx gridlink subscribe 'bems-aa/events'
   npx gridlink request bems-aa GetAssignment '{}'
+  npx gridlink subscribe measurements
   npx gridlink console
 Ctrl-C stops every module.
 `;
@@ -103,6 +117,7 @@ function parseArgs(argv: readonly string[]): StartOptions | 'help' {
     days: 2,
     methods: ['least-squares', 'iterative', 'pearson'],
     flip: false,
+    feedIntervalMs: 1000,
   };
   const whole = (name: string, value: string | undefined, min: number): number => {
     if (value === undefined || !/^\d+$/.test(value) || Number(value) < min) throw new UsageError(`${name} expects a whole number >= ${min}, not ${JSON.stringify(value ?? '')}`);
@@ -147,6 +162,9 @@ function parseArgs(argv: readonly string[]): StartOptions | 'help' {
         break;
       case '--port':
         options.port = whole(flag, value(), 1);
+        break;
+      case '--feed-interval-ms':
+        options.feedIntervalMs = whole(flag, value(), 0);
         break;
       default:
         throw new UsageError(`unknown option ${arg} (npm start -- --help lists them)`);
@@ -239,6 +257,7 @@ async function main(): Promise<number> {
   let stopping = false;
   let agent: ChildProcess | undefined;
   let bus: Bus | undefined;
+  let feed: LiveFeed | undefined;
   let agentExit: Promise<number> = Promise.resolve(0);
   let resolveStop!: () => void;
   const stopAsked = new Promise<void>((r) => (resolveStop = r));
@@ -341,10 +360,23 @@ async function main(): Promise<number> {
       // Run the main method again so that the stored result, and GetAssignment, are its.
       await assign(main!, 'stored result, assignment');
     }
+    if (options.feedIntervalMs > 0) {
+      const recorded = (JSON.parse(readFileSync(join(simDir, 'feeder.json'), 'utf8')) as { options: Partial<SimulationOptions> }).options;
+      const continuation = new FeederContinuation(recorded);
+      peer.declare({ publishes: [MEASUREMENT_TOPIC] });
+      feed = startLiveFeed(peer, continuation, {
+        intervalMs: options.feedIntervalMs,
+        topic: MEASUREMENT_TOPIC,
+        onError: (error) => process.stderr.write(`npm start: the live feed stopped: ${error.message}\n`),
+      });
+      const interval = options.feedIntervalMs === 1000 ? 'second' : `${options.feedIntervalMs} ms`;
+      say(`gridlink start: feeding ${continuation.dataPoints.length} data points on \`${MEASUREMENT_TOPIC}\`, one simulated ${stepText(continuation.options.stepMs)} per ${interval} (from ${new Date(continuation.historyEndMs + continuation.options.stepMs).toISOString()}, right after the stored history)`);
+    }
     say(`gridlink start: running until Ctrl-C. Look at it from another terminal with:
   npx gridlink registry${busFlagsText(options)}
   npx gridlink subscribe 'bems-aa/events'${busFlagsText(options)}
-  npx gridlink request bems-aa GetAssignment '{}'${busFlagsText(options)}
+  npx gridlink request bems-aa GetAssignment '{}'${busFlagsText(options)}${options.feedIntervalMs > 0 ? `
+  npx gridlink subscribe ${MEASUREMENT_TOPIC}${busFlagsText(options)}` : ''}
   npx gridlink console${busFlagsText(options)}
   module logs: ${logsDir}`);
   } catch (error) {
@@ -357,6 +389,7 @@ async function main(): Promise<number> {
   }
 
   await stopAsked;
+  feed?.stop();
   for (const child of children) child.kill('SIGTERM');
   await bus?.close('npm start stopping').catch(() => undefined);
   if (agent !== undefined && agent.exitCode === null && agent.signalCode === null) {

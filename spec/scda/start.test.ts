@@ -3,13 +3,14 @@
  * test: the host agent with storage, the simulated feeder written into it, grm, brm, ssd and
  * bems-aa added to the agent's tree, the first assignment printed with its accuracy against the
  * simulator's ground truth; the test's bus peer sees every module and reads the stored result;
- * SIGINT stops every process. With --flip-switch SSD catches the switch and nothing is assigned.
+ * then the feeder keeps measuring: storage's most recent entry of a building moves past the stored
+ * history. SIGINT stops every process. With --flip-switch SSD catches the switch and nothing is assigned.
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { GetAssignment } from '../../schemas/generated/messages.js';
+import { GetAssignment, GetMostRecentEntry } from '../../schemas/generated/messages.js';
 import { distPath, freeUdpPort, killAll, LineProcess, uniqueCluster } from '../support/processes.js';
 import { removeTempDirs, tempDir, TestPeer, until, type Domain } from '../actor/helpers.js';
 import { ask } from '../grm/helpers.js';
@@ -75,6 +76,7 @@ describe('npm start', () => {
     const text = started.start.events.map((event) => String(event.text)).join('\n');
     expect(text).toMatch(/--flip-switch/);
     expect(text).toMatch(/npx gridlink subscribe 'bems-aa\/events'/);
+    expect(text).toMatch(/--feed-interval-ms/);
   });
 
   it('runs the SCDA sequence on a simulated feeder: the first assignment with its accuracy, the result stored; SIGINT stops everything', { timeout: 60_000 }, async () => {
@@ -87,8 +89,25 @@ describe('npm start', () => {
     await line(started, /^  grm verified grid: valid: SSD verified/, 1000);
     await line(started, /^gridlink start: for comparison, assignment \(pearson\): accuracy/, 20_000);
     await line(started, /^gridlink start: stored result, assignment \(least-squares\)/, 20_000);
+    await line(started, /^gridlink start: feeding 66 data points on `measurements`, one simulated minute per second/, 5000);
     await line(started, /^gridlink start: running until Ctrl-C/, 5000);
+    await line(started, /^  npx gridlink subscribe measurements/, 1000);
     expect(existsSync(join(started.scratch, 'sim', 'feeder.json'))).toBe(true);
+
+    // The feeder keeps measuring: a building's most recent stored entry moves past the history's end.
+    const truth = JSON.parse(readFileSync(join(started.scratch, 'sim', 'feeder.json'), 'utf8')) as { grid: { startMs: number; stepMs: number; samples: number }; buildings: { dataPoint: string }[] };
+    const historyEndMs = truth.grid.startMs + (truth.grid.samples - 1) * truth.grid.stepMs;
+    const dataPoint = truth.buildings[7]!.dataPoint;
+    const mostRecent = async (): Promise<number> => (await ask(started.peer, 'storage', GetMostRecentEntry, { dataPoint })).entry?.timestampMs ?? 0;
+    const deadline = Date.now() + 10_000;
+    let latest = await mostRecent();
+    while (latest <= historyEndMs + truth.grid.stepMs && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      latest = await mostRecent();
+    }
+    // Two steps past the end: the feed goes on, not just one stray sample.
+    expect(latest).toBeGreaterThan(historyEndMs + truth.grid.stepMs);
+    expect((latest - historyEndMs) % truth.grid.stepMs).toBe(0);
 
     const records = await Promise.all(MODULES.map((name) => started.peer.module(name, undefined, 5000)));
     for (const record of records) pids.add(record.pid);
