@@ -2,6 +2,8 @@
 // and/or the tag that marks building data points in storage, the profile defaults and limits.
 // Documented in ./README.md.
 
+import { stringRecords } from '../../core/grid/serving/settings-records.js';
+
 export interface ConfiguredBuilding {
   readonly id: string;
   readonly dataPoint: string;
@@ -53,35 +55,7 @@ export function parseBrmSettings(raw: Record<string, unknown>): BrmSettings {
     return value;
   };
 
-  const buildings: ConfiguredBuilding[] = [];
-  const rawBuildings = raw.buildings ?? [];
-  if (!Array.isArray(rawBuildings)) problems.push('"buildings" must be a list of { id, dataPoint, element?, name? }');
-  else {
-    const seen = new Set<string>();
-    rawBuildings.forEach((entry: unknown, index) => {
-      const where = `"buildings"[${index}]`;
-      if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) return void problems.push(`${where} must be an object { id, dataPoint, element?, name? }`);
-      const b = entry as Record<string, unknown>;
-      for (const key of Object.keys(b)) if (!['id', 'dataPoint', 'element', 'name'].includes(key)) problems.push(`${where}: unknown key "${key}" (known: id, dataPoint, element, name)`);
-      const text = (key: string, required: boolean): string | undefined => {
-        const value = b[key];
-        if (value === undefined && !required) return undefined;
-        if (typeof value !== 'string' || value === '') {
-          problems.push(`${where}.${key} must be a non-empty string`);
-          return undefined;
-        }
-        return value;
-      };
-      const id = text('id', true);
-      const dataPoint = text('dataPoint', true);
-      const element = text('element', false);
-      const name = text('name', false);
-      if (id !== undefined && seen.has(id)) problems.push(`${where}: the id ${id} is given twice`);
-      if (id === undefined || dataPoint === undefined) return;
-      seen.add(id);
-      buildings.push({ id, dataPoint, ...(element !== undefined ? { element } : {}), ...(name !== undefined ? { name } : {}) });
-    });
-  }
+  const buildings: ConfiguredBuilding[] = stringRecords(raw.buildings, { list: 'buildings', required: ['id', 'dataPoint'], optional: ['element', 'name'] }, problems);
 
   const tag = raw.buildingTag === undefined ? brmDefaults.buildingTag : raw.buildingTag;
   let buildingTag: string | undefined;

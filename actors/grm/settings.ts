@@ -4,6 +4,7 @@
 // Documented in ./README.md.
 
 import { resolve } from 'node:path';
+import { stringRecords } from '../../core/grid/serving/settings-records.js';
 
 /** A monitoring point given in the configuration: adds one, or corrects the CIM's of the same id. */
 export interface ConfiguredMonitoringPoint {
@@ -98,35 +99,7 @@ export function parseGrmSettings(raw: Record<string, unknown>): GrmSettings {
   }
   if (cimFiles.length > 0 && storageFiles.length > 0) problems.push('"cimFiles" and "storageFile" exclude each other: give the one the topology comes from');
 
-  const monitoringPoints: ConfiguredMonitoringPoint[] = [];
-  const rawPoints = raw.monitoringPoints ?? [];
-  if (!Array.isArray(rawPoints)) problems.push('"monitoringPoints" must be a list of { id, element, dataPoint, name? }');
-  else {
-    const seen = new Set<string>();
-    rawPoints.forEach((point: unknown, index) => {
-      const where = `"monitoringPoints"[${index}]`;
-      if (point === null || typeof point !== 'object' || Array.isArray(point)) return void problems.push(`${where} must be an object { id, element, dataPoint, name? }`);
-      const p = point as Record<string, unknown>;
-      for (const key of Object.keys(p)) if (!['id', 'element', 'dataPoint', 'name'].includes(key)) problems.push(`${where}: unknown key "${key}" (known: id, element, dataPoint, name)`);
-      const text = (key: string, required: boolean): string | undefined => {
-        const value = p[key];
-        if (value === undefined && !required) return undefined;
-        if (typeof value !== 'string' || value === '') {
-          problems.push(`${where}.${key} must be a non-empty string`);
-          return undefined;
-        }
-        return value;
-      };
-      const id = text('id', true);
-      const element = text('element', true);
-      const dataPoint = text('dataPoint', true);
-      const name = text('name', false);
-      if (id !== undefined && seen.has(id)) problems.push(`${where}: the id ${id} is given twice`);
-      if (id === undefined || element === undefined || dataPoint === undefined) return;
-      seen.add(id);
-      monitoringPoints.push(name === undefined ? { id, element, dataPoint } : { id, element, dataPoint, name });
-    });
-  }
+  const monitoringPoints: ConfiguredMonitoringPoint[] = stringRecords(raw.monitoringPoints, { list: 'monitoringPoints', required: ['id', 'element', 'dataPoint'], optional: ['name'] }, problems);
 
   const switchTopic = raw.switchTopic ?? grmDefaults.switchTopic;
   if (typeof switchTopic !== 'string' || switchTopic === '' || /[\u0000-\u001f]/.test(switchTopic)) problems.push(`"switchTopic" must be a topic name, got ${JSON.stringify(switchTopic)}`);
