@@ -70,7 +70,7 @@ export default class Grm extends Module {
   private grid: LoadedGrid | undefined;
   /** Why there is no topology, for NoTopology replies. */
   private noTopologyReason = 'the topology is being loaded';
-  /** Set when the last load failed because storage did not answer: the retry timer tries again. */
+  /** Set when the last load failed because storage did not answer or lacked the files: the retry timer tries again. */
   private retryLoad = false;
   private failedLoads = 0;
 
@@ -165,7 +165,10 @@ export default class Grm extends Module {
       this.failedLoads = 0;
     } catch (error) {
       const failure = error instanceof GridRequestError ? error : new GridRequestError('NoTopology', (error as Error).message);
-      this.retryLoad = failure.code === 'Unavailable';
+      // Storage not there yet, or there without the configured files yet (an administrator
+      // stores them after starting the module, or storage came up between the two reads):
+      // both can mend themselves, so the timer tries again.
+      this.retryLoad = failure.code === 'Unavailable' || (source.kind === 'storage' && failure.code === 'NotFound');
       this.failedLoads++;
       if (this.grid === undefined) this.noTopologyReason = failure.message;
       // A storage that stays away is reported on the first failure and then every tenth.
