@@ -12,23 +12,9 @@
  * mean here (as in the subtraction); a residual's unusable slots are left out.
  */
 
-const MAX_SWEEPS = 30;
+import { centredWithGapsAtMean } from './usable-mean.js';
 
-function filledWithMean(values: Float64Array): Float64Array {
-  let sum = 0;
-  let count = 0;
-  for (let k = 0; k < values.length; k++) {
-    const v = values[k]!;
-    if (v === v) {
-      sum += v;
-      count++;
-    }
-  }
-  const mean = count > 0 ? sum / count : 0;
-  const out = new Float64Array(values.length);
-  for (let k = 0; k < values.length; k++) out[k] = values[k] === values[k] ? values[k]! - mean : 0;
-  return out;
-}
+const MAX_SWEEPS = 30;
 
 /** Σ_t b(t)·(r(t) − r̄) over r's usable slots (b already centred). */
 function crossSum(centred: Float64Array, residual: Float64Array): number {
@@ -64,7 +50,7 @@ function moveInto(residual: Float64Array, centred: Float64Array, original: Float
 export function exchangeAssignments(buildingSeries: readonly Float64Array[], residuals: readonly Float64Array[], pointOf: Int32Array, allowed: Uint8Array): { energy: number } {
   const buildings = buildingSeries.length;
   const points = residuals.length;
-  const centred = buildingSeries.map(filledWithMean);
+  const centred = buildingSeries.map(centredWithGapsAtMean);
   const residualSeries = residuals.map((residual) => residual.slice());
   for (let b = 0; b < buildings; b++) if (pointOf[b]! >= 0) moveInto(residualSeries[pointOf[b]!]!, centred[b]!, buildingSeries[b]!, -1);
   const gram = new Float64Array(buildings * buildings);

@@ -34,24 +34,12 @@ import { pearsonAtLag } from './correlation.js';
 import { exchangeAssignments } from './exchange.js';
 import { outcome } from './outcome.js';
 import { ScoreTable } from './score-table.js';
-
-function meanOf(values: Float64Array): number {
-  let sum = 0;
-  let count = 0;
-  for (let k = 0; k < values.length; k++) {
-    const v = values[k]!;
-    if (v === v) {
-      sum += v;
-      count++;
-    }
-  }
-  return count > 0 ? sum / count : 0;
-}
+import { meanOfUsable } from './usable-mean.js';
 
 /** residual[k + lag] −= building[k]; the residual's unusable slots stay unusable. */
 function subtractInPlace(residual: Float64Array, building: Float64Array, lag: number): void {
   const n = residual.length;
-  const mean = meanOf(building);
+  const mean = meanOfUsable(building);
   const from = lag < 0 ? -lag : 0;
   const to = lag > 0 ? n - lag : n;
   for (let k = from; k < to; k++) {

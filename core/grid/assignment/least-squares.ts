@@ -18,25 +18,7 @@
 import type { Assignment } from './api.js';
 import { nnlsGram } from './nnls.js';
 import { outcome } from './outcome.js';
-
-function filledWithMean(values: Float64Array): Float64Array {
-  let sum = 0;
-  let count = 0;
-  for (let k = 0; k < values.length; k++) {
-    const v = values[k]!;
-    if (v === v) {
-      sum += v;
-      count++;
-    }
-  }
-  const mean = count > 0 ? sum / count : 0;
-  const out = new Float64Array(values.length);
-  for (let k = 0; k < values.length; k++) {
-    const v = values[k]!;
-    out[k] = v === v ? v : mean;
-  }
-  return out;
-}
+import { filledWithMean } from './usable-mean.js';
 
 export function leastSquaresAssignments(
   buildingSeries: readonly Float64Array[],
