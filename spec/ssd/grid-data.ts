@@ -2,21 +2,11 @@
  * GridData (schemas/grid.fbs) from a GridNetwork and aligned profiles, as GRM sends it to SSD:
  * elements with their recorded switch states, links and transformers' LV nodes as index pairs.
  */
-import type { ElementKind, GridNetwork } from '../../core/grid/network.js';
+import type { GridNetwork } from '../../core/grid/network.js';
 import type { AlignedProfile } from '../../core/grid/profiles/api.js';
-import type { ElementKind as WireKind, GridData } from '../../schemas/generated/messages.js';
-
-const WIRE: Record<ElementKind, WireKind> = {
-  other: 'Other',
-  node: 'Node',
-  busbar: 'Busbar',
-  line: 'Line',
-  switch: 'Switch',
-  transformer: 'Transformer',
-  source: 'Source',
-  consumer: 'Consumer',
-  generator: 'Generator',
-};
+import type { GridData } from '../../schemas/generated/messages.js';
+// The same kind names GRM puts on the wire.
+import { KIND as WIRE } from '../../actors/grm/topology-replies.js';
 
 export function gridDataOf(network: GridNetwork, profiles: readonly AlignedProfile[], version = 1): GridData {
   const index = new Map(network.elements.map((element, i) => [element.id, i]));
