@@ -1,12 +1,10 @@
 // The answers of GetGridTopology, QueryTopology and GetAdjacency, read from the loaded grid under
 // the switch state in force.
 
-import type { ElementKind as NetworkKind } from '../../core/grid/network.js';
 import { GridRequestError } from '../../core/grid/serving/grid-error.js';
 import type {
   AdjacencyInfo,
   AdjacencyReply,
-  ElementKind,
   ElementsReply,
   GetAdjacency,
   GridElementInfo,
@@ -14,19 +12,10 @@ import type {
   QueryTopology,
 } from '../../schemas/generated/messages.js';
 import type { LoadedGrid } from './loaded-grid.js';
+import { KIND_ON_WIRE } from '../../core/grid/serving/element-kinds.js';
 
-/** The schema's ElementKind of each network kind. */
-export const KIND: Record<NetworkKind, ElementKind> = {
-  node: 'Node',
-  busbar: 'Busbar',
-  line: 'Line',
-  switch: 'Switch',
-  transformer: 'Transformer',
-  source: 'Source',
-  consumer: 'Consumer',
-  generator: 'Generator',
-  other: 'Other',
-};
+/** The schema's ElementKind of each network kind (shared with SSD, which decodes with it). */
+export const KIND = KIND_ON_WIRE;
 
 /** CIM problems beyond this many are summed up in one last line, so a sloppy export does not make a huge reply. */
 export const MAX_PROBLEM_LINES = 1000;

@@ -4,21 +4,12 @@
 // not fit together is refused with a GridRequestError naming what is wrong.
 
 import type { AlignedProfile } from '../../core/grid/profiles/api.js';
-import type { ElementKind, GridElement, GridLink, GridNetwork, MonitoringPoint } from '../../core/grid/network.js';
+import type { GridElement, GridLink, GridNetwork, MonitoringPoint } from '../../core/grid/network.js';
 import { GridRequestError } from '../../core/grid/serving/grid-error.js';
-import type { ElementKind as WireKind, GridData } from '../../schemas/generated/messages.js';
+import { KIND_FROM_WIRE } from '../../core/grid/serving/element-kinds.js';
+import type { GridData } from '../../schemas/generated/messages.js';
 
-const KIND: Record<WireKind, ElementKind> = {
-  Other: 'other',
-  Node: 'node',
-  Busbar: 'busbar',
-  Line: 'line',
-  Switch: 'switch',
-  Transformer: 'transformer',
-  Source: 'source',
-  Consumer: 'consumer',
-  Generator: 'generator',
-};
+const KIND = KIND_FROM_WIRE;
 
 export interface DecodedGrid {
   readonly network: GridNetwork;

@@ -5,8 +5,7 @@
 import type { GridNetwork } from '../../core/grid/network.js';
 import type { AlignedProfile } from '../../core/grid/profiles/api.js';
 import type { GridData } from '../../schemas/generated/messages.js';
-// The same kind names GRM puts on the wire.
-import { KIND as WIRE } from '../../actors/grm/topology-replies.js';
+import { KIND_ON_WIRE as WIRE } from '../../core/grid/serving/element-kinds.js';
 
 export function gridDataOf(network: GridNetwork, profiles: readonly AlignedProfile[], version = 1): GridData {
   const index = new Map(network.elements.map((element, i) => [element.id, i]));
