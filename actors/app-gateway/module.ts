@@ -29,7 +29,7 @@ export default class AppGateway extends Module {
     const bus = this.context.bus();
     return { holders: (role) => bus.registry.holders(role), get: (id) => bus.registry.get(id), ownHostKey: bus.record.hostKey };
   });
-  private readonly client = new AppManagerClient((type, value, timeoutMs) => this.requestOrThrow(this.appManager.address(), type, value, { timeoutMs }), this.settings);
+  private readonly client = new AppManagerClient(async (type, value, timeoutMs) => this.requestOrThrow(await this.appManager.resolve(this.settings.appManagerWaitMs), type, value, { timeoutMs }), this.settings);
   private rest?: RestServer;
   private xmpp?: XmppGateway;
 

@@ -3,8 +3,9 @@
 // host are both workers spawned by the same host agent: the AppManager whose process has the
 // gateway's parent as its parent (and the same hostKey, so pids compare on one machine) is ours,
 // addressed by bus id. A gateway started by hand (its parent is no agent) uses the role; one run by
-// an agent whose tree has no AppManager (or not yet, or no more) is refused, Unavailable: the role
-// would hand "this host's" request to another host.
+// an agent whose tree has no AppManager (or not yet, or no more) waits a little for it (its
+// supervisor may be restarting it, and the registry learns of the new one a moment later), then
+// is refused, Unavailable: the role would hand "this host's" request to another host.
 
 import { readFileSync } from 'node:fs';
 import type { ModuleRecord } from '../../core/bus/index.js';
@@ -50,6 +51,23 @@ export class OwnAppManager {
     private readonly parentOf: (pid: number) => number | undefined = parentPid,
   ) {}
 
+  /**
+   * The address to ask; while the agent runs no AppManager, polls the registry for up to `waitMs`
+   * (a restart in progress) before refusing with Unavailable.
+   */
+  async resolve(waitMs: number, pollMs = 50): Promise<string> {
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      try {
+        return this.address();
+      } catch (error) {
+        if (!(error instanceof GatewayError) || Date.now() >= deadline) throw error;
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.min(pollMs, Math.max(1, deadline - Date.now()))));
+    }
+  }
+
+  /** The address to ask now; throws Unavailable when the agent runs no AppManager at this moment. */
   address(): string {
     if (this.setting !== APP_MANAGER_ROLE) return this.setting;
     const view = this.bus();

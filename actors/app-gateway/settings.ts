@@ -36,6 +36,8 @@ export interface GatewaySettings {
   xmpp?: XmppSettings;
   /** The AppManager: the default role means this host's, found by bus id (own-app-manager.ts); anything else is used as it is. */
   appManager: string;
+  /** How long a request waits for this host's AppManager while its agent runs none (a restart), before Unavailable. */
+  appManagerWaitMs: number;
   /** Timeout of the AppManager's quick answers (apps, catalogue, plan). */
   queryTimeoutMs: number;
   /** Timeout of lifecycle operations (install, start, stop, remove, upgrade, configure). */
@@ -46,6 +48,7 @@ export interface GatewaySettings {
 
 export const gatewayDefaults = {
   appManager: 'app-manager',
+  appManagerWaitMs: 3000,
   queryTimeoutMs: 10_000,
   operationTimeoutMs: 300_000,
   keepOperationsMs: 600_000,
@@ -80,6 +83,7 @@ const absolute = (path: string): string => (path === '' || isAbsolute(path) ? pa
 export function parseGatewaySettings(raw: Raw): GatewaySettings {
   const settings: GatewaySettings = {
     appManager: textAt(raw, 'appManager', ''),
+    appManagerWaitMs: integerAt(raw, 'appManagerWaitMs', '', 0, 600_000),
     queryTimeoutMs: integerAt(raw, 'queryTimeoutMs', '', 100, 3_600_000),
     operationTimeoutMs: integerAt(raw, 'operationTimeoutMs', '', 100, 86_400_000),
     keepOperationsMs: integerAt(raw, 'keepOperationsMs', '', 1000, 86_400_000),
