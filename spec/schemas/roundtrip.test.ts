@@ -11,6 +11,8 @@ import * as storageFlat from '../../schemas/generated/flatc/storage_generated.js
 import * as supervisorFlat from '../../schemas/generated/flatc/supervisor_generated.js';
 import * as provisioningFlat from '../../schemas/generated/flatc/provisioning_generated.js';
 import * as gridFlat from '../../schemas/generated/flatc/grid_generated.js';
+import * as fieldFlat from '../../schemas/generated/flatc/field_generated.js';
+import * as alarmsFlat from '../../schemas/generated/flatc/alarms_generated.js';
 import { Envelope as FlatEnvelope } from '../../schemas/generated/flatc/gridlink/bus/envelope.js';
 import { Header as FlatHeader } from '../../schemas/generated/flatc/gridlink/bus/header.js';
 import { MessageKind as FlatMessageKind } from '../../schemas/generated/flatc/gridlink/bus/message-kind.js';
@@ -21,7 +23,7 @@ import { AddEntry as FlatAddEntry } from '../../schemas/generated/flatc/gridlink
 import { Rng, sampleTable } from './samples.js';
 
 const { schema, allMessageTypes } = messages;
-const flatClasses: Record<string, unknown> = { ...busFlat, ...storageFlat, ...supervisorFlat, ...provisioningFlat, ...gridFlat };
+const flatClasses: Record<string, unknown> = { ...busFlat, ...storageFlat, ...supervisorFlat, ...provisioningFlat, ...gridFlat, ...fieldFlat, ...alarmsFlat };
 
 /** A flatc-generated accessor object, seen generically. */
 type FlatObject = Record<string, (...args: unknown[]) => unknown>;

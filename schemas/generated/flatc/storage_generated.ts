@@ -2,6 +2,7 @@
 
 export * from './gridlink/storage/add-entries-reply.js';
 export * from './gridlink/storage/add-entries.js';
+export * from './gridlink/storage/add-entry-batch.js';
 export * from './gridlink/storage/add-entry.js';
 export * from './gridlink/storage/confidence-interval.js';
 export * from './gridlink/storage/create-data-point.js';
@@ -28,6 +29,7 @@ export * from './gridlink/storage/save-data-points-csv.js';
 export * from './gridlink/storage/save-data-points-csvreply.js';
 export * from './gridlink/storage/statistics-reply.js';
 export * from './gridlink/storage/storage-error-code.js';
+export * from './gridlink/storage/storage-status.js';
 export * from './gridlink/storage/success-reply.js';
 export * from './gridlink/storage/tag-group.js';
 export * from './gridlink/storage/tag-match.js';

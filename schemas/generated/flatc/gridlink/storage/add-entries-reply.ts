@@ -2,9 +2,6 @@
 
 import * as flatbuffers from 'flatbuffers/mjs/flatbuffers.js';
 
-/**
- * Answer to AddEntries.
- */
 export class AddEntriesReply {
   bb: flatbuffers.ByteBuffer|null = null;
   bb_pos = 0;
