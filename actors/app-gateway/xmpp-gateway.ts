@@ -4,8 +4,9 @@
 // the full JID that asked. Anyone else gets an error reply, and is logged.
 
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { Logger } from '../../core/log/logger.js';
+import type { XmlElement } from '../../core/xmpp/xmpp-client.js';
+import { XmppConnection } from '../../core/xmpp/xmpp-connection.js';
 import { isOperation } from './app-command.js';
 import type { AppManagerClient } from './app-manager-client.js';
 import { CHAT_HELP, parseChatCommand, type ChatCommand } from './chat-commands.js';
@@ -13,20 +14,15 @@ import { errorText, progressText, resultText } from './chat-replies.js';
 import { GatewayError } from './gateway-error.js';
 import type { OperationLog } from './operation-log.js';
 import type { XmppSettings } from './settings.js';
-import { loadXmpp, type XmlElement, type XmppClient, type XmppModule } from './xmpp-client.js';
 
 /** A longer chat message is refused unread: commands are one line, configurations small. */
 const MAX_BODY_CHARS = 65_536;
-const RETRY_MS = 5000;
 /** Refusals logged per stranger JID, so a flood of messages does not flood the log. */
 const MAX_REFUSALS_LOGGED = 5;
 const TRAILING_EVENTS_MS = 2000;
 
 export class XmppGateway {
-  private client?: XmppClient;
-  private xmpp?: XmppModule;
-  private closed = false;
-  private retry?: NodeJS.Timeout;
+  private readonly connection: XmppConnection;
   private readonly allowed: Set<string>;
   private readonly refusals = new Map<string, number>();
   private readonly following = new Set<() => void>();
@@ -38,54 +34,22 @@ export class XmppGateway {
     private readonly log: Logger,
   ) {
     this.allowed = new Set(settings.allow);
+    this.connection = new XmppConnection(settings, log, 'app-gateway');
+    this.connection.onOnline(() => this.log.info('XMPP commands accepted', { allowed: [...this.allowed].join(',') }));
+    this.connection.onStanza((stanza) => {
+      void this.onStanza(stanza).catch((error: unknown) => this.log.error('XMPP message handling failed', { error: error instanceof Error ? error.message : String(error) }));
+    });
   }
 
   /** Connects in the background; an unreachable server is retried every few seconds, never fatal. */
-  async start(): Promise<void> {
-    const password = readFileSync(this.settings.passwordFile, 'utf8').split('\n')[0]!.trim();
-    if (password === '') throw new Error(`app-gateway: the XMPP password file ${this.settings.passwordFile} is empty`);
-    this.xmpp = await loadXmpp();
-    const client = this.xmpp.client({
-      service: this.settings.service,
-      domain: this.settings.domain,
-      username: this.settings.username,
-      password,
-      resource: this.settings.resource,
-    });
-    this.client = client;
-    client.on('error', (error) => this.log.warn('XMPP connection problem', { error: error.message }));
-    client.on('offline', () => this.log.info('XMPP offline'));
-    client.on('online', (jid) => {
-      this.log.info('XMPP online', { jid: jid.toString(), allowed: [...this.allowed].join(',') });
-      // Available presence: the server then routes chat messages for the bare JID to us.
-      void client.send(this.xmpp!.xml('presence')).catch((error: unknown) => this.log.warn('XMPP presence not sent', { error: String(error) }));
-    });
-    client.on('stanza', (stanza) => {
-      void this.onStanza(stanza).catch((error: unknown) => this.log.error('XMPP message handling failed', { error: error instanceof Error ? error.message : String(error) }));
-    });
-    this.connect();
+  start(): Promise<void> {
+    return this.connection.start();
   }
 
   async close(): Promise<void> {
-    this.closed = true;
-    clearTimeout(this.retry);
     for (const stop of this.following) stop();
     this.following.clear();
-    const client = this.client;
-    this.client = undefined;
-    if (!client) return;
-    client.reconnect.stop();
-    await Promise.race([client.stop().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 2000))]);
-  }
-
-  private connect(): void {
-    const client = this.client;
-    if (!client || this.closed) return;
-    client.start().catch(async (error: unknown) => {
-      this.log.warn('XMPP login failed; retrying', { service: this.settings.service, error: error instanceof Error ? error.message : String(error), retryMs: RETRY_MS });
-      await client.stop().catch(() => undefined);
-      if (!this.closed) this.retry = setTimeout(() => this.connect(), RETRY_MS);
-    });
+    await this.connection.close();
   }
 
   private async onStanza(stanza: XmlElement): Promise<void> {
@@ -159,11 +123,8 @@ export class XmppGateway {
   }
 
   private async reply(to: string, text: string): Promise<void> {
-    const client = this.client;
-    const xmpp = this.xmpp;
-    if (!client || !xmpp) return;
     try {
-      await client.send(xmpp.xml('message', { to, type: 'chat' }, xmpp.xml('body', {}, text)));
+      await this.connection.sendChat(to, text);
     } catch (error) {
       this.log.warn('XMPP reply not sent', { to, error: error instanceof Error ? error.message : String(error) });
     }
