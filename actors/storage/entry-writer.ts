@@ -5,6 +5,7 @@
 
 import type { StoracleApi } from '../../core/storacle/store/api.js';
 import { StoreError } from '../../core/storacle/store/api.js';
+import type { CheckedBatch } from './batch-check.js';
 import type { ObserverEvents } from './observer-events.js';
 import { checkDataPointName, checkTimestamp } from './request-checks.js';
 
@@ -63,6 +64,39 @@ export class EntryWriter {
     return Promise.all(acks).then((outcomes) => {
       let appended = 0;
       for (const outcome of outcomes) if (outcome === 'appended') appended++;
+      return { appended, duplicates: outcomes.length - appended };
+    });
+  }
+
+  /**
+   * Entries of many data points (AddEntryBatch, a gateway's flush): entry i belongs to
+   * dataPoints[pointIndex[i]]. The whole batch is checked before anything is appended (see
+   * ./batch-check.ts), then the entries are appended in their order, sharing one group commit.
+   * EntryAdded goes out per appended entry, like AddEntries, but from one loop after the single
+   * acknowledgement instead of one continuation per entry (cheap at tens of thousands a second).
+   */
+  writeBatch(batch: CheckedBatch): Promise<{ appended: number; duplicates: number }> {
+    const store = this.store();
+    const { dataPoints, pointIndex, timestamps, values } = batch;
+    const arrivalMs = this.now();
+    const acks: Promise<AppendOutcome>[] = new Array<Promise<AppendOutcome>>(timestamps.length);
+    for (let i = 0; i < timestamps.length; i++) {
+      try {
+        acks[i] = store.append(dataPoints[pointIndex[i]!]!, timestamps[i]!, values[i]!, arrivalMs);
+      } catch (error) {
+        // Only the store knows its sealed chunks: an entry older than one it has sealed is refused
+        // here, after the entries before it were appended (said in the README).
+        if (error instanceof StoreError) throw new StoreError(error.code, `entry ${i}: ${error.message}`, dataPoints[pointIndex[i]!]);
+        throw error;
+      }
+    }
+    return Promise.all(acks).then((outcomes) => {
+      let appended = 0;
+      for (let i = 0; i < outcomes.length; i++) {
+        if (outcomes[i] !== 'appended') continue;
+        appended++;
+        this.events.entryAdded(dataPoints[pointIndex[i]!]!, timestamps[i]!, values[i]!, arrivalMs);
+      }
       return { appended, duplicates: outcomes.length - appended };
     });
   }

@@ -10,6 +10,7 @@ import {
   AddEntries,
   type AddEntriesReply,
   AddEntry,
+  AddEntryBatch,
   CreateDataPoint,
   ExistsDataPoint,
   GetDataPoints,
@@ -21,9 +22,11 @@ import {
   MeasurementEvent,
   PutTopology,
   SaveDataPointsCSV,
+  StorageStatus,
   UpdateTags,
   type SuccessReply,
 } from '../../schemas/generated/messages.js';
+import { batchSize, checkBatch } from './batch-check.js';
 import { CsvExportRequest } from './csv-export-request.js';
 import { DataDirLock } from './data-dir-lock.js';
 import { DataPointRequests } from './data-point-requests.js';
@@ -36,6 +39,7 @@ import { ObserverEvents, PUBLISHED_TOPICS } from './observer-events.js';
 import { RemoteUploader } from './remote-uploader.js';
 import { parseStorageSettings, storageDefaults, type StorageSettings } from './settings.js';
 import { StatisticsRequest } from './statistics-request.js';
+import { STATUS_TOPIC, StatusReporter } from './status-report.js';
 import type { StorageContext } from './storage-context.js';
 import { ThrottledLog } from './throttled-log.js';
 import { TopologyRequests } from './topology-requests.js';
@@ -69,6 +73,16 @@ export default class Storage extends Module {
   private readonly statistics = new StatisticsRequest(this.requestContext);
   private readonly topology = new TopologyRequests(this.requestContext);
   private readonly csv = new CsvExportRequest(this.requestContext, () => this.exportFolder);
+  /** Entries of refused AddEntry, AddEntries and AddEntryBatch requests (the sent ones count in `ingest`). */
+  private refusedByRequests = 0;
+  private readonly status = new StatusReporter({
+    store: () => this.store,
+    dataDir: this.settings.dataDir,
+    remoteBacklogFiles: () => this.remote?.backlogFiles() ?? Promise.resolve(0),
+    refusedEntries: () => this.refusedByRequests + this.ingest.refused,
+    publish: (status) => this.publish(STATUS_TOPIC, StorageStatus, status),
+    failed: (error) => this.log.warn('storage status not published', { error: (error as Error).message }),
+  });
 
   override declare(on: Declarations): void {
     const role = on.role(STORAGE_ROLE);
@@ -90,6 +104,7 @@ export default class Storage extends Module {
     serve(UpdateTags, (request) => this.dataPoints.updateTags(request));
     role.on(AddEntry, (request, meta) => this.addEntry(request, meta));
     role.on(AddEntries, (request) => this.addEntries(request));
+    role.on(AddEntryBatch, (request) => this.addEntryBatch(request));
     serve(GetMostRecentEntry, (request) => this.entries.mostRecent(request));
     serve(GetEntriesOfTimeSpan, (request) => this.entries.entriesOfTimeSpan(request));
     serve(GetStatistics, (request) => this.statistics.answer(request));
@@ -139,6 +154,7 @@ export default class Storage extends Module {
         throw error;
       }
     }
+    this.status.start(this.settings.statusIntervalMs);
   }
 
   /** Accepts after a checkpoint, so the next start has little log to replay. */
@@ -149,6 +165,7 @@ export default class Storage extends Module {
 
   /** Runs on every way out (ShutdownRequest, SIGTERM, SIGINT): the store checkpoints and closes. */
   override async release(): Promise<void> {
+    this.status.stop();
     await super.release();
     // The remote tier reads and releases the store's files: it stops first.
     const remote = this.remote;
@@ -181,8 +198,17 @@ export default class Storage extends Module {
     );
     if (restartNeeded.length > 0) this.log.warn('storage settings changed that take effect at the next start', { settings: restartNeeded.join(',') });
     // The limits and the export folder apply at once.
-    this.settings = { ...this.settings, maxEntriesPerReply: parsed.maxEntriesPerReply, histogramExactLimit: parsed.histogramExactLimit, maxTopologyBytes: parsed.maxTopologyBytes, exportDir: parsed.exportDir };
+    const statusChanged = parsed.statusIntervalMs !== this.settings.statusIntervalMs;
+    this.settings = {
+      ...this.settings,
+      maxEntriesPerReply: parsed.maxEntriesPerReply,
+      histogramExactLimit: parsed.histogramExactLimit,
+      maxTopologyBytes: parsed.maxTopologyBytes,
+      exportDir: parsed.exportDir,
+      statusIntervalMs: parsed.statusIntervalMs,
+    };
     this.exportFolder = new ExportFolder(parsed.exportDir);
+    if (statusChanged && this.store) this.status.start(parsed.statusIntervalMs);
   }
 
   /**
@@ -194,6 +220,7 @@ export default class Storage extends Module {
    */
   private addEntry(request: AddEntry, meta: MessageMeta): SuccessReply | ReplyLater<SuccessReply> {
     const fail = (error: unknown): never => {
+      this.refusedByRequests++;
       throw toErrorReply(error, request.dataPoint, this.log, AddEntry.name);
     };
     if (meta.kind === 'send') {
@@ -211,11 +238,30 @@ export default class Storage extends Module {
   private addEntries(request: AddEntries): ReplyLater<AddEntriesReply> {
     const dataPoint = request.dataPoint;
     const fail = (error: unknown): never => {
+      this.refusedByRequests += request.timestampsMs?.length ?? 0;
       throw toErrorReply(error, dataPoint, this.log, AddEntries.name);
     };
     try {
       const written = this.writer.writeMany(dataPoint, request.timestampsMs ?? [], request.values ?? [], this.settings.maxEntriesPerReply);
       return replyLater(written.then(({ appended, duplicates }) => ({ dataPoint, appended, duplicates }), fail));
+    } catch (error) {
+      return fail(error);
+    }
+  }
+
+  /**
+   * Entries of many data points in one request (a gateway's flush): checked whole, then appended
+   * in their order with one acknowledgement for all. The reply's data_point is "" (the entries
+   * belong to several); appended and duplicates count the whole batch.
+   */
+  private addEntryBatch(request: AddEntryBatch): ReplyLater<AddEntriesReply> {
+    const fail = (error: unknown): never => {
+      this.refusedByRequests += batchSize(request);
+      throw toErrorReply(error, undefined, this.log, AddEntryBatch.name);
+    };
+    try {
+      const batch = checkBatch(request, this.openStore(), this.settings.maxEntriesPerReply);
+      return replyLater(this.writer.writeBatch(batch).then(({ appended, duplicates }) => ({ dataPoint: '', appended, duplicates }), fail));
     } catch (error) {
       return fail(error);
     }

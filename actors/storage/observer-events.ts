@@ -5,6 +5,7 @@
 import type { MessageType } from '../../core/schema/message-type.js';
 import type { DataPointInfo, TagChange } from '../../core/storacle/store/api.js';
 import { DataPointCreated, EntryAdded, TagsChanged } from '../../schemas/generated/messages.js';
+import { STATUS_TOPIC } from './status-report.js';
 
 export const GLOBAL_EVENTS_TOPIC = 'storage/events';
 export const OBSERVER_TOPIC_PREFIX = 'storage/observe/';
@@ -15,7 +16,7 @@ export function observerTopic(dataPoint: string): string {
 }
 
 /** Every topic the module publishes to, as it declares them in the registry. */
-export const PUBLISHED_TOPICS = [GLOBAL_EVENTS_TOPIC, `${OBSERVER_TOPIC_PREFIX}*`];
+export const PUBLISHED_TOPICS = [GLOBAL_EVENTS_TOPIC, `${OBSERVER_TOPIC_PREFIX}*`, STATUS_TOPIC];
 
 export type Publish = <T>(topic: string, type: MessageType<T>, value: T) => void;
 

@@ -70,6 +70,7 @@ export class RemoteUploader {
 
   private constructor(
     private readonly tier: RemoteTier,
+    private readonly store: StoracleApi,
     private readonly target: string,
     private readonly settings: RemoteSettings,
     private readonly log: Logger,
@@ -85,10 +86,20 @@ export class RemoteUploader {
     const { RemoteTier } = await import('../../core/storacle/remote/remote-tier.js');
     const journalPath = join(dataDir, REMOTE_JOURNAL_FILE);
     const tier = new RemoteTier({ source: store, target, journalPath, deleteLocalAfterMs: settings.deleteLocalAfterMs, intervalMs: settings.intervalMs });
-    const uploader = new RemoteUploader(tier, target.name, settings, log);
+    const uploader = new RemoteUploader(tier, store, target.name, settings, log);
     log.info('remote tier started', { target: target.name, journal: journalPath, deleteLocalAfterMs: settings.deleteLocalAfterMs, intervalMs: settings.intervalMs });
     uploader.schedule(0);
     return uploader;
+  }
+
+  /** Sealed local files without a verified copy of their current size on the target (StorageStatus). */
+  async backlogFiles(): Promise<number> {
+    let backlog = 0;
+    for (const file of this.store.sealedFiles()) {
+      const copy = await this.tier.verifiedCopy(file.relativePath);
+      if (copy === undefined || copy.sizeBytes !== file.sizeBytes) backlog++;
+    }
+    return backlog;
   }
 
   /** Stops the runs, waits for one in progress and closes the target; never throws. */

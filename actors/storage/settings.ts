@@ -23,6 +23,7 @@ export interface StorageSettingsInput {
   maxTopologyBytes?: number;
   segmentPeriodMs?: number;
   remote?: unknown;
+  statusIntervalMs?: number;
 }
 
 /** The settings the module runs with: defaults filled in, paths absolute. */
@@ -48,6 +49,8 @@ export interface StorageSettings {
   segmentPeriodMs: number | undefined;
   /** The remote tier (./remote-settings.ts); undefined: none. */
   remote: RemoteSettings | undefined;
+  /** StorageStatus on `storage/status` this often; 0: never. */
+  statusIntervalMs: number;
 }
 
 /** The defaults, as the runtime merges a configuration's settings over them (paths are derived later). */
@@ -58,11 +61,12 @@ export const storageDefaults = {
   maxEntriesPerReply: 100_000,
   histogramExactLimit: 1_000_000,
   maxTopologyBytes: 64 * 1024 * 1024,
+  statusIntervalMs: 5000,
 } satisfies StorageSettingsInput;
 
 const KNOWN_KEYS: readonly (keyof StorageSettingsInput)[] = [
   'dataDir', 'inMemory', 'ack', 'chunkSize', 'groupCommitMaxDelayMs', 'checkpointIntervalMs', 'retention',
-  'exportDir', 'measurementTopics', 'maxEntriesPerReply', 'histogramExactLimit', 'maxTopologyBytes', 'segmentPeriodMs', 'remote',
+  'exportDir', 'measurementTopics', 'maxEntriesPerReply', 'histogramExactLimit', 'maxTopologyBytes', 'segmentPeriodMs', 'remote', 'statusIntervalMs',
 ];
 const ACK_MODES: readonly AckMode[] = ['visible', 'processSafe', 'durable'];
 
@@ -153,7 +157,9 @@ export function parseStorageSettings(raw: Record<string, unknown>, stateDir: str
     maxTopologyBytes: integer('maxTopologyBytes', 1, 1 << 30) ?? storageDefaults.maxTopologyBytes,
     segmentPeriodMs: integer('segmentPeriodMs', 1000, 366 * 24 * 3600_000),
     remote,
+    statusIntervalMs: integer('statusIntervalMs', 0, 3600_000) ?? storageDefaults.statusIntervalMs,
   };
+  if (settings.statusIntervalMs > 0 && settings.statusIntervalMs < 100) problems.push('"statusIntervalMs" must be 0 (no status reports) or at least 100');
   if (settings.checkpointIntervalMs > 0 && settings.checkpointIntervalMs < 100) problems.push('"checkpointIntervalMs" must be 0 (only at shutdown) or at least 100');
   if (problems.length > 0) throw new StorageSettingsError(`storage settings: ${problems.join('; ')}`);
   if (!isAbsolute(settings.exportDir)) throw new StorageSettingsError('storage settings: exportDir did not resolve to an absolute path');

@@ -197,6 +197,12 @@ export interface StoracleApi extends SealedFileSource {
   /** Names of the stored topology files, sorted. */
   topologyNames(): string[];
 
+  /**
+   * Entries acknowledged but not yet in a sealed chunk (the open heads of every data point): what
+   * a crash would leave to the log to replay. Counted over the data points, for a status report.
+   */
+  unsealedEntries(): number;
+
   /** Seals every head into chunks, writes them and the statistics to disk, trims the log. */
   checkpoint(): Promise<void>;
   /** Checkpoints and closes; later calls throw Unavailable. */

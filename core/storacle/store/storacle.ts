@@ -388,6 +388,13 @@ export class Storacle implements StoracleApi {
     await this.disk.releaseLocal(relativePath);
   }
 
+  unsealedEntries(): number {
+    this.open();
+    let count = 0;
+    for (const s of this.points.values()) count += s.series.headLength;
+    return count;
+  }
+
   async checkpoint(): Promise<void> {
     this.open();
     if (this.disk === undefined) {
