@@ -95,6 +95,7 @@ export class FloodGuard implements FloodGuardApi {
   constructor(settings: Partial<FloodSettings> = {}, startMs: number) {
     this.settings = floodSettings(settings);
     this.graceEndMs = startMs + this.settings.graceMs;
+    this.graceOver = this.settings.graceMs === 0; // no grace period, no summary at its end
   }
 
   inGrace(nowMs: number): boolean {
