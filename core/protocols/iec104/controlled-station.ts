@@ -46,7 +46,10 @@ export interface ControlledStationOptions {
   /** Connections accepted at once (default 4); more are closed at once. */
   maxConnections?: number;
   log?: Logger;
-  /** Monitor ASDUs kept while no connection is started (default 10 000); beyond, the oldest are dropped. */
+  /**
+   * Monitor ASDUs held for the masters (default 10 000): while no connection is started, and on the
+   * started connection while its k window is full. Beyond it the oldest are dropped (and counted).
+   */
   maxQueued?: number;
   /** How long a positive select stays valid for its execute (default 10 000 ms). */
   selectTimeoutMs?: number;
@@ -135,9 +138,17 @@ export class ControlledStation implements ControlledStationApi {
     return [...this.#sessions.keys()].map((link) => ({ peer: link.peer, started: link === this.#active && link.state === 'started' }));
   }
 
-  /** Monitor ASDUs waiting for a started connection, and how many were dropped at the bound. */
+  /**
+   * ASDUs not yet sent (held by the station while no connection is started, plus those waiting for
+   * the started connection's k window), and how many were dropped at the bound: a sender can pace
+   * itself on `queued`.
+   */
   get backlog(): { queued: number; dropped: number } {
-    return { queued: this.#queue.length - this.#queueHead, dropped: this.#dropped };
+    const links = [...this.#sessions.keys()];
+    return {
+      queued: this.#queue.length - this.#queueHead + (this.#active?.queued ?? 0),
+      dropped: this.#dropped + links.reduce((sum, link) => sum + link.counters.dropped, 0),
+    };
   }
 
   /** Each connection's close, with its reason (protocol violations carry an Iec104ProtocolError). */
@@ -164,7 +175,7 @@ export class ControlledStation implements ControlledStationApi {
       socket.destroy();
       return;
     }
-    const link = new Iec104Link(socket, { side: 'controlled', params: this.params, log: this.#log });
+    const link = new Iec104Link(socket, { side: 'controlled', params: this.params, log: this.#log, maxQueued: this.#maxQueued });
     this.#sessions.set(link, { link, selections: new Map() });
     this.#log.info('IEC 104 master connected', { peer: link.peer, connections: this.#sessions.size });
     link.onStarted(() => this.#onStarted(link));
