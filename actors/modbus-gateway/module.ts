@@ -50,6 +50,7 @@ export default class ModbusGateway extends Module {
   private unstoredPolls = 0;
   private storeFailures = 0;
   private storeErrorLoggedMs = 0;
+  private closing = false;
 
   override declare(on: Declarations): void {
     on.publishes(VALUES_TOPIC, LINKS_TOPIC);
@@ -75,6 +76,8 @@ export default class ModbusGateway extends Module {
   }
 
   override async release(): Promise<void> {
+    // On the way out the bus is closing: the pollers stop without a last LinkEvent.
+    this.closing = true;
     this.stopDevices();
     await super.release();
   }
@@ -149,7 +152,7 @@ export default class ModbusGateway extends Module {
   }
 
   private polled(poller: DevicePoller, outcome: PollOutcome): void {
-    if (!this.pollers.includes(poller)) return;
+    if (this.closing || !this.pollers.includes(poller)) return;
     const device = poller.settings.name;
     const { poll, timestampMs, values, qualities } = outcome;
     const names = poll.points.map((point) => point.dataPoint);
@@ -190,7 +193,7 @@ export default class ModbusGateway extends Module {
   }
 
   private linkChanged(poller: DevicePoller, status: LinkStatus): void {
-    if (!this.pollers.includes(poller) && status.state !== 'Stopped') return;
+    if (this.closing || (!this.pollers.includes(poller) && status.state !== 'Stopped')) return;
     this.publish(LINKS_TOPIC, LinkEvent, { link: this.linkInfo(poller, status) });
   }
 

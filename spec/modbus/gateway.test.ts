@@ -21,7 +21,7 @@ import {
 } from '../../schemas/generated/messages.js';
 import { distPath, killAll, type LineProcess } from '../support/processes.js';
 import { PymodbusServer } from '../support/pymodbus-server.js';
-import { domainFlags, removeTempDirs, startGridlink, tempDir, TestPeer, until, writeConfig, type Domain } from '../actor/helpers.js';
+import { domainFlags, removeTempDirs, replaceFile, startGridlink, tempDir, TestPeer, until, writeConfig, type Domain } from '../actor/helpers.js';
 import { ask, newDomain, startStorage } from '../storage/helpers.js';
 
 const INVALID = 1 << 7;
@@ -42,6 +42,7 @@ let server: PymodbusServer;
 let domain: Domain;
 let peer: TestPeer;
 let gateway: LineProcess;
+let gatewayConfig: { path: string; dir: string };
 const values: FieldValues[] = [];
 const links: LinkInfo[] = [];
 
@@ -158,6 +159,7 @@ beforeAll(async () => {
   await startStorage(peer, domain, { inMemory: true, ack: 'visible' });
   const dir = tempDir('modbus-gateway');
   const configPath = writeConfig(dir, { stateDir: join(dir, 'state'), settings: settings(server.port) });
+  gatewayConfig = { path: configPath, dir };
   gateway = startGridlink(['run', distPath('actors/modbus-gateway/module.js'), '--config', configPath, ...domainFlags(domain)], { cwd: dir, label: 'modbus-gateway' });
   await Promise.race([
     peer.module('modbus-gateway', gateway.pid, 20_000, gateway),
@@ -275,5 +277,17 @@ describe('modbus-gateway polling a pymodbus server', () => {
     expect(reply.links?.find((link) => link.link === 'bad')?.state).toBe('Down');
     expect((await command('meter.setpoint', 2.5)).confirmed).toBe(true);
     expect(await server.get(1, 'hr', 20, 1)).toEqual([25]);
+  });
+
+  it('takes a configuration change without a restart: the removed device is Stopped, the other polls on', async () => {
+    const next = settings(server.port);
+    next.devices = (next.devices as { name: string }[]).filter((device) => device.name !== 'bad');
+    const seen = links.length;
+    replaceFile(gatewayConfig.path, JSON.stringify({ stateDir: join(gatewayConfig.dir, 'state'), settings: next }));
+    await until(() => links.slice(seen).find((link) => link.link === 'bad' && link.state === 'Stopped'), 'LinkEvent Stopped for bad', 10_000, gateway);
+    await until(() => links.slice(seen).find((link) => link.link === 'meter' && link.state === 'Up'), 'meter Up again after the change', 10_000, gateway);
+    const reply = await peer.bus.request('modbus-gateway', GetLinks, {}, GetLinks.reply, { timeoutMs: 5000 });
+    expect(reply.links?.map((link) => [link.link, link.state])).toEqual([['meter', 'Up']]);
+    expect(gateway.child.exitCode).toBeNull();
   });
 });
