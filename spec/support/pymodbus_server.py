@@ -17,24 +17,10 @@ import logging
 import sys
 import threading
 
-import types
-
-try:
-    import serial  # noqa: F401  pymodbus.server imports it for its serial server
-    import serial_asyncio  # noqa: F401
-except ImportError:
-    # python3-serial-asyncio is only a Recommends of python3-pymodbus; the TCP server never uses
-    # it, so empty stand-ins let pymodbus.server import on a machine installed without recommends.
-    for name in ("serial", "serial_asyncio"):
-        if name not in sys.modules:
-            try:
-                __import__(name)
-            except ImportError:
-                sys.modules[name] = types.ModuleType(name)
-    sys.modules["serial_asyncio"].create_serial_connection = None
-
-from pymodbus.datastore import ModbusSequentialDataBlock, ModbusServerContext, ModbusSlaveContext  # noqa: E402
-from pymodbus.server import StartAsyncTcpServer  # noqa: E402
+# pymodbus.server imports python3-serial-asyncio (a Recommends of python3-pymodbus, installed by
+# tools/setup/debian-packages.sh) even for its TCP server.
+from pymodbus.datastore import ModbusSequentialDataBlock, ModbusServerContext, ModbusSlaveContext
+from pymodbus.server import StartAsyncTcpServer
 
 FUNCTION_OF_TABLE = {"co": 1, "di": 2, "hr": 3, "ir": 4}
 

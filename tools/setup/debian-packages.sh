@@ -14,8 +14,9 @@
 #   tshark                decodes our IEC 60870-5-104 frames in the tests (an independent dissector)
 #   python3-scapy         an independent IEC 104 decoder, the peer of `npm run bench:field`
 #   python3-pymodbus      a real Modbus TCP server for the Modbus gateway's tests
+#   python3-serial-asyncio  what pymodbus.server imports (Recommended, not Depended on)
 set -euo pipefail
-packages=(flatbuffers-compiler nats-server iproute2 tmux openssh-server influxdb victoria-metrics prosody python3 make g++ python3-numpy python3-networkx python3-lxml tshark python3-scapy python3-pymodbus)
+packages=(flatbuffers-compiler nats-server iproute2 tmux openssh-server influxdb victoria-metrics prosody python3 make g++ python3-numpy python3-networkx python3-lxml tshark python3-scapy python3-pymodbus python3-serial-asyncio)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
