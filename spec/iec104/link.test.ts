@@ -175,6 +175,14 @@ describe('IEC 104 link', () => {
     expect(closes.map((close) => close.reason)).toEqual(['t1 expired: no STARTDT con within 250 ms']);
     expect(client.state).toBe('closed');
     expect(mute.peers[0].count('STARTDT_ACT')).toBe(1);
+
+    // close() while the socket is still opening: connect() rejects, nothing stays open.
+    const abandoned = new ControllingStation({ host: HOST, port: mutePort });
+    const connecting = abandoned.connect();
+    expect(abandoned.state).toBe('connecting');
+    await abandoned.close();
+    await expect(connecting).rejects.toThrow(/closed while connecting/);
+    expect(abandoned.state).toBe('closed');
   });
 
   it('leaves no timers behind once the links are closed', async () => {

@@ -17,7 +17,7 @@ import {
 } from './api.js';
 import { checkParameters, connectSocket, Iec104Link } from './link.js';
 import { typeName } from './type-info.js';
-import type { Logger } from '../../log/logger.js';
+import { createLogger, type Logger } from '../../log/logger.js';
 
 export interface ControllingStationOptions {
   host: string;
@@ -74,11 +74,12 @@ export class ControllingStation implements ControllingStationApi {
   readonly port: number;
   readonly params: LinkParameters;
   readonly originator: number;
-  readonly #log: Logger | undefined;
+  readonly #log: Logger;
   readonly #actTermWaitMs: number;
   readonly #timeoutMs: number;
   #link: Iec104Link | undefined;
   #connecting = false;
+  #closeRequested = false;
   readonly #waiters = new Set<Waiter>();
   /** Running interrogations by common address: the cause-20 ASDUs received so far. */
   readonly #interrogations = new Map<number, Asdu[]>();
@@ -94,12 +95,15 @@ export class ControllingStation implements ControllingStationApi {
     if (!Number.isInteger(this.originator) || this.originator < 0 || this.originator > 255) {
       throw new Error(`originator address must be 0..255, not ${this.originator}`);
     }
-    this.#log = options.log;
+    this.#log = options.log ?? createLogger('iec104-controlling');
     this.#actTermWaitMs = options.actTermWaitMs ?? 1000;
     this.#timeoutMs = options.timeoutMs ?? 10_000;
   }
 
-  /** 'closed' before connect() and after the connection ends; connect() may be called again then. */
+  /**
+   * 'connecting' from connect() until STARTDT con; 'closed' before connect() and after the
+   * connection ends (connect() may be called again then).
+   */
   get state(): LinkStateName {
     if (this.#connecting) return 'connecting';
     return this.#link?.state ?? 'closed';
@@ -115,18 +119,22 @@ export class ControllingStation implements ControllingStationApi {
       throw new Error(`IEC 104: already connected or connecting to ${this.host}:${this.port}`);
     }
     this.#connecting = true;
-    let link: Iec104Link;
+    this.#closeRequested = false;
     try {
       const socket = await connectSocket(this.host, this.port, this.params.t0);
-      link = new Iec104Link(socket, { side: 'controlling', params: this.params, log: this.#log });
+      if (this.#closeRequested) {
+        socket.destroy();
+        throw new Error(`IEC 104: connection to ${this.host}:${this.port} closed while connecting`);
+      }
+      const link = new Iec104Link(socket, { side: 'controlling', params: this.params, log: this.#log });
       this.#link = link;
+      link.onAsdu((asdu) => this.#onAsdu(asdu));
+      link.onUnknownAsdu((bytes) => this.#log.warn('ASDU of an unknown type ignored', { peer: link.peer, typeId: bytes[0] }));
+      link.onClose((close) => this.#onClose(link, close));
+      await link.startDataTransfer();
     } finally {
       this.#connecting = false;
     }
-    link.onAsdu((asdu) => this.#onAsdu(asdu));
-    link.onUnknownAsdu((bytes) => this.#log?.warn('ASDU of an unknown type ignored', { peer: link.peer, typeId: bytes[0] }));
-    link.onClose((close) => this.#onClose(link, close));
-    await link.startDataTransfer();
   }
 
   interrogate(commonAddress: number, timeoutMs = this.#timeoutMs): Promise<Asdu[]> {
@@ -220,7 +228,11 @@ export class ControllingStation implements ControllingStationApi {
 
   async close(reason = 'closed by the controlling station'): Promise<void> {
     const link = this.#link;
-    if (!link || link.state === 'closed') return;
+    if (!link || link.state === 'closed') {
+      // Still opening the socket: connect() drops it and rejects.
+      if (this.#connecting) this.#closeRequested = true;
+      return;
+    }
     const closed = new Promise<void>((resolve) => link.onClose(() => resolve()));
     link.close(reason);
     await closed;
@@ -329,7 +341,7 @@ export class ControllingStation implements ControllingStationApi {
         try {
           listener(asdu);
         } catch (error) {
-          this.#log?.error('an ASDU listener threw', { error: error instanceof Error ? error.message : String(error) });
+          this.#log.error('an ASDU listener threw', { error: error instanceof Error ? error.message : String(error) });
         }
       }
       return;
@@ -340,19 +352,19 @@ export class ControllingStation implements ControllingStationApi {
         return;
       }
     }
-    this.#log?.debug('a confirmation nobody waits for', { typeId: asdu.typeId, cause: asdu.cause, commonAddress: asdu.commonAddress });
+    this.#log.debug('a confirmation nobody waits for', { typeId: asdu.typeId, cause: asdu.cause, commonAddress: asdu.commonAddress });
   }
 
   #onClose(link: Iec104Link, close: LinkClose): void {
-    if (close.error) this.#log?.warn('IEC 104 connection closed', { peer: link.peer, reason: close.reason });
-    else this.#log?.info('IEC 104 connection closed', { peer: link.peer, reason: close.reason });
+    if (close.error) this.#log.warn('IEC 104 connection closed', { peer: link.peer, reason: close.reason });
+    else this.#log.info('IEC 104 connection closed', { peer: link.peer, reason: close.reason });
     const failure = new Error(`IEC 104: connection to ${this.host}:${this.port} closed: ${close.reason}`);
     for (const waiter of [...this.#waiters]) waiter.reject(failure);
     for (const listener of [...this.#closeListeners]) {
       try {
         listener(close);
       } catch (error) {
-        this.#log?.error('a close listener threw', { error: error instanceof Error ? error.message : String(error) });
+        this.#log.error('a close listener threw', { error: error instanceof Error ? error.message : String(error) });
       }
     }
   }

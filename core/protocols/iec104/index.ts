@@ -7,3 +7,12 @@ export { FrameReader } from './frame-reader.js';
 export { type ElementKind, type TypeInfo, supportedTypes, typeInfo, typeName } from './type-info.js';
 
 // --- link and stations (link.ts, stations): the link helper adds its exports below this line ---
+export { checkParameters, connectSocket, Iec104Link, type LinkCounters, type LinkOptions, type LinkSide } from './link.js';
+export { ControllingStation, type ControllingStationOptions } from './controlling-station.js';
+export {
+  BROADCAST_ADDRESS,
+  ControlledStation,
+  type ControlledStationHandlerWithSelect,
+  type ControlledStationOptions,
+  REFUSE_UNKNOWN_IOA,
+} from './controlled-station.js';
