@@ -122,7 +122,7 @@ describe('IEC 104 link', () => {
   });
 
   it('t3: an idle link sends TESTFR act; answered it stays up, unanswered t1 closes it', async () => {
-    const { station, closes } = await outstation({ k: 12, w: 8, t1: 400, t2: 200, t3: 150 });
+    const { station, closes } = await outstation({ k: 12, w: 8, t1: 1000, t2: 200, t3: 150 });
     const peer = await rawMaster(station.address.port);
     for (let round = 1; round <= 3; round++) {
       await until(() => peer.count('TESTFR_ACT') === round, `TESTFR act ${round}`);
@@ -133,7 +133,7 @@ describe('IEC 104 link', () => {
     // Now silence: the next TESTFR act goes unanswered.
     await peer.closed;
     await until(() => closes.length === 1, 'the close');
-    expect(closes[0].reason).toMatch(/^t1 expired: no TESTFR con within 400 ms$/);
+    expect(closes[0].reason).toMatch(/^t1 expired: no TESTFR con within 1000 ms$/);
   });
 
   it('answers TESTFR act in stopped state, and STOPDT act with STOPDT con once its I frames are acknowledged', async () => {
