@@ -31,6 +31,15 @@ export const GATEWAY_MODULE = fileURLToPath(new URL('../../../actors/iec104-gate
 export const LINK = 'rtu1';
 const POLL_MS = 25;
 
+/**
+ * BENCH_FIELD_CPU_PROF=<folder>: storage and the gateway run with `node --cpu-prof` and leave
+ * their profiles there when they stop (NODE_OPTIONS may not carry --cpu-prof).
+ */
+function nodeFlags(): string[] {
+  const dir = process.env.BENCH_FIELD_CPU_PROF;
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
+}
+
 export interface EndToEndOptions {
   points: number;
   objectsPerAsdu: number;
@@ -63,7 +72,7 @@ class Pipeline {
     });
     const storageConfig = join(dir, 'storage.json');
     await writeFile(storageConfig, JSON.stringify({ stateDir: join(dir, 'storage-state'), settings: { dataDir: join(dir, 'storacle') } }));
-    const storage = new ProgramProcess(process.execPath, [CLI, 'run', STORAGE_MODULE, '--config', storageConfig, ...flags], 'storage');
+    const storage = new ProgramProcess(process.execPath, [...nodeFlags(), CLI, 'run', STORAGE_MODULE, '--config', storageConfig, ...flags], 'storage');
     await registered(bus, storage.pid, 20_000);
     const gatewayConfig = join(dir, 'gateway.json');
     const mapped = Array.from({ length: points }, (_, p) => ({ ioa: FIRST_IOA + p, dataPoint: dataPointOf(LINK, p) }));
@@ -74,7 +83,7 @@ class Pipeline {
         settings: { links: [{ name: LINK, mode: 'client', host: '127.0.0.1', port: station.address.port, commonAddress: COMMON_ADDRESS, interrogateOnConnect: false, points: mapped }] },
       }),
     );
-    const gateway = new ProgramProcess(process.execPath, [CLI, 'run', GATEWAY_MODULE, '--config', gatewayConfig, ...flags], 'iec104-gateway');
+    const gateway = new ProgramProcess(process.execPath, [...nodeFlags(), CLI, 'run', GATEWAY_MODULE, '--config', gatewayConfig, ...flags], 'iec104-gateway');
     const pipeline = new Pipeline(dir, bus, station, storage, gateway);
     try {
       await registered(bus, gateway.pid, 20_000);

@@ -39,7 +39,7 @@ export function planOf(quick: boolean): Plan {
         endToEndMeasurements: 400_000,
         decodeFrames: 100_000,
         alarmPoints: 1000,
-        alarmValues: 5_000_000,
+        alarmValues: 2_000_000,
         alarmValuesSqlite: 300_000,
         timeoutMs: 180_000,
       };
