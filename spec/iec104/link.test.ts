@@ -92,7 +92,7 @@ describe('IEC 104 link', () => {
     });
     const port = await server.listen();
     cleanups.push(() => server.close());
-    const client = new ControllingStation({ host: HOST, port, params: { k: 12, w: 4, t1: 2000, t2: 300, t3: 20_000 } });
+    const client = new ControllingStation({ host: HOST, port, params: { k: 12, w: 4, t1: 8000, t2: 2000, t3: 20_000 } });
     cleanups.push(() => client.close());
     const received: Asdu[] = [];
     client.onAsdu((asdu) => received.push(asdu));
