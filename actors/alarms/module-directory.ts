@@ -18,6 +18,8 @@ interface Known {
 export class ModuleDirectory {
   private readonly byId = new Map<string, Known>();
   private readonly byPid = new Map<string, Known>();
+  /** host key + supervision path -> the module that child ran last (a child stopped while backing off has no pid). */
+  private readonly children = new Map<string, ModuleRecord>();
 
   /** A join or update. */
   seen(record: ModuleRecord): void {
@@ -41,6 +43,16 @@ export class ModuleDirectory {
   /** The module a process of that host was (or is), live or recently departed. */
   byProcess(hostKey: string, pid: number): ModuleRecord | undefined {
     return this.byPid.get(`${hostKey}|${pid}`)?.record;
+  }
+
+  /** The module a supervised child is: by its pid, else the one it ran last time it was seen. */
+  child(hostKey: string, path: string, pid: number): ModuleRecord | undefined {
+    const record = pid > 0 ? this.byProcess(hostKey, pid) : undefined;
+    const key = `${hostKey}|${path}`;
+    if (record === undefined) return this.children.get(key);
+    if (!this.children.has(key) && this.children.size >= MAX_DEPARTED) this.children.delete(this.children.keys().next().value!);
+    this.children.set(key, record);
+    return record;
   }
 
   /** A live module of that name on that host other than `exceptId` (a restarted one already back). */

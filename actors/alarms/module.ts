@@ -341,10 +341,14 @@ export default class Alarms extends Module {
   private supervisorEvent(event: SupervisorEvent, meta: MessageMeta): void {
     // The agent that published it says which host's pids these are.
     const agent = this.directory.get(meta.sender) ?? this.context.bus().registry.get(meta.sender);
-    const module = agent && event.pid > 0 ? this.directory.byProcess(agent.hostKey, event.pid) : undefined;
+    const module = agent ? this.directory.child(agent.hostKey, event.child ?? '', event.pid) : undefined;
     if (event.kind === 'Exited' && module && this.directory.liveNamed(module.host, module.name, module.id)) return; // already back
     const host = module?.host ?? event.host ?? '';
-    for (const raw of fromSupervisorEvent({ ...event, host }, module?.name, this.storms, this.settings.system)) this.ingest(raw);
+    for (const raw of fromSupervisorEvent({ ...event, host }, module?.name, this.storms, this.settings.system)) {
+      // A clear for an alarm that is not active would only add noise to the raw event log.
+      if (raw.kind === 'Clear' && !this.book.get(raw.key)?.active) continue;
+      this.ingest(raw);
+    }
   }
 
   // ------------------------------------------------------------ work orders

@@ -183,8 +183,9 @@ export class RestartStorms {
 
 /**
  * A SupervisorEvent: Exited with a failure -> module down (named `module` when the caller knows
- * which bus module the pid was, else the child's name); Restarted -> storm counting; Escalated
- * -> Critical. Everything else says nothing about alarms.
+ * which bus module the pid was, else the child's name); Stopped (on purpose) -> module down
+ * cleared (the caller passes it on only when that alarm is active); Restarted -> storm counting;
+ * Escalated -> Critical. Everything else says nothing about alarms.
  */
 export function fromSupervisorEvent(event: SupervisorEvent, module: string | undefined, storms: RestartStorms, settings: SystemAlarmSettings): RawEvent[] {
   const host = event.host ?? '';
@@ -194,6 +195,10 @@ export function fromSupervisorEvent(event: SupervisorEvent, module: string | und
       const failed = event.exitCode !== 0 || (event.signal ?? '') !== '';
       if (!failed) return [];
       return [moduleDownEvent(host, module ?? childName(child), `${child} exited (${event.message || (event.signal ? event.signal : `exit code ${event.exitCode}`)})`, event.atMs, settings)];
+    }
+    case 'Stopped': {
+      const name = module ?? childName(child);
+      return [{ ...moduleBackEvent(host, name, event.atMs, settings), message: `module ${name} on ${host} was stopped on purpose (${child})` }];
     }
     case 'Restarted': {
       const raised = storms.restarted(host, child, event.atMs, event.message ?? '');
