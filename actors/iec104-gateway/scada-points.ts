@@ -127,8 +127,6 @@ export class ScadaPoints {
       if (!served) continue;
       for (const point of served) {
         const timeMs = timestampsMs[i] ?? Date.now();
-        // An older value than the one served (a late batch) does not replace it.
-        if (point.last && timeMs < point.last.timeMs) continue;
         const wire = toWire(point.typeId, values[i], qualities?.[i] ?? 0);
         const last = point.last;
         point.last = { ...wire, timeMs };

@@ -29,6 +29,11 @@ function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** Up while a connection has started data transfer, Connecting while some are connected but stopped, else Down. */
+function stateOf(connections: { started: boolean }[]): LinkState {
+  return connections.some((c) => c.started) ? 'Up' : connections.length > 0 ? 'Connecting' : 'Down';
+}
+
 export class ScadaUplink {
   private readonly points: ScadaPoints;
   private readonly commands = new Map<number, ScadaCommandSetting>();
@@ -39,6 +44,7 @@ export class ScadaUplink {
   private message = 'not started';
   private sinceMs = Date.now();
   private lastConnections = '';
+  private lastReported: LinkState = 'Stopped';
   private watch: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: ScadaUplinkOptions) {
@@ -82,6 +88,8 @@ export class ScadaUplink {
 
   info(): LinkInfo {
     const connections = this.station?.connections() ?? [];
+    // Asked between two looks at the connections: the state as it is now.
+    if (this.station) this.state = stateOf(connections);
     return {
       gateway: this.options.gateway,
       link: SCADA_LINK_NAME,
@@ -132,14 +140,15 @@ export class ScadaUplink {
     if (why === undefined && signature === this.lastConnections) return;
     this.lastConnections = signature;
     const started = connections.find((c) => c.started);
-    const state: LinkState = started ? 'Up' : connections.length > 0 ? 'Connecting' : 'Down';
+    const state = stateOf(connections);
     const message = why ?? (started ? `data transfer started with ${started.peer} (${connections.length} connection(s))` : connections.length > 0 ? `${connections.length} connection(s), none started` : 'no SCADA connection');
     this.setState(state, message);
   }
 
   private setState(state: LinkState, message: string): void {
-    if (state !== this.state) this.sinceMs = Date.now();
+    if (state !== this.lastReported) this.sinceMs = Date.now();
     this.state = state;
+    this.lastReported = state;
     this.message = message;
     this.options.onState(this.info());
   }

@@ -248,4 +248,14 @@ export async function fieldErrorOf(call: Promise<unknown>): Promise<FieldErrorRe
   }
 }
 
+/** A TCP port nobody listens on right now (for a server whose port the test must know). */
+export async function freeTcpPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (typeof address !== 'object' || address === null) throw new Error('no port');
+  return address.port;
+}
+
 export { TypeId };
