@@ -38,6 +38,7 @@ import {
   type AlarmErrorCode,
 } from '../../schemas/generated/messages.js';
 import { ModuleDirectory } from './module-directory.js';
+import { RestoredRuleAlarms } from './restored-rule-alarms.js';
 import { alarmsDefaults, parseAlarmsSettings, type AlarmsSettings } from './settings.js';
 import { fromLinkEvent, fromRegistryLeave, fromSupervisorEvent, moduleBackEvent, RestartStorms, StorageBacklog, systemKeys } from './system-sources.js';
 import { WorkOrderOutbox, type WorkOrder } from './work-orders.js';
@@ -77,6 +78,8 @@ export default class Alarms extends Module {
   private guard = new FloodGuard(this.settings.flood, Date.now());
   private rules = new RuleEngine(this.settings.rules, (event) => this.ingest(event));
   private events?: EventLog;
+  /** Rule alarms active at the last stop, until a value says whether they still hold. */
+  private restored?: RestoredRuleAlarms;
   private outbox?: WorkOrderOutbox;
   private xmpp?: XmppNotifier;
   private readonly storms = new RestartStorms(this.settings.system);
@@ -121,7 +124,7 @@ export default class Alarms extends Module {
 
     on.topic(RAW_TOPIC, RawEvent, (event) => this.ingest(event));
     on.topic(FIELD_VALUES_TOPIC, FieldValues, (batch) => this.fieldValues(batch));
-    for (const topic of this.settings.measurementTopics) on.topic(topic, MeasurementEvent, (m) => this.rules.evaluate(m.dataPoint, m.timestampMs, m.value));
+    for (const topic of this.settings.measurementTopics) on.topic(topic, MeasurementEvent, (m) => this.evaluate(m.dataPoint, m.timestampMs, m.value, 0));
     on.topic(SUPERVISOR_TOPIC, SupervisorEvent, (event, meta) => this.supervisorEvent(event, meta));
     on.topic(STORAGE_STATUS_TOPIC, StorageStatus, (status) => {
       for (const event of this.storage.evaluate(status, this.settings.system)) this.ingest(event);
@@ -146,6 +149,7 @@ export default class Alarms extends Module {
     }
     this.guard = new FloodGuard(this.settings.flood, Date.now());
     this.events = await EventLog.open(this.settings.dataDir, { retentionMs: this.settings.retentionMs, log: this.log.child('event-log') });
+    this.restored = new RestoredRuleAlarms(this.book.list(), (dataPoint) => this.rules.rulesOf(dataPoint), (event) => this.ingest(event), Date.now());
     if (this.settings.workOrders) {
       this.outbox = new WorkOrderOutbox(this.settings.workOrders, join(this.stateDir, OUTBOX_FILE), this.log.child('work-orders'), (order) =>
         this.context.mailbox.post(() => this.workOrderAccepted(order)),
@@ -222,6 +226,7 @@ export default class Alarms extends Module {
       return;
     }
     this.events?.append(stored);
+    if (stored.kind === 'Raise' && this.restored !== undefined && this.restored.size > 0) this.restored.raisedAgain(stored.key);
     this.guard.observe(stored, now);
     const change = this.book.apply(stored);
     if (change) this.changed(change, now);
@@ -252,7 +257,12 @@ export default class Alarms extends Module {
     if (n !== names.length || n !== times.length || n !== values.length) {
       this.log.warn('FieldValues with lists of different lengths: the common part is used', { gateway: batch.gateway ?? '', link: batch.link ?? '', dataPoints: names.length, timestamps: times.length, values: values.length });
     }
-    for (let i = 0; i < n; i++) this.rules.evaluate(names[i]!, times[i]!, values[i]!, qualities?.[i] ?? 0);
+    for (let i = 0; i < n; i++) this.evaluate(names[i]!, times[i]!, values[i]!, qualities?.[i] ?? 0);
+  }
+
+  private evaluate(dataPoint: string, timestampMs: number, value: number, quality: number): void {
+    this.rules.evaluate(dataPoint, timestampMs, value, quality);
+    if (this.restored !== undefined && this.restored.size > 0) this.restored.value(dataPoint, timestampMs, value, quality, (event) => this.ingest(event));
   }
 
   private tick(): void {

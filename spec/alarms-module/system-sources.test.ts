@@ -2,12 +2,15 @@
  * The system sources as pure functions (actors/alarms/system-sources.ts) and the module's
  * settings checks: which registry leaves are deaths, restart storms per child within their window
  * and their clearing, escalation as Critical, storage conditions as transitions only, link states,
- * and settings mistakes named in one message.
+ * rule alarms restored after a restart cleared by the rule's own terms, and settings mistakes
+ * named in one message.
  */
 import { describe, expect, it } from 'vitest';
+import { RestoredRuleAlarms } from '../../actors/alarms/restored-rule-alarms.js';
 import { AlarmsSettingsError, parseAlarmsSettings } from '../../actors/alarms/settings.js';
+import type { DataPointRule } from '../../core/alarms/api.js';
 import { fromLinkEvent, fromRegistryLeave, fromSupervisorEvent, isGracefulLeave, RestartStorms, StorageBacklog, type SystemAlarmSettings } from '../../actors/alarms/system-sources.js';
-import type { LinkState, StorageStatus, SupervisorEvent } from '../../schemas/generated/messages.js';
+import type { Alarm, LinkState, RawEvent, StorageStatus, SupervisorEvent } from '../../schemas/generated/messages.js';
 
 const settings: SystemAlarmSettings = {
   moduleDown: { severity: 'Major' },
@@ -148,5 +151,46 @@ describe('settings', () => {
     expect(message).toContain('"workOrders.retry.maxMs" (100) must not be below "initialMs" (5000)');
     expect(message).toContain('"xmpp.to" must be a non-empty list of bare JIDs');
     expect(message).toContain('"system.storage.minDiskFreeShare" must be a number >= 0 and <= 1');
+  });
+});
+
+describe('rule alarms restored after a restart', () => {
+  const rules: DataPointRule[] = [
+    { id: 'high', kind: 'threshold', dataPoints: ['F1/*'], high: 250, hysteresis: 5, severity: 'Major' },
+    { id: 'fast', kind: 'rate', dataPoints: ['F1/mp-2/p'], maxPerSecond: 10, clearAfterMs: 60_000, severity: 'Minor' },
+    { id: 'quiet', kind: 'stale', dataPoints: ['F1/mp-3/u'], maxAgeMs: 60_000, severity: 'Minor' },
+  ];
+  const rulesOf = (dataPoint: string) => rules.filter((r) => r.dataPoints.some((p) => (p.endsWith('*') ? dataPoint.startsWith(p.slice(0, -1)) : p === dataPoint)));
+  const alarm = (key: string): Alarm => ({ key, state: 'Acknowledged', severity: 'Major', audience: 'FieldEngineer', category: 'grid', source: '', group: 'feeder:F1', message: '', value: 0, hasValue: false, raisedAtMs: 1, updatedAtMs: 1, count: 1, by: 'op', comment: '', shelvedUntilMs: 0, active: true, workOrderId: '' });
+
+  it('clears each by its rule, keeps the ones still in their band, and those the engine raised again', () => {
+    const out: RawEvent[] = [];
+    const emit = (event: RawEvent) => out.push(event);
+    const restored = new RestoredRuleAlarms(
+      [alarm('dp:F1/mp-1/u:high'), alarm('dp:F1/mp-4/u:high'), alarm('dp:F1/mp-2/p:fast'), alarm('dp:F1/mp-3/u:quiet'), alarm('dp:F1/mp-9/u:gone'), { ...alarm('dp:F1/mp-5/u:high'), active: false }],
+      rulesOf,
+      emit,
+      100,
+    );
+    // A rule no longer configured: cleared at once; an inactive alarm is not watched.
+    expect(out.map((e) => `${e.key} ${e.kind}`)).toEqual(['dp:F1/mp-9/u:gone Clear']);
+    expect(out[0]!.message).toContain('no longer configured');
+    out.length = 0;
+    restored.value('F1/mp-1/u', 1000, 247, 0, emit); // inside the hysteresis band: still raised
+    restored.value('F1/mp-1/u', 1001, 260, 0x80, emit); // invalid: not compared
+    expect(out).toEqual([]);
+    restored.value('F1/mp-1/u', 2000, 231, 0, emit);
+    expect(out.map((e) => `${e.key} ${e.kind} ${e.value}`)).toEqual(['dp:F1/mp-1/u:high Clear 231']);
+    restored.raisedAgain('dp:F1/mp-4/u:high');
+    restored.value('F1/mp-4/u', 2000, 200, 0, emit);
+    expect(out).toHaveLength(1);
+    restored.value('F1/mp-3/u', 3000, 230, 0, emit);
+    expect(out.at(-1)).toMatchObject({ key: 'dp:F1/mp-3/u:quiet', kind: 'Clear' });
+    restored.value('F1/mp-2/p', 10_000, 5, 0, emit);
+    restored.value('F1/mp-2/p', 69_999, 5, 0, emit);
+    expect(out).toHaveLength(2);
+    restored.value('F1/mp-2/p', 70_000, 5, 0, emit);
+    expect(out.at(-1)).toMatchObject({ key: 'dp:F1/mp-2/p:fast', kind: 'Clear' });
+    expect(restored.size).toBe(0);
   });
 });
