@@ -24,6 +24,8 @@ import { registerAppCommand } from './commands/app.js';
 import { registerSimulateCommand } from './commands/simulate.js';
 import { registerCimCommand } from './commands/cim.js';
 import { registerAssessCommand } from './commands/assess.js';
+import { registerAlarmsCommand } from './commands/alarms.js';
+import { registerIec104Command } from './commands/iec104.js';
 
 // Bus peers log joins and leaves at info level; a CLI prints its own output
 // on stdout and keeps stderr for problems. GRIDLINK_LOG=info shows the bus log.
@@ -72,6 +74,8 @@ registerAppCommand(program);
 registerSimulateCommand(program);
 registerCimCommand(program);
 registerAssessCommand(program);
+registerAlarmsCommand(program);
+registerIec104Command(program);
 // ------------------------------------------------------------ end subcommands
 
 let running = 'gridlink';
