@@ -160,7 +160,7 @@ class Reader {
   }
 
   private at(key: string): string {
-    return this.path === '' ? `"${key}"` : `${this.path}.${key}`;
+    return this.path === '' ? key : `${this.path}.${key}`;
   }
 
   problem(key: string, message: string): void {
@@ -371,7 +371,7 @@ export function parseGatewaySettings(raw: Record<string, unknown>): GatewaySetti
   unique(links.flatMap((l) => l.points), (p) => p.dataPoint, 'data point', 'links[*].points', problems);
   // FieldCommand names the point only: it must say which link holds it.
   unique(links.flatMap((l) => l.commands), (c) => c.dataPoint, 'command data point', 'links[*].commands', problems);
-  const scadaReader = top.has('scada') ? Reader.objectAt(raw.scada, '"scada"', problems) : undefined;
+  const scadaReader = top.has('scada') ? Reader.objectAt(raw.scada, 'scada', problems) : undefined;
   const scada = scadaReader ? parseScada(scadaReader, problems) : undefined;
   const settings: GatewaySettings = {
     links,
