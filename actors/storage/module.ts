@@ -62,7 +62,10 @@ export default class Storage extends Module {
   private exportFolder = new ExportFolder(this.settings.exportDir);
   private readonly requestContext: StorageContext = {
     store: () => this.openStore(),
-    events: new ObserverEvents((topic, type, value) => this.publish(topic, type, value)),
+    events: new ObserverEvents(
+      (topic, type, value) => this.publish(topic, type, value),
+      (topic) => this.hasSubscriber(topic),
+    ),
     settings: () => this.settings,
     log: this.log,
   };

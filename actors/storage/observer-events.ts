@@ -21,7 +21,11 @@ export const PUBLISHED_TOPICS = [GLOBAL_EVENTS_TOPIC, `${OBSERVER_TOPIC_PREFIX}*
 export type Publish = <T>(topic: string, type: MessageType<T>, value: T) => void;
 
 export class ObserverEvents {
-  constructor(private readonly publish: Publish) {}
+  constructor(
+    private readonly publish: Publish,
+    /** Whether anyone subscribes to a topic now; EntryAdded is skipped for nobody (it is the hot path). */
+    private readonly wanted: (topic: string) => boolean = () => true,
+  ) {}
 
   created(info: DataPointInfo): void {
     const event: DataPointCreated = { dataPoint: info.name, tags: info.tags, createdMs: info.createdMs };
@@ -33,7 +37,8 @@ export class ObserverEvents {
 
   /** Only on the data point's own topic: entries are too many for the global one. */
   entryAdded(dataPoint: string, timestampMs: number, value: number, arrivalMs: number): void {
-    this.publish(observerTopic(dataPoint), EntryAdded, { dataPoint, timestampMs, value, arrivalMs });
+    const topic = observerTopic(dataPoint);
+    if (this.wanted(topic)) this.publish(topic, EntryAdded, { dataPoint, timestampMs, value, arrivalMs });
   }
 
   /** Published only when the tag set actually changed. */

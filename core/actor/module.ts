@@ -164,6 +164,11 @@ export abstract class Module<Config = Record<string, unknown>> {
     this.context.bus().publish(topic, type, value);
   }
 
+  /** Whether anyone (here or on a peer) subscribes to `topic` now: lets costly events be skipped. */
+  hasSubscriber(topic: string): boolean {
+    return this.context.bus().hasSubscriber(topic);
+  }
+
   /** Sends to one holder of the role; if there is none, the default error handler hears of it. */
   send<T>(role: string, type: MessageType<T>, value: T): void {
     try {

@@ -86,6 +86,10 @@ export class Bus {
   private readonly router = new Router();
   private readonly publisher = new XPublisher();
   private readonly subscriber = new Subscriber();
+  /** Subscription prefixes of remote peers, from the XPUB (see receiveSubscriptions). */
+  private readonly remoteSubscriptions = new Map<string, number>();
+  /** hasSubscriber() answers per topic, dropped whenever a subscription changes. */
+  private readonly subscriberAnswers = new Map<string, boolean>();
   private readonly peers = new Map<string, PeerLink>();
   private readonly seedLinks = new Map<string, PeerLink>();
   private readonly pending = new PendingRequests();
@@ -1020,15 +1024,50 @@ export class Bus {
     });
   }
 
-  /** XPUB hands us subscription messages; we only count them (visibility of subscribers). */
+  /**
+   * XPUB hands us subscription messages (1 = subscribe, 0 = unsubscribe, then the prefix). libzmq
+   * passes a prefix's first subscription and its last unsubscription (also when a subscriber's
+   * connection ends), so the map holds the prefixes some peer wants: hasSubscriber() answers from it.
+   */
   private async receiveSubscriptions(): Promise<void> {
     try {
       for await (const [frame] of this.publisher) {
-        if (frame && frame.byteLength > 0) this.stats.subscriptionEvents++;
+        if (!frame || frame.byteLength === 0) continue;
+        this.stats.subscriptionEvents++;
+        const prefix = frame.subarray(1).toString('utf8');
+        const count = this.remoteSubscriptions.get(prefix) ?? 0;
+        if (frame[0] === 1) this.remoteSubscriptions.set(prefix, count + 1);
+        else if (count <= 1) this.remoteSubscriptions.delete(prefix);
+        else this.remoteSubscriptions.set(prefix, count - 1);
+        this.subscriberAnswers.clear();
       }
     } catch {
       // Closed.
     }
+  }
+
+  /**
+   * Whether a publication on `topic` would reach anyone now: a handler in this process or a peer
+   * whose subscription matches. Publishers of costly per-item events (storage's EntryAdded) ask
+   * first and skip encoding what nobody receives; ZeroMQ would drop it at the XPUB anyway. A peer
+   * that subscribes a moment later misses what came before, as with any publication.
+   */
+  hasSubscriber(topic: string): boolean {
+    if (this.hasLocalSubscriber(topic)) return true;
+    let answer = this.subscriberAnswers.get(topic);
+    if (answer === undefined) {
+      const frame = topic + TOPIC_END;
+      answer = false;
+      for (const prefix of this.remoteSubscriptions.keys()) {
+        if (frame.startsWith(prefix)) {
+          answer = true;
+          break;
+        }
+      }
+      if (this.subscriberAnswers.size > 10_000) this.subscriberAnswers.clear();
+      this.subscriberAnswers.set(topic, answer);
+    }
+    return answer;
   }
 
   private logMalformedOnce(key: string, message: string, fields?: Record<string, unknown>): void {
