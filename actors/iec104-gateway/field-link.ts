@@ -11,7 +11,6 @@ import type { Logger } from '../../core/log/logger.js';
 import { TypeId, type Asdu, type CommandResult, type LinkClose } from '../../core/protocols/iec104/api.js';
 import { ControllingStation } from '../../core/protocols/iec104/controlling-station.js';
 import type { LinkInfo, LinkState } from '../../schemas/generated/messages.js';
-import { bridgeSocket, type Bridge } from './socket-bridge.js';
 import type { CommandSetting, LinkSetting } from './settings.js';
 
 /** The link is not up: the command cannot be sent (FieldErrorReply Unavailable). */
@@ -43,7 +42,6 @@ export class FieldLink {
   private stopped = false;
   private wake: (() => void) | undefined;
   private server: Server | undefined;
-  private bridge: Bridge | undefined;
   /** Commands go one at a time: the station matches confirmations by type and IOA. */
   private commandChain: Promise<unknown> = Promise.resolve();
   private readonly log: Logger;
@@ -77,7 +75,6 @@ export class FieldLink {
   async stop(): Promise<void> {
     this.stopped = true;
     this.wake?.();
-    this.bridge?.close();
     const station = this.station;
     this.station = undefined;
     await station?.close('the gateway is stopping').catch(() => undefined);
@@ -208,27 +205,17 @@ export class FieldLink {
     if (previous) {
       this.log.warn('the RTU connected again: the new connection replaces the old one', { link: this.name, from, old: this.peer });
       this.station = undefined;
-      this.bridge?.close();
       await previous.close(`replaced by a new connection from ${from}`).catch(() => undefined);
     }
     this.peer = from;
     this.setState('Connecting', `the RTU connected from ${from}; starting data transfer`);
-    let bridge: Bridge;
-    try {
-      bridge = await bridgeSocket(socket, this.setting.params.t0 ?? 30_000);
-    } catch (error) {
-      socket.destroy();
-      this.failures++;
-      return this.setState('Down', `could not take the connection from ${from}: ${describe(error)}`);
-    }
-    this.bridge = bridge;
-    const station = this.newStation('127.0.0.1', bridge.port);
+    // The station is named after the RTU's end of the call (its messages say host:port).
+    const station = this.newStation(socket.remoteAddress ?? this.setting.host, socket.remotePort ?? 0);
     this.station = station;
     const closed = new Promise<LinkClose>((resolve) => station.onClose(resolve));
     try {
-      await station.connect();
+      await station.connect(socket);
     } catch (error) {
-      bridge.close();
       if (this.station !== station) return;
       this.station = undefined;
       this.failures++;
@@ -238,7 +225,6 @@ export class FieldLink {
     this.setState('Up', `data transfer started with the RTU at ${from}`);
     void this.afterStart(station);
     const close = await closed;
-    bridge.close();
     if (this.station !== station || this.stopped) return;
     this.station = undefined;
     if (close.error) this.log.warn('field link closed', { link: this.name, reason: close.reason });

@@ -162,8 +162,8 @@ export interface CommandResult {
 /** The master side (client): connects, starts data transfer, interrogates, syncs clocks, commands. */
 export interface ControllingStationApi {
   readonly state: LinkStateName;
-  /** Connects (t0) and sends STARTDT act; resolves at STARTDT con. */
-  connect(): Promise<void>;
+  /** Connects (t0), or takes an accepted socket (an RTU that dialled in), and sends STARTDT act; resolves at STARTDT con. */
+  connect(accepted?: import('node:net').Socket): Promise<void>;
   /** General interrogation of a common address: resolves at ACTTERM with the objects received in between. */
   interrogate(commonAddress: number, timeoutMs?: number): Promise<Asdu[]>;
   /** C_CS_NA_1 with the given time (default now); resolves at ACTCON. */

@@ -1,6 +1,7 @@
 // The controlling station (master, TCP client) of IEC 60870-5-104: connects within t0, starts data
 // transfer, and runs the request/confirmation exchanges of general interrogation, clock
 // synchronisation and commands (direct or select-before-operate) over one Iec104Link.
+import type { Socket } from 'node:net';
 import {
   type Asdu,
   Cause,
@@ -114,14 +115,20 @@ export class ControllingStation implements ControllingStationApi {
     return this.#link;
   }
 
-  async connect(): Promise<void> {
+  /**
+   * Dials host:port (within t0) and starts data transfer. With `accepted`, uses that socket instead
+   * of dialling: an RTU that calls the master (a field gateway in server mode) is still controlled
+   * from this side.
+   */
+  async connect(accepted?: Socket): Promise<void> {
     if (this.#connecting || (this.#link && this.#link.state !== 'closed')) {
+      accepted?.destroy();
       throw new Error(`IEC 104: already connected or connecting to ${this.host}:${this.port}`);
     }
     this.#connecting = true;
     this.#closeRequested = false;
     try {
-      const socket = await connectSocket(this.host, this.port, this.params.t0);
+      const socket = accepted ?? (await connectSocket(this.host, this.port, this.params.t0));
       if (this.#closeRequested) {
         socket.destroy();
         throw new Error(`IEC 104: connection to ${this.host}:${this.port} closed while connecting`);
