@@ -90,6 +90,8 @@ export default class Alarms extends Module {
   private unsubscribeRegistry?: () => void;
   private persistTimer?: NodeJS.Timeout;
   private stateTimer?: NodeJS.Timeout;
+  /** Link-down raises waiting out system.link.downDelayMs, by alarm key. */
+  private readonly pendingLinkDowns = new Map<string, NodeJS.Timeout>();
   private lastState = '';
   private stopped = false;
 
@@ -129,11 +131,7 @@ export default class Alarms extends Module {
     on.topic(STORAGE_STATUS_TOPIC, StorageStatus, (status) => {
       for (const event of this.storage.evaluate(status, this.settings.system)) this.ingest(event);
     });
-    on.topic(FIELD_LINKS_TOPIC, LinkEvent, (event) => {
-      const raw = fromLinkEvent(event, Date.now(), this.settings.system);
-      // Up or Stopped of a link that was never down: nothing to clear, nothing to log.
-      if (raw && (raw.kind === 'Raise' || this.book.get(raw.key)?.active)) this.ingest(raw);
-    });
+    on.topic(FIELD_LINKS_TOPIC, LinkEvent, (event) => this.linkEvent(event));
   }
 
   override async start(): Promise<void> {
@@ -200,7 +198,37 @@ export default class Alarms extends Module {
     this.log.info('alarms settings applied', { rules: settings.rules.length });
   }
 
+  /**
+   * A link that goes Down is raised only if it is still down after downDelayMs: a reconnecting RTU
+   * or a control centre that dials again is not worth an alarm. Up within the delay cancels it.
+   */
+  private linkEvent(event: LinkEvent): void {
+    const raw = fromLinkEvent(event, Date.now(), this.settings.system);
+    if (!raw) return;
+    const pending = this.pendingLinkDowns.get(raw.key);
+    if (raw.kind === 'Raise') {
+      const delayMs = this.settings.system.link.downDelayMs;
+      if (delayMs === 0) return this.ingest(raw);
+      if (pending) return; // the first Down's delay runs on
+      const timer = setTimeout(() => {
+        this.pendingLinkDowns.delete(raw.key);
+        this.ingest(raw);
+      }, delayMs);
+      timer.unref();
+      this.pendingLinkDowns.set(raw.key, timer);
+      return;
+    }
+    if (pending) {
+      clearTimeout(pending);
+      this.pendingLinkDowns.delete(raw.key);
+    }
+    // Up or Stopped of a link that was never raised: nothing to clear, nothing to log.
+    if (this.book.get(raw.key)?.active) this.ingest(raw);
+  }
+
   override async release(): Promise<void> {
+    for (const timer of this.pendingLinkDowns.values()) clearTimeout(timer);
+    this.pendingLinkDowns.clear();
     this.stopped = true;
     await super.release();
     this.unsubscribeRegistry?.();

@@ -48,7 +48,7 @@ const systemDefaults: SystemAlarmSettings = {
   moduleDown: { severity: 'Major' },
   restartStorm: { restarts: 3, windowMs: 300_000, severity: 'Major' },
   storage: { maxUnsealedEntries: 5_000_000, maxRemoteBacklogFiles: 200, minDiskFreeShare: 0.1, severity: 'Major' },
-  link: { severity: 'Major' },
+  link: { severity: 'Major', downDelayMs: 30_000 },
 };
 const workOrderDefaults = { minSeverity: 'Major' as Severity, timeoutMs: 10_000, retry: { initialMs: 1000, maxMs: 300_000 }, reuseWithinMs: 86_400_000 };
 
@@ -117,7 +117,7 @@ function parseSystem(read: Reader, raw: Raw | undefined): SystemAlarmSettings {
   read.unknown(moduleDown, ['severity'], 'system.moduleDown.');
   read.unknown(storm, ['restarts', 'windowMs', 'severity'], 'system.restartStorm.');
   read.unknown(storage, ['maxUnsealedEntries', 'maxRemoteBacklogFiles', 'minDiskFreeShare', 'severity'], 'system.storage.');
-  read.unknown(link, ['severity'], 'system.link.');
+  read.unknown(link, ['severity', 'downDelayMs'], 'system.link.');
   const d = systemDefaults;
   return {
     moduleDown: { severity: read.severity(moduleDown, 'severity', 'system.moduleDown.', d.moduleDown.severity) },
@@ -132,7 +132,10 @@ function parseSystem(read: Reader, raw: Raw | undefined): SystemAlarmSettings {
       minDiskFreeShare: read.number(storage, 'minDiskFreeShare', 'system.storage.', d.storage.minDiskFreeShare, { min: 0, max: 1 }),
       severity: read.severity(storage, 'severity', 'system.storage.', d.storage.severity),
     },
-    link: { severity: read.severity(link, 'severity', 'system.link.', d.link.severity) },
+    link: {
+      severity: read.severity(link, 'severity', 'system.link.', d.link.severity),
+      downDelayMs: read.number(link, 'downDelayMs', 'system.link.', d.link.downDelayMs, { min: 0 }),
+    },
   };
 }
 

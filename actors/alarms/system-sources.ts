@@ -18,7 +18,8 @@ export interface SystemAlarmSettings {
     readonly minDiskFreeShare: number;
     readonly severity: Severity;
   };
-  readonly link: { readonly severity: Severity };
+  /** A link must stay Down for downDelayMs before it is raised (an Up within it cancels the raise). */
+  readonly link: { readonly severity: Severity; readonly downDelayMs: number };
 }
 
 /** Keys of system alarms; the README lists them for people. */

@@ -29,9 +29,14 @@ function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** Up while a connection has started data transfer, Connecting while some are connected but stopped, else Down. */
-function stateOf(connections: { started: boolean }[]): LinkState {
-  return connections.some((c) => c.started) ? 'Up' : connections.length > 0 ? 'Connecting' : 'Down';
+/**
+ * Up while a connection has started data transfer; Connecting while some are connected but
+ * stopped, or while no master has ever started one (waiting for the control centre after a start
+ * is not a lost link); else Down: the control centre was there and is gone.
+ */
+function stateOf(connections: { started: boolean }[], everStarted: boolean): LinkState {
+  if (connections.some((c) => c.started)) return 'Up';
+  return connections.length > 0 || !everStarted ? 'Connecting' : 'Down';
 }
 
 export class ScadaUplink {
@@ -45,6 +50,8 @@ export class ScadaUplink {
   private sinceMs = Date.now();
   private lastConnections = '';
   private lastReported: LinkState = 'Stopped';
+  /** A master has started data transfer since the uplink started. */
+  private everStarted = false;
   private watch: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: ScadaUplinkOptions) {
@@ -89,7 +96,7 @@ export class ScadaUplink {
   info(): LinkInfo {
     const connections = this.station?.connections() ?? [];
     // Asked between two looks at the connections: the state as it is now.
-    if (this.station) this.state = stateOf(connections);
+    if (this.station) this.state = stateOf(connections, this.everStarted);
     return {
       gateway: this.options.gateway,
       link: SCADA_LINK_NAME,
@@ -140,8 +147,17 @@ export class ScadaUplink {
     if (why === undefined && signature === this.lastConnections) return;
     this.lastConnections = signature;
     const started = connections.find((c) => c.started);
-    const state = stateOf(connections);
-    const message = why ?? (started ? `data transfer started with ${started.peer} (${connections.length} connection(s))` : connections.length > 0 ? `${connections.length} connection(s), none started` : 'no SCADA connection');
+    if (started) this.everStarted = true;
+    const state = stateOf(connections, this.everStarted);
+    const message =
+      why ??
+      (started
+        ? `data transfer started with ${started.peer} (${connections.length} connection(s))`
+        : connections.length > 0
+          ? `${connections.length} connection(s), none started`
+          : this.everStarted
+            ? 'no SCADA connection any more'
+            : 'waiting for the first SCADA connection');
     this.setState(state, message);
   }
 

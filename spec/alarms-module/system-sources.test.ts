@@ -16,7 +16,7 @@ const settings: SystemAlarmSettings = {
   moduleDown: { severity: 'Major' },
   restartStorm: { restarts: 2, windowMs: 10_000, severity: 'Major' },
   storage: { maxUnsealedEntries: 1000, maxRemoteBacklogFiles: 5, minDiskFreeShare: 0.1, severity: 'Minor' },
-  link: { severity: 'Major' },
+  link: { severity: 'Major', downDelayMs: 0 },
 };
 
 function supervisorEvent(kind: SupervisorEvent['kind'], atMs: number, fields: Partial<SupervisorEvent> = {}): SupervisorEvent {

@@ -21,8 +21,8 @@ let listener: AlarmsListener;
 
 const sequence = (key: string): string[] => listener.changes.filter((c) => c.alarm.key === key).map((c) => c.alarm.state);
 
-function link(state: LinkState): LinkEvent {
-  return { link: { gateway: 'iec104-gateway', link: 'rtu-1', protocol: 'iec104', side: 'Field', state, peer: '10.0.0.7:2404', message: state === 'Down' ? 'connection refused' : '', sinceMs: Date.now(), values: 0, failures: 1 } };
+function link(state: LinkState, name = 'rtu-1'): LinkEvent {
+  return { link: { gateway: 'iec104-gateway', link: name, protocol: 'iec104', side: 'Field', state, peer: '10.0.0.7:2404', message: state === 'Down' ? 'connection refused' : '', sinceMs: Date.now(), values: 0, failures: 1 } };
 }
 
 beforeAll(async () => {
@@ -30,7 +30,7 @@ beforeAll(async () => {
   const dir = tempDir('alarms-system');
   const alarmsConfig = writeConfig(
     dir,
-    { stateDir: join(dir, 'state', 'alarms'), settings: { flood: { graceMs: 0 }, tickMs: 200, system: { restartStorm: { restarts: 2, windowMs: 3000 }, storage: { minDiskFreeShare: 0.1 } } } },
+    { stateDir: join(dir, 'state', 'alarms'), settings: { flood: { graceMs: 0 }, tickMs: 200, system: { restartStorm: { restarts: 2, windowMs: 3000 }, storage: { minDiskFreeShare: 0.1 }, link: { downDelayMs: 1000 } } } },
     'alarms.config.json',
   );
   const generatorConfig = writeConfig(dir, { stateDir: join(dir, 'state', 'victim'), settings: { intervalMs: 60_000 } }, 'victim.config.json');
@@ -100,6 +100,18 @@ describe('system alarms', () => {
     expect(raised.message).toContain('connection refused');
     agent.peer.bus.publish('field/links', LinkEvent, link('Up'));
     await listener.waitAlarm(key, (a) => a.state === 'Cleared', 'link-down cleared');
+  });
+
+  it('a link that is Up again within system.link.downDelayMs raises nothing; one that stays Down is raised after it', async () => {
+    const key = 'link:iec104-gateway/rtu-2:down';
+    agent.peer.bus.publish('field/links', LinkEvent, link('Down', 'rtu-2'));
+    agent.peer.bus.publish('field/links', LinkEvent, link('Up', 'rtu-2'));
+    // Longer than the 1 s delay: a raise would have come by now.
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    expect(sequence(key)).toEqual([]);
+    agent.peer.bus.publish('field/links', LinkEvent, link('Down', 'rtu-2'));
+    await listener.waitAlarm(key, (a) => a.state === 'Raised', 'link-down raised after the delay');
+    expect(sequence(key)).toEqual(['Raised']);
   });
 
   it('a StorageStatus with 5 % disk free raises the storage alarm; 50 % clears it', async () => {
