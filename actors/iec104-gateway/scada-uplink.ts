@@ -83,8 +83,12 @@ export class ScadaUplink {
       if (close.error) this.failures++;
       this.report(`SCADA connection from ${peer} closed: ${close.reason}`);
     });
+    this.station.onConnectionStarted((peer) => {
+      this.everStarted = true;
+      this.report(`data transfer started with ${peer}`);
+    });
     this.report(`listening on ${setting.host}:${this.station.address.port}`);
-    // The station reports closes but not connects and STARTDT: look at its connections every second.
+    // The station reports STARTDT and closes but not connects: look at its connections every second.
     this.watch = setInterval(() => this.report(), 1000);
     this.watch.unref();
   }

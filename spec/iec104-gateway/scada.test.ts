@@ -117,7 +117,13 @@ afterAll(async () => {
   removeTempDirs();
 });
 
+const scadaLink = async () => (await peer.bus.request('iec104-uplink', GetLinks, {}, LinksReply, { timeoutMs: 5000 })).links?.[0];
+
 describe('iec104-gateway SCADA uplink', () => {
+  it('is Connecting, not Down, while no control centre has connected yet', async () => {
+    expect(await scadaLink()).toMatchObject({ link: 'scada', state: 'Connecting' });
+  });
+
   it('answers GI with the configured points and the state (invalid until known), then sends changes spontaneously', async () => {
     const { station, received } = await scadaClient();
     const first = objects(await station.interrogate(1));
@@ -232,5 +238,11 @@ describe('iec104-gateway SCADA uplink', () => {
     expect(refusedInField.confirmed).toBe(false);
     expect(refusedInField.steps).toEqual(['select: ACTCON', 'execute: negative ACTCON']);
     expect(countLines(uplink.process, 'SCADA command failed in the field')).toBe(1);
+  });
+
+  it('is Down once every control centre that had started data transfer is gone', async () => {
+    for (const master of masters) await master.close();
+    await eventually(async () => (await scadaLink())?.state === 'Down', 'the uplink Down', 10_000, uplink.process);
+    expect((await scadaLink())?.message).toMatch(/closed|no SCADA connection any more/);
   });
 });

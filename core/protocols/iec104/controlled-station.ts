@@ -88,6 +88,7 @@ export class ControlledStation implements ControlledStationApi {
   #dropped = 0;
   #closing = false;
   readonly #connectionCloseListeners = new Set<(peer: string, close: LinkClose) => void>();
+  readonly #connectionStartedListeners = new Set<(peer: string) => void>();
 
   private constructor(server: Server, address: { host: string; port: number }, options: ControlledStationOptions, params: LinkParameters) {
     this.#server = server;
@@ -151,6 +152,14 @@ export class ControlledStation implements ControlledStationApi {
     };
   }
 
+  /** A master started data transfer on a connection (STARTDT): it now gets the monitor data. */
+  onConnectionStarted(listener: (peer: string) => void): () => void {
+    this.#connectionStartedListeners.add(listener);
+    return () => {
+      this.#connectionStartedListeners.delete(listener);
+    };
+  }
+
   /** Each connection's close, with its reason (protocol violations carry an Iec104ProtocolError). */
   onConnectionClose(listener: (peer: string, close: LinkClose) => void): () => void {
     this.#connectionCloseListeners.add(listener);
@@ -199,6 +208,7 @@ export class ControlledStation implements ControlledStationApi {
     }
     this.#active = link;
     this.#drainTo(link);
+    for (const listener of this.#connectionStartedListeners) listener(link.peer);
   }
 
   #onStopped(link: Iec104Link, unsent: Uint8Array[]): void {

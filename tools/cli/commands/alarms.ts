@@ -240,7 +240,7 @@ Exit codes: 0 done; 1 no alarms module, time-out or an error reply
     const reply = await ask(self, GetAlarms, { states: own.state, audienceFilter: own.audience ? [own.audience] : [], keyPrefix: own.prefix ?? '', limit: own.limit ?? 0 });
     const found = reply.alarms ?? [];
     if (own.json) return printJson(found);
-    process.stdout.write(found.length === 0 ? 'no alarms\n' : `${alarmsTable(found)}\n\n${found.length} alarms\n`);
+    process.stdout.write(found.length === 0 ? 'no alarms\n' : `${alarmsTable(found)}\n\n${found.length} alarm${found.length === 1 ? '' : 's'}\n`);
   });
 
   const ack = withAlarmsOptions(alarms.command('ack'))
@@ -308,7 +308,7 @@ Exit codes: 0 done; 1 no alarms module, time-out or an error reply
     const found = reply.events ?? [];
     if (own.json) return printJson({ events: found, truncated: reply.truncated });
     process.stdout.write(
-      `${found.length === 0 ? 'no raw events' : eventsTable(found)}\n\n${found.length} raw events from ${new Date(fromMs).toISOString()} to ${new Date(toMs).toISOString()}` +
+      `${found.length === 0 ? 'no raw events' : eventsTable(found)}\n\n${found.length} raw event${found.length === 1 ? '' : 's'} from ${new Date(fromMs).toISOString()} to ${new Date(toMs).toISOString()}` +
         `${reply.truncated ? ' (more matched: ask again --from the last time, or raise --limit)' : ''}\n`,
     );
   });
