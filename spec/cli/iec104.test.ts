@@ -7,19 +7,8 @@
  * message.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ObjectJson } from '../../tools/cli/commands/iec104.js';
 import { assertCliBuilt, jsonLines, runCli, startCli, eventually, type RunningCli } from './helpers.js';
-
-interface ObjectLine {
-  type: string;
-  typeId: number;
-  cause: string;
-  commonAddress: number;
-  ioa: number;
-  value: number;
-  valueText: string;
-  quality: string[];
-  time?: string;
-}
 
 let rtu: RunningCli;
 let port: number;
@@ -28,10 +17,10 @@ function rtuEvents(): Record<string, unknown>[] {
   return jsonLines(rtu.stdout()) as Record<string, unknown>[];
 }
 
-async function interrogate(): Promise<ObjectLine[]> {
+async function interrogate(): Promise<ObjectJson[]> {
   const result = await runCli(['iec104', 'interrogate', '--port', String(port), '--json']);
   expect(result.code, result.stderr).toBe(0);
-  const document = JSON.parse(result.stdout) as { port: number; commonAddress: number; objects: ObjectLine[] };
+  const document = JSON.parse(result.stdout) as { port: number; commonAddress: number; objects: ObjectJson[] };
   expect(document.port).toBe(port);
   return document.objects;
 }
@@ -97,7 +86,7 @@ describe('gridlink iec104 against the simulated RTU', () => {
     // 8 measurands every 100 ms: 40 objects are half a second of data.
     const watch = await runCli(['iec104', 'watch', '--port', String(port), '--count', '40', '--json']);
     expect(watch.code, watch.stderr).toBe(0);
-    const lines = jsonLines(watch.stdout) as ObjectLine[];
+    const lines = jsonLines(watch.stdout) as ObjectJson[];
     expect(lines).toHaveLength(40);
     const u5 = lines.filter((o) => o.ioa === 5);
     expect(u5.length).toBeGreaterThan(2);

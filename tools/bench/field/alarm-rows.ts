@@ -8,8 +8,7 @@
  *  - js-closures: a list of rule closures, each given every value as an object and keeping its
  *    state in a Map by data point — the way rule nodes are often written.
  */
-import { createRequire } from 'node:module';
-import type BetterSqlite3 from 'better-sqlite3';
+import { loadSqlite } from '../sqlite-loader.js';
 import { RuleEngine } from '../../../core/alarms/rules.js';
 import { nowNs } from '../harness.js';
 import type { AlarmLoad, RateSpec, ThresholdSpec } from './alarm-load.js';
@@ -116,20 +115,6 @@ export function evaluateClosures(load: AlarmLoad, count = load.values.length): E
   return { valuesPerSecond: rate(count, started), events, values: count };
 }
 
-type DatabaseConstructor = typeof BetterSqlite3;
-
-function loadSqlite(): DatabaseConstructor {
-  return createRequire(import.meta.url)('better-sqlite3') as DatabaseConstructor;
-}
-
-export function sqliteUnavailable(): string | undefined {
-  try {
-    loadSqlite();
-    return undefined;
-  } catch (error) {
-    return `better-sqlite3 cannot be loaded: ${error instanceof Error ? error.message : String(error)}`;
-  }
-}
 
 const SCHEMA = `
   CREATE TABLE threshold (point_id INTEGER NOT NULL, rule TEXT NOT NULL, high REAL, low REAL, hysteresis REAL,

@@ -12,7 +12,8 @@ import { findInfluxd, InfluxSystem } from './influxdb.js';
 import { failedDataChecks, measurementsOf, type Row } from './measure.js';
 import { OursSystem } from './ours.js';
 import { planOf, spanLabel } from './plan.js';
-import { SqliteSystem, sqliteUnavailable } from './sqlite.js';
+import { sqliteUnavailable } from '../sqlite-loader.js';
+import { SqliteSystem } from './sqlite.js';
 import type { System } from './system.js';
 import { findVictoriaMetrics, VictoriaMetricsSystem } from './victoriametrics.js';
 

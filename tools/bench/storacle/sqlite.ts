@@ -8,30 +8,15 @@
  * commit), one transaction per batch.
  */
 import { createWriteStream } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
+import { loadSqlite } from '../sqlite-loader.js';
 import { ownCpuSeconds } from './cpu-time.js';
 import { tempFolder, type TempFolder } from './disk.js';
 import type { Checksum, SeriesData, TaggedPoint } from './datasets.js';
 import type { Columns, SeriesKey, SpanStatistics, System, WriteMode } from './system.js';
 
-type DatabaseConstructor = typeof BetterSqlite3;
 type Database = BetterSqlite3.Database;
-
-/** better-sqlite3 is CommonJS: loaded with require() (see core/bus/zeromq.ts for why). */
-function loadSqlite(): DatabaseConstructor {
-  return createRequire(import.meta.url)('better-sqlite3') as DatabaseConstructor;
-}
-
-export function sqliteUnavailable(): string | undefined {
-  try {
-    loadSqlite();
-    return undefined;
-  } catch (error) {
-    return `better-sqlite3 cannot be loaded: ${error instanceof Error ? error.message : String(error)}`;
-  }
-}
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS data_points (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);

@@ -25,6 +25,7 @@ import {
 } from '../../../schemas/generated/messages.js';
 import { addBusOptions, describeWhere, otherModules, readBusOptions, unlessAborted, waitUntil, withBus, type BusCliOptions } from '../bus-options.js';
 import { CliError, EXIT_FAILURE, EXIT_USAGE } from '../cli-error.js';
+import { followTopic } from '../follow-topic.js';
 import { printJson, printJsonLine, textTable } from '../output.js';
 
 const ALARMS_ROLE = 'alarms';
@@ -186,24 +187,12 @@ function explain(error: unknown, role: string, options: BusCliOptions): unknown 
 // ------------------------------------------------------------------ subcommands
 
 function watchNotifications(bus: Bus, json: boolean, count: number | undefined, signal: AbortSignal): Promise<void> {
-  return new Promise<void>((resolve) => {
-    let printed = 0;
-    let unsubscribe = (): void => undefined;
-    const finish = (): void => {
-      unsubscribe();
-      signal.removeEventListener('abort', finish);
-      resolve();
-    };
-    if (signal.aborted || count === 0) return finish();
-    signal.addEventListener('abort', finish, { once: true });
-    unsubscribe = bus.subscribe(NOTIFICATIONS_TOPIC, (delivery) => {
-      if (delivery.type !== OperatorNotification.name || (count !== undefined && printed >= count)) return;
-      const notification = OperatorNotification.decode(delivery.body);
-      if (json) printJsonLine(notification);
-      else process.stdout.write(`${notificationLine(notification)}\n`);
-      printed++;
-      if (count !== undefined && printed >= count) finish();
-    });
+  return followTopic(bus, NOTIFICATIONS_TOPIC, count, signal, (delivery) => {
+    if (delivery.type !== OperatorNotification.name) return false;
+    const notification = OperatorNotification.decode(delivery.body);
+    if (json) printJsonLine(notification);
+    else process.stdout.write(`${notificationLine(notification)}\n`);
+    return true;
   });
 }
 

@@ -1,7 +1,8 @@
 /** `gridlink subscribe <topic>`: every publication on a topic as a JSON line. */
 import { InvalidArgumentError, type Command } from '../commander.js';
-import type { Bus, Delivery } from '../../../core/bus/bus.js';
+import type { Bus } from '../../../core/bus/bus.js';
 import { addBusOptions, readBusOptions, withBus } from '../bus-options.js';
+import { followTopic } from '../follow-topic.js';
 import { decodeBody } from '../messages.js';
 import { printJsonLine } from '../output.js';
 
@@ -31,25 +32,12 @@ bytes in "base64" instead of "value". Ends on Ctrl-C, SIGTERM or --count.`,
 }
 
 function printPublications(bus: Bus, topic: string, count: number | undefined, signal: AbortSignal): Promise<void> {
-  return new Promise<void>((resolve) => {
-    let printed = 0;
-    let unsubscribe = (): void => undefined;
-    const finish = (): void => {
-      unsubscribe();
-      signal.removeEventListener('abort', finish);
-      resolve();
-    };
-    if (signal.aborted || count === 0) return finish();
-    signal.addEventListener('abort', finish, { once: true });
-    unsubscribe = bus.subscribe(topic, (delivery: Delivery) => {
-      if (count !== undefined && printed >= count) return;
-      // The body is only valid during this call: decode (or copy) it now.
-      const decoded = decodeBody(delivery.type, delivery.body);
-      const senderName = bus.registry.get(delivery.sender)?.name ?? null;
-      printJsonLine({ topic: delivery.target, type: delivery.type, sender: delivery.sender, senderName, ...decoded });
-      printed++;
-      if (count !== undefined && printed >= count) finish();
-    });
+  return followTopic(bus, topic, count, signal, (delivery) => {
+    // The body is only valid during this call: decode (or copy) it now.
+    const decoded = decodeBody(delivery.type, delivery.body);
+    const senderName = bus.registry.get(delivery.sender)?.name ?? null;
+    printJsonLine({ topic: delivery.target, type: delivery.type, sender: delivery.sender, senderName, ...decoded });
+    return true;
   });
 }
 
