@@ -919,6 +919,18 @@ export const schema = defineSchema({
       { name: 'to_ms', id: 2, type: { kind: 'scalar', scalar: 'float64' }, optional: true },
       { name: 'limit', id: 3, type: { kind: 'scalar', scalar: 'uint32' } },
     ] },
+    { name: 'gridlink.storage.GetDownsampled', reply: 'gridlink.storage.DownsampledReply', fields: [
+      { name: 'data_point', id: 0, type: { kind: 'string' }, required: true },
+      { name: 'from_ms', id: 1, type: { kind: 'scalar', scalar: 'float64' } },
+      { name: 'to_ms', id: 2, type: { kind: 'scalar', scalar: 'float64' } },
+      { name: 'pixels', id: 3, type: { kind: 'scalar', scalar: 'uint32' } },
+    ] },
+    { name: 'gridlink.storage.DownsampledReply', fields: [
+      { name: 'data_point', id: 0, type: { kind: 'string' }, required: true },
+      { name: 'timestamps_ms', id: 1, type: { kind: 'vector', element: { kind: 'scalar', scalar: 'float64' } } },
+      { name: 'values', id: 2, type: { kind: 'vector', element: { kind: 'scalar', scalar: 'float64' } } },
+      { name: 'source_entries', id: 3, type: { kind: 'scalar', scalar: 'float64' } },
+    ] },
     { name: 'gridlink.storage.EntriesReply', fields: [
       { name: 'data_point', id: 0, type: { kind: 'string' }, required: true },
       { name: 'entries', id: 1, type: { kind: 'vector', element: { kind: 'struct', name: 'gridlink.storage.Entry' } } },
@@ -2775,6 +2787,34 @@ export interface GetEntriesOfTimeSpan {
 }
 export const GetEntriesOfTimeSpan: RequestType<GetEntriesOfTimeSpan, EntriesReply> = schema.request<GetEntriesOfTimeSpan, EntriesReply>('gridlink.storage.GetEntriesOfTimeSpan');
 
+/**
+ * M4 downsampling of a span for a plot `pixels` wide: the span is cut into
+ * `pixels` equal time buckets and each bucket keeps its first, last, minimum
+ * and maximum entry (core/storacle/series/README.md); what a line chart of
+ * the raw entries would draw, pixel for pixel, from at most 4 * pixels entries.
+ *
+ * A request; its reply is {@link DownsampledReply}.
+ */
+export interface GetDownsampled {
+  dataPoint: string;
+  fromMs: number;
+  /** Exclusive; must be greater than from_ms. */
+  toMs: number;
+  /** 1 to 100,000. */
+  pixels: number;
+}
+export const GetDownsampled: RequestType<GetDownsampled, DownsampledReply> = schema.request<GetDownsampled, DownsampledReply>('gridlink.storage.GetDownsampled');
+
+/** Answer to GetDownsampled: the kept entries, oldest first, as two columns. */
+export interface DownsampledReply {
+  dataPoint: string;
+  timestampsMs?: number[];
+  values?: number[];
+  /** Entries in the span before downsampling (0 when the store cannot tell cheaply). */
+  sourceEntries: number;
+}
+export const DownsampledReply: MessageType<DownsampledReply> = schema.message<DownsampledReply>('gridlink.storage.DownsampledReply');
+
 /** Answer to GetEntriesOfTimeSpan. */
 export interface EntriesReply {
   /** The data point asked about. */
@@ -3330,12 +3370,14 @@ export const allMessageTypes: ReadonlyMap<string, MessageType<unknown>> = new Ma
   ['gridlink.storage.DataPointCreated', DataPointCreated],
   ['gridlink.storage.DataPointInfo', DataPointInfo],
   ['gridlink.storage.DataPointsReply', DataPointsReply],
+  ['gridlink.storage.DownsampledReply', DownsampledReply],
   ['gridlink.storage.EntriesReply', EntriesReply],
   ['gridlink.storage.EntryAdded', EntryAdded],
   ['gridlink.storage.ErrorReply', ErrorReply],
   ['gridlink.storage.ExistsDataPoint', ExistsDataPoint],
   ['gridlink.storage.ExistsDataPointReply', ExistsDataPointReply],
   ['gridlink.storage.GetDataPoints', GetDataPoints],
+  ['gridlink.storage.GetDownsampled', GetDownsampled],
   ['gridlink.storage.GetEntriesOfTimeSpan', GetEntriesOfTimeSpan],
   ['gridlink.storage.GetMostRecentEntry', GetMostRecentEntry],
   ['gridlink.storage.GetStatistics', GetStatistics],
