@@ -15,8 +15,9 @@
 #   python3-scapy         an independent IEC 104 decoder, the peer of `npm run bench:field`
 #   python3-pymodbus      a real Modbus TCP server for the Modbus gateway's tests
 #   python3-serial-asyncio  what pymodbus.server imports (Recommended, not Depended on)
+#   chromium              a real browser for the dashboard's end-to-end tests (driven by playwright-core)
 set -euo pipefail
-packages=(flatbuffers-compiler nats-server iproute2 tmux openssh-server influxdb victoria-metrics prosody python3 make g++ python3-numpy python3-networkx python3-lxml tshark python3-scapy python3-pymodbus python3-serial-asyncio)
+packages=(flatbuffers-compiler nats-server iproute2 tmux openssh-server influxdb victoria-metrics prosody python3 make g++ python3-numpy python3-networkx python3-lxml tshark python3-scapy python3-pymodbus python3-serial-asyncio chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
