@@ -14,6 +14,7 @@ import {
   CreateDataPoint,
   ExistsDataPoint,
   GetDataPoints,
+  GetDownsampled,
   GetEntriesOfTimeSpan,
   GetMostRecentEntry,
   GetStatistics,
@@ -30,6 +31,7 @@ import { batchSize, checkBatch } from './batch-check.js';
 import { CsvExportRequest } from './csv-export-request.js';
 import { DataDirLock } from './data-dir-lock.js';
 import { DataPointRequests } from './data-point-requests.js';
+import { DownsampledRequest } from './downsampled-request.js';
 import { EntryRequests } from './entry-requests.js';
 import { EntryWriter } from './entry-writer.js';
 import { toErrorReply } from './error-reply.js';
@@ -74,6 +76,7 @@ export default class Storage extends Module {
   private readonly dataPoints = new DataPointRequests(this.requestContext);
   private readonly entries = new EntryRequests(this.requestContext);
   private readonly statistics = new StatisticsRequest(this.requestContext);
+  private readonly downsampled = new DownsampledRequest(this.requestContext);
   private readonly topology = new TopologyRequests(this.requestContext);
   private readonly csv = new CsvExportRequest(this.requestContext, () => this.exportFolder);
   /** Entries of refused AddEntry, AddEntries and AddEntryBatch requests (the sent ones count in `ingest`). */
@@ -111,6 +114,7 @@ export default class Storage extends Module {
     serve(GetMostRecentEntry, (request) => this.entries.mostRecent(request));
     serve(GetEntriesOfTimeSpan, (request) => this.entries.entriesOfTimeSpan(request));
     serve(GetStatistics, (request) => this.statistics.answer(request));
+    serve(GetDownsampled, (request) => this.downsampled.answer(request));
     serve(GetTopology, (request) => this.topology.get(request));
     serve(PutTopology, (request) => this.topology.put(request));
     serve(SaveDataPointsCSV, (request) => this.csv.answer(request));
