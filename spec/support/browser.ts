@@ -2,44 +2,17 @@
  * Test support: a real headless Chromium (Debian's `chromium`, or the one in
  * GRIDLINK_CHROMIUM) driven by playwright-core, which never downloads a
  * browser of its own; and screenshots of the pages under test, saved to
- * GRIDLINK_SCREENSHOTS or spec/.screenshots/ (git-ignored).
+ * GRIDLINK_SCREENSHOTS or spec/.screenshots/ (git-ignored). The launcher is
+ * the benchmark's (tools/bench/dashboard/chromium.ts), so both drive the same
+ * browser the same way.
  */
-import { accessSync, constants, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { VIEWPORT } from '../../tools/bench/dashboard/chromium.js';
 import { repoRoot } from './processes.js';
 
-/** Where the browser is: GRIDLINK_CHROMIUM, else Debian's package. */
-export function chromiumPath(): string {
-  return process.env.GRIDLINK_CHROMIUM ?? '/usr/bin/chromium';
-}
-
-/** The flags of issue 9: headless, no sandbox (containers), no GPU, no calls home. */
-export const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] as const;
-
-/** The size the dashboard must be usable at. */
-export const VIEWPORT = { width: 1280, height: 720 } as const;
-
-/** Why Chromium cannot be started here, or undefined when it can. */
-export function chromiumMissing(): string | undefined {
-  const path = chromiumPath();
-  try {
-    accessSync(path, constants.X_OK);
-    return undefined;
-  } catch {
-    return (
-      `no Chromium at ${path}${process.env.GRIDLINK_CHROMIUM === undefined ? '' : ' (from GRIDLINK_CHROMIUM)'}: ` +
-      'install Debian\'s package (tools/setup/debian-packages.sh, "apt-get install chromium") or set GRIDLINK_CHROMIUM to a Chromium executable'
-    );
-  }
-}
-
-/** Starts headless Chromium; fails with a clear message when the executable is missing. */
-export async function launchChromium(): Promise<Browser> {
-  const missing = chromiumMissing();
-  if (missing !== undefined) throw new Error(missing);
-  return chromium.launch({ executablePath: chromiumPath(), headless: true, args: [...CHROMIUM_FLAGS] });
-}
+export { CHROMIUM_FLAGS, chromiumMissing, chromiumPath, launchChromium, VIEWPORT } from '../../tools/bench/dashboard/chromium.js';
 
 /** A fresh context (own cookies and cache) at 1280x720, and its first page. */
 export async function newDashboardPage(browser: Browser, baseURL?: string): Promise<{ context: BrowserContext; page: Page }> {
