@@ -24,6 +24,11 @@ export interface ChartProps {
   unit?: string;
   /** Plot height in CSS pixels (the axes included). */
   height?: number;
+  /**
+   * Fetches a binary answer (the page passes its ApiClient's `bytes`, which handles a session
+   * that ended); without it, plain fetch.
+   */
+  load?: (path: string, query: Record<string, number>, signal: AbortSignal) => Promise<ArrayBuffer>;
 }
 
 interface Span {
@@ -141,17 +146,18 @@ export function Chart(props: ChartProps) {
     spanRef.current = span;
     // bbox is in canvas pixels, i.e. device pixels: the M4 answer then has one column per pixel.
     const pixels = Math.max(1, Math.min(100_000, Math.round(plot.bbox.width > 0 ? plot.bbox.width : plot.width * devicePixelRatio)));
-    const url = `/api/datapoints/${encodeURIComponent(props.dataPoint)}/chart?from=${span.fromMs}&to=${span.toMs}&pixels=${pixels}`;
+    const path = `/api/datapoints/${encodeURIComponent(props.dataPoint)}/chart`;
+    const query = { from: span.fromMs, to: span.toMs, pixels };
+    const load = props.load ?? fetchBytes;
     setLoading(true);
     setError(null);
     performance.mark('chart-request');
     const requestedAt = performance.now();
     void (async () => {
       try {
-        const response = await fetch(url, { credentials: 'same-origin', signal: abort.signal, headers: { Accept: 'application/octet-stream' } });
-        if (!response.ok) throw new Error(await failureText(response));
-        const series = parseChartBytes(await response.arrayBuffer());
+        const bytes = await load(path, query, abort.signal);
         if (abort.signal.aborted) return;
+        const series = parseChartBytes(bytes);
         performance.mark('chart-data');
         pendingRef.current = { arrivedAt: performance.now(), requestedAt, series };
         // uPlot takes typed arrays as they are: the views into the response are drawn directly.
@@ -194,6 +200,13 @@ function formatSpan(span: Span): string {
   const format = (ms: number): string =>
     new Date(ms).toLocaleString(undefined, { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
   return `${format(span.fromMs)} – ${format(span.toMs)}`;
+}
+
+async function fetchBytes(path: string, query: Record<string, number>, signal: AbortSignal): Promise<ArrayBuffer> {
+  const search = new URLSearchParams(Object.entries(query).map(([name, value]) => [name, String(value)]));
+  const response = await fetch(`${path}?${search}`, { credentials: 'same-origin', signal, headers: { Accept: 'application/octet-stream' } });
+  if (!response.ok) throw new Error(await failureText(response));
+  return response.arrayBuffer();
 }
 
 async function failureText(response: Response): Promise<string> {
