@@ -1,19 +1,10 @@
-// What a caller asks the gateway to do, whichever way it came (REST request or XMPP message): one
-// union that both gateways build and AppManagerClient carries out. Field checks live here so both
-// gateways refuse the same input with the same message.
+// What a caller asks the gateway to do, whichever way it came (REST request or XMPP message): the
+// AppCommand union (core/provisioning/app-manager-client) that both gateways build and
+// AppManagerClient carries out. Field checks live here so both gateways refuse the same input with
+// the same message.
 
+import type { AppCommand, CommandKind } from '../../core/provisioning/app-manager-client/index.js';
 import { GatewayError } from './gateway-error.js';
-
-export type AppCommand =
-  | { kind: 'apps'; name?: string; host?: string }
-  | { kind: 'catalogue' }
-  | { kind: 'plan'; name: string; versionRange?: string }
-  | { kind: 'install'; name: string; versionRange?: string; planId?: string; start: boolean; config?: Record<string, unknown>; host?: string }
-  | { kind: 'start'; name: string; withDependencies: boolean; host?: string }
-  | { kind: 'stop'; name: string; force: boolean; reason?: string; host?: string }
-  | { kind: 'remove'; name: string; deleteData: boolean; host?: string }
-  | { kind: 'upgrade'; name: string; versionRange?: string; healthWindowMs: number; host?: string }
-  | { kind: 'config'; name: string; config: Record<string, unknown>; host?: string };
 
 /**
  * `host` of every command but catalogue and plan: a host name (another host's AppManager carries it
@@ -24,15 +15,6 @@ const HOST = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,252}$/;
 export function checkHost(host: string | undefined): string | undefined {
   if (host !== undefined && !HOST.test(host)) throw new GatewayError('InvalidArgument', `bad host ${JSON.stringify(host)}: a host name or, for install, least-loaded, spread or pinned:<host>`);
   return host;
-}
-
-export type CommandKind = AppCommand['kind'];
-
-/** Commands that change something: they run as an operation with progress events. */
-export const OPERATION_KINDS: readonly CommandKind[] = ['install', 'start', 'stop', 'remove', 'upgrade', 'config'];
-
-export function isOperation(command: AppCommand): boolean {
-  return OPERATION_KINDS.includes(command.kind);
 }
 
 /** An app name as schemas/provisioning.fbs defines it: lowercase segments joined by '/'. */

@@ -9,7 +9,8 @@
 //   {"command": "install", "name": "grm", "version_range": "^1.0", "operation_id": "op-1"}
 // A text command is answered in text, a JSON command in JSON (docs/PROVISIONING.md, gateways).
 
-import { BodyFields, checkOperationId, commandFromFields, type AppCommand, type CommandKind } from './app-command.js';
+import type { AppCommand, CommandKind } from '../../core/provisioning/app-manager-client/index.js';
+import { BodyFields, checkOperationId, commandFromFields } from './app-command.js';
 import { GatewayError } from './gateway-error.js';
 
 export interface ChatCommand {

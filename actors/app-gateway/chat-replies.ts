@@ -1,8 +1,7 @@
 // Text replies of the XMPP gateway for people reading a chat: one line per app, plan step or
 // catalogue entry. JSON commands get the REST API's JSON instead (see chat-commands.ts).
 
-import type { AppCommand } from './app-command.js';
-import type { JsonObject } from './app-json.js';
+import type { AppCommand, JsonObject } from '../../core/provisioning/app-manager-client/index.js';
 
 type Row = Record<string, unknown>;
 

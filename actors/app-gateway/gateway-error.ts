@@ -1,6 +1,7 @@
 // A failure the gateways report to their callers: the AppManager's own codes (AppErrorCode) plus
 // the gateway's (authentication, timeouts, request size), with the HTTP status each maps to.
 
+import { AppManagerError } from '../../core/provisioning/app-manager-client/index.js';
 import type { AppErrorCode } from '../../schemas/generated/messages.js';
 
 export type GatewayErrorCode = AppErrorCode | 'Unauthorized' | 'Timeout' | 'TooLarge' | 'MethodNotAllowed';
@@ -52,4 +53,14 @@ export const GATEWAY_ERROR_CODES = Object.keys(HTTP_STATUS) as GatewayErrorCode[
 
 export function httpStatusOf(code: GatewayErrorCode): number {
   return HTTP_STATUS[code];
+}
+
+/**
+ * Any failure as the gateways report it: a GatewayError as it is; the AppManager client's
+ * AppManagerError with its code (503 when the AppManager itself is absent); anything else Internal.
+ */
+export function toGatewayError(error: unknown): GatewayError {
+  if (error instanceof GatewayError) return error;
+  if (error instanceof AppManagerError) return new GatewayError(error.code, error.message, error.app, error.absent ? 503 : httpStatusOf(error.code));
+  return new GatewayError('Internal', error instanceof Error ? error.message : String(error));
 }

@@ -6,8 +6,8 @@
 import { writeFileSync } from 'node:fs';
 import { Module, type Declarations } from '../../core/actor/index.js';
 import { AppEvent } from '../../schemas/generated/messages.js';
-import { AppManagerClient } from './app-manager-client.js';
-import { eventJson } from './app-json.js';
+import { AppManagerClient, AppManagerError, eventJson } from '../../core/provisioning/app-manager-client/index.js';
+import { GatewayError } from './gateway-error.js';
 import { OperationLog } from './operation-log.js';
 import { OwnAppManager } from './own-app-manager.js';
 import { RestServer } from './rest-server.js';
@@ -29,7 +29,7 @@ export default class AppGateway extends Module {
     const bus = this.context.bus();
     return { holders: (role) => bus.registry.holders(role), get: (id) => bus.registry.get(id), ownHostKey: bus.record.hostKey };
   });
-  private readonly client = new AppManagerClient(async (type, value, timeoutMs) => this.requestOrThrow(await this.appManager.resolve(this.settings.appManagerWaitMs), type, value, { timeoutMs }), this.settings);
+  private readonly client = new AppManagerClient(async (type, value, timeoutMs) => this.requestOrThrow(await this.appManagerAddress(), type, value, { timeoutMs }), this.settings);
   private rest?: RestServer;
   private xmpp?: XmppGateway;
 
@@ -58,6 +58,16 @@ export default class AppGateway extends Module {
     if (this.settings.xmpp) {
       this.xmpp = new XmppGateway(this.settings.xmpp, this.client, this.operations, this.log.child('xmpp'));
       await this.xmpp.start();
+    }
+  }
+
+  /** This host's AppManager; none beside the gateway is the AppManager absent (503), as when it is off the bus. */
+  private async appManagerAddress(): Promise<string> {
+    try {
+      return await this.appManager.resolve(this.settings.appManagerWaitMs);
+    } catch (error) {
+      if (error instanceof GatewayError) throw new AppManagerError(error.code === 'Unavailable' ? 'Unavailable' : 'Internal', error.message, undefined, true);
+      throw error;
     }
   }
 

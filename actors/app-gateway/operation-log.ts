@@ -4,7 +4,7 @@
 // happened so far and then every new entry. Bounded: old operations are forgotten after
 // `keepMs`, and at most MAX_OPERATIONS / MAX_EVENTS are kept.
 
-import type { JsonObject } from './app-json.js';
+import type { JsonObject } from '../../core/provisioning/app-manager-client/index.js';
 
 export type OperationEntry =
   | { kind: 'event'; event: JsonObject }

@@ -8,10 +8,9 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../../core/log/logger.js';
-import { BodyFields, checkOperationId, commandFromFields, isOperation, type AppCommand, type CommandKind } from './app-command.js';
-import type { AppManagerClient } from './app-manager-client.js';
-import type { Json, JsonObject } from './app-json.js';
-import { GatewayError } from './gateway-error.js';
+import { isOperation, type AppCommand, type AppManagerClient, type CommandKind, type Json, type JsonObject } from '../../core/provisioning/app-manager-client/index.js';
+import { BodyFields, checkOperationId, commandFromFields } from './app-command.js';
+import { GatewayError, toGatewayError } from './gateway-error.js';
 import type { OperationEntry, OperationLog } from './operation-log.js';
 import type { Scope, TokenFile } from './rest-tokens.js';
 
@@ -116,7 +115,7 @@ async function handle(request: IncomingMessage, response: ServerResponse, option
     }
     sendJson(response, 200, await runCommand(command, operationId, options));
   } catch (error) {
-    const failure = error instanceof GatewayError ? error : new GatewayError('Internal', error instanceof Error ? error.message : String(error));
+    const failure = toGatewayError(error);
     if (failure.status >= 500) options.log.warn('REST request failed', { method: request.method, url: request.url, code: failure.code, error: failure.message });
     if (failure.code === 'Unauthorized') response.setHeader('WWW-Authenticate', 'Bearer realm="gridlink app-manager"');
     if (!response.headersSent) sendJson(response, failure.status, failure.toJson());
@@ -132,8 +131,9 @@ async function runCommand(command: AppCommand, operationId: string, options: Res
     if (operationId) options.operations.finish(operationId, { kind: 'result', result });
     return result;
   } catch (error) {
-    if (operationId && error instanceof GatewayError) options.operations.finish(operationId, { kind: 'error', error: error.toJson() });
-    throw error;
+    const failure = toGatewayError(error);
+    if (operationId) options.operations.finish(operationId, { kind: 'error', error: failure.toJson() });
+    throw failure;
   }
 }
 

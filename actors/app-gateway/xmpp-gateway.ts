@@ -7,11 +7,10 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '../../core/log/logger.js';
 import type { XmlElement } from '../../core/xmpp/xmpp-client.js';
 import { XmppConnection } from '../../core/xmpp/xmpp-connection.js';
-import { isOperation } from './app-command.js';
-import type { AppManagerClient } from './app-manager-client.js';
+import { isOperation, type AppManagerClient } from '../../core/provisioning/app-manager-client/index.js';
 import { CHAT_HELP, parseChatCommand, type ChatCommand } from './chat-commands.js';
 import { errorText, progressText, resultText } from './chat-replies.js';
-import { GatewayError } from './gateway-error.js';
+import { GatewayError, toGatewayError } from './gateway-error.js';
 import type { OperationLog } from './operation-log.js';
 import type { XmppSettings } from './settings.js';
 
@@ -116,7 +115,7 @@ export class XmppGateway {
       await this.reply(from, json ? JSON.stringify({ ok: true, command: command.kind, operation_id: operationId, result }) : `${operationId ? `[${operationId}] ` : ''}${resultText(command, result)}`);
     } catch (error) {
       stopFollowing();
-      const failure = error instanceof GatewayError ? error : new GatewayError('Internal', error instanceof Error ? error.message : String(error));
+      const failure = toGatewayError(error);
       if (operationId) this.operations.finish(operationId, { kind: 'error', error: failure.toJson() });
       await this.reply(from, json ? JSON.stringify({ ok: false, command: command.kind, operation_id: operationId, error: failure.toJson() }) : `${operationId ? `[${operationId}] ` : ''}${errorText(failure.toJson())}`);
     }

@@ -1,13 +1,14 @@
-// The JSON the gateways answer with: the AppManager's replies with snake_case field names (as in
+// The AppManager's replies as JSON for the gateways (REST, chat): snake_case field names (as in
 // schemas/provisioning.fbs) and the JSON-text fields (configurations, schemas) parsed, so a REST
 // client or a chat reader gets objects, not strings holding JSON.
 
-import type { AppEvent, AppInfo, AppManifest, AppsReply, CatalogueReply, InstallPlan } from '../../schemas/generated/messages.js';
+import type { AppEvent, AppInfo, AppManifest, AppsReply, CatalogueReply, InstallPlan } from '../../../schemas/generated/messages.js';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };
 
-function parsedJson(text: string | undefined): Json {
+/** JSON text as the AppManager writes it: parsed; empty or absent: null; unparsable: the text itself. */
+export function parseJsonText(text: string | undefined): Json {
   if (text === undefined || text === '') return null;
   try {
     return JSON.parse(text) as Json;
@@ -25,8 +26,8 @@ export function manifestJson(manifest: AppManifest): JsonObject {
     entry: manifest.entry,
     provides: (manifest.provides ?? []).map((p) => ({ role: p.role, version: p.version })),
     requires: (manifest.requires ?? []).map((r) => ({ role: r.role, range: r.range })),
-    config: parsedJson(manifest.defaultConfigJson),
-    config_schema: parsedJson(manifest.configSchemaJson),
+    config: parseJsonText(manifest.defaultConfigJson),
+    config_schema: parseJsonText(manifest.configSchemaJson),
   };
 }
 
@@ -38,7 +39,7 @@ export function appJson(app: AppInfo): JsonObject {
     state: app.state,
     host: app.host ?? '',
     module_id: app.moduleId ?? '',
-    config: parsedJson(app.configJson),
+    config: parseJsonText(app.configJson),
     manifest: app.manifest ? manifestJson(app.manifest) : null,
     detail: app.detail ?? '',
     installed_ms: app.installedMs,

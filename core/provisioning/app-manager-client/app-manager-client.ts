@@ -1,11 +1,11 @@
-// Carries out an AppCommand as a request to the AppManager over the bus (the gateway's only way to
-// it), with a timeout, and turns every failure into a GatewayError: the AppManager's AppErrorReply
-// keeps its code; an absent AppManager is 503, a timeout 504.
+// The AppManager's requests over the bus (role `app-manager`, or an address the caller resolves),
+// each with its timeout: queries (apps, catalogue, plan) the short one, operations (install,
+// start, stop, remove, upgrade, configure) the long one. Every failure is an AppManagerError. Used
+// by the app gateway (REST, XMPP: `run`, answering snake_case JSON) and the dashboard (the typed
+// methods, answering the schema's replies).
 
-import { BusError, RecipientFailureError } from '../../core/bus/index.js';
-import type { RequestType } from '../../core/schema/message-type.js';
+import type { RequestType } from '../../schema/message-type.js';
 import {
-  AppErrorReply,
   ConfigureApp,
   GetApps,
   GetCatalogue,
@@ -15,12 +15,15 @@ import {
   StartApp,
   StopApp,
   UpgradeApp,
-} from '../../schemas/generated/messages.js';
-import { isOperation, type AppCommand } from './app-command.js';
+  type AppsReply,
+  type CatalogueReply,
+  type InstallPlan,
+} from '../../../schemas/generated/messages.js';
+import type { AppCommand } from './app-command.js';
+import { AppManagerError, asAppManagerError } from './app-manager-error.js';
 import { appsReplyJson, catalogueJson, planJson, type JsonObject } from './app-json.js';
-import { GatewayError } from './gateway-error.js';
 
-/** How the client reaches the bus: the module's requestOrThrow, bound to its role address. */
+/** How the client reaches the bus: a module's requestOrThrow, bound to the AppManager's address. */
 export type BusCall = <T, R>(type: RequestType<T, R>, value: T, timeoutMs: number) => Promise<R>;
 
 export interface ClientTimeouts {
@@ -34,31 +37,61 @@ export class AppManagerClient {
     private readonly timeouts: ClientTimeouts,
   ) {}
 
-  /** Runs the command; lifecycle commands carry `operationId` so their AppEvents can be followed. */
+  apps(request: GetApps = {}): Promise<AppsReply> {
+    return this.ask(GetApps, request, false, request.name);
+  }
+
+  catalogue(): Promise<CatalogueReply> {
+    return this.ask(GetCatalogue, {}, false, undefined);
+  }
+
+  plan(request: PlanInstall): Promise<InstallPlan> {
+    return this.ask(PlanInstall, request, false, request.name);
+  }
+
+  install(request: InstallApp): Promise<AppsReply> {
+    return this.ask(InstallApp, request, true, request.name);
+  }
+
+  start(request: StartApp): Promise<AppsReply> {
+    return this.ask(StartApp, request, true, request.name);
+  }
+
+  stop(request: StopApp): Promise<AppsReply> {
+    return this.ask(StopApp, request, true, request.name);
+  }
+
+  remove(request: RemoveApp): Promise<AppsReply> {
+    return this.ask(RemoveApp, request, true, request.name);
+  }
+
+  upgrade(request: UpgradeApp): Promise<AppsReply> {
+    return this.ask(UpgradeApp, request, true, request.name);
+  }
+
+  configure(request: ConfigureApp): Promise<AppsReply> {
+    return this.ask(ConfigureApp, request, true, request.name);
+  }
+
+  /**
+   * Runs a command and answers the gateways' JSON (./app-json.ts); lifecycle commands carry
+   * `operationId` so their AppEvents can be followed.
+   */
   async run(command: AppCommand, operationId: string): Promise<JsonObject> {
-    const app = 'name' in command ? command.name : undefined;
-    const timeoutMs = isOperation(command) ? this.timeouts.operationTimeoutMs : this.timeouts.queryTimeoutMs;
-    const ask = async <T, R>(type: RequestType<T, R>, value: T): Promise<R> => {
-      try {
-        return await this.call(type, value, timeoutMs);
-      } catch (error) {
-        throw asGatewayError(error, app);
-      }
-    };
     switch (command.kind) {
       case 'apps': {
-        const reply = appsReplyJson(await ask(GetApps, { ...(command.name === undefined ? {} : { name: command.name }), ...onHost(command.host) }));
+        const reply = appsReplyJson(await this.apps({ ...(command.name === undefined ? {} : { name: command.name }), ...onHost(command.host) }));
         const apps = reply.apps as JsonObject[];
-        if (command.name !== undefined && apps.length === 0) throw new GatewayError('NotFound', `app "${command.name}" is not installed${command.host ? ` on host ${command.host}` : ''}`, command.name);
+        if (command.name !== undefined && apps.length === 0) throw new AppManagerError('NotFound', `app "${command.name}" is not installed${command.host ? ` on host ${command.host}` : ''}`, command.name);
         return reply;
       }
       case 'catalogue':
-        return catalogueJson(await ask(GetCatalogue, {}));
+        return catalogueJson(await this.catalogue());
       case 'plan':
-        return planJson(await ask(PlanInstall, { name: command.name, ...(command.versionRange ? { versionRange: command.versionRange } : {}) }));
+        return planJson(await this.plan({ name: command.name, ...(command.versionRange ? { versionRange: command.versionRange } : {}) }));
       case 'install':
         return appsReplyJson(
-          await ask(InstallApp, {
+          await this.install({
             name: command.name,
             start: command.start,
             operationId,
@@ -69,14 +102,14 @@ export class AppManagerClient {
           }),
         );
       case 'start':
-        return appsReplyJson(await ask(StartApp, { name: command.name, withDependencies: command.withDependencies, operationId, ...onHost(command.host) }));
+        return appsReplyJson(await this.start({ name: command.name, withDependencies: command.withDependencies, operationId, ...onHost(command.host) }));
       case 'stop':
-        return appsReplyJson(await ask(StopApp, { name: command.name, force: command.force, operationId, ...(command.reason ? { reason: command.reason } : {}), ...onHost(command.host) }));
+        return appsReplyJson(await this.stop({ name: command.name, force: command.force, operationId, ...(command.reason ? { reason: command.reason } : {}), ...onHost(command.host) }));
       case 'remove':
-        return appsReplyJson(await ask(RemoveApp, { name: command.name, deleteData: command.deleteData, operationId, ...onHost(command.host) }));
+        return appsReplyJson(await this.remove({ name: command.name, deleteData: command.deleteData, operationId, ...onHost(command.host) }));
       case 'upgrade':
         return appsReplyJson(
-          await ask(UpgradeApp, {
+          await this.upgrade({
             name: command.name,
             healthWindowMs: command.healthWindowMs,
             operationId,
@@ -85,7 +118,15 @@ export class AppManagerClient {
           }),
         );
       case 'config':
-        return appsReplyJson(await ask(ConfigureApp, { name: command.name, configJson: JSON.stringify(command.config), operationId, ...onHost(command.host) }));
+        return appsReplyJson(await this.configure({ name: command.name, configJson: JSON.stringify(command.config), operationId, ...onHost(command.host) }));
+    }
+  }
+
+  private async ask<T, R>(type: RequestType<T, R>, value: T, operation: boolean, app: string | undefined): Promise<R> {
+    try {
+      return await this.call(type, value, operation ? this.timeouts.operationTimeoutMs : this.timeouts.queryTimeoutMs);
+    } catch (error) {
+      throw asAppManagerError(error, app);
     }
   }
 }
@@ -93,32 +134,4 @@ export class AppManagerClient {
 /** `host` travels only when set: empty means this host to the AppManager anyway. */
 function onHost(host: string | undefined): { host?: string } {
   return host ? { host } : {};
-}
-
-export function asGatewayError(error: unknown, app: string | undefined): GatewayError {
-  if (error instanceof GatewayError) return error;
-  if (error instanceof RecipientFailureError && error.replyType === AppErrorReply.name) {
-    let reply: AppErrorReply;
-    try {
-      reply = AppErrorReply.decode(error.replyBody);
-    } catch {
-      return new GatewayError('Internal', `the AppManager's error reply could not be decoded: ${error.message}`, app);
-    }
-    return new GatewayError(reply.code, reply.message ?? reply.code, reply.name || app);
-  }
-  if (error instanceof BusError) {
-    switch (error.code) {
-      case 'NoHandlers':
-      case 'PeerGone':
-      case 'Closed':
-        return new GatewayError('Unavailable', `the AppManager is not reachable on the bus: ${error.message}`, app, 503);
-      case 'Timeout':
-        return new GatewayError('Timeout', `the AppManager did not answer in time: ${error.message}`, app);
-      case 'Backpressure':
-        return new GatewayError('Unavailable', `the AppManager does not keep up: ${error.message}`, app, 503);
-      case 'RecipientFailure':
-        return new GatewayError('Internal', `the AppManager failed: ${error.message}`, app);
-    }
-  }
-  return new GatewayError('Internal', error instanceof Error ? error.message : String(error), app);
 }
