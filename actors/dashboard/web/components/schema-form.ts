@@ -71,9 +71,16 @@ function setAt(draft: Draft, path: FieldPath, value: Draft): Draft {
   return object;
 }
 
+/** Nothing filled in: only empty objects and lists (a required list inside counts as empty). */
+function isBlank(draft: Draft): boolean {
+  if (Array.isArray(draft)) return draft.length === 0;
+  if (isRecord(draft)) return Object.values(draft).every(isBlank);
+  return draft === undefined;
+}
+
 /**
- * What the form hands out: an optional object the form made for a field typed into and then
- * emptied again is dropped (it was not there at the start, the app's defaults apply); one the
+ * What the form hands out: an optional object (or list) the form made for a field typed into
+ * and then emptied again is dropped (it was not there at the start, the app's defaults apply); one the
  * starting value had stays, even empty.
  */
 function settle(field: FieldModel, draft: Draft, required: boolean, start: unknown): Draft {
@@ -85,9 +92,12 @@ function settle(field: FieldModel, draft: Draft, required: boolean, start: unkno
       const value = property ? settle(property.field, inner, property.required, startObject[key]) : inner;
       if (value !== undefined) settled[key] = value;
     }
-    return Object.keys(settled).length === 0 && !required && start === undefined ? undefined : settled;
+    return !required && start === undefined && isBlank(settled) ? undefined : settled;
   }
-  if (field.kind === 'array' && Array.isArray(draft)) return draft.map((item) => settle(field.items, item, true, {}));
+  if (field.kind === 'array' && Array.isArray(draft)) {
+    if (draft.length === 0 && !required && start === undefined) return undefined;
+    return draft.map((item) => settle(field.items, item, true, {}));
+  }
   return draft;
 }
 
