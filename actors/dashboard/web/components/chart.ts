@@ -67,6 +67,8 @@ export function Chart(props: ChartProps) {
   const [error, setError] = useState<string | null>(null);
   const [drawn, setDrawn] = useState<DrawnInfo | null>(null);
   const height = props.height ?? 300;
+  const unitRef = useRef('');
+  unitRef.current = props.unit === undefined || props.unit === '' ? '' : ` ${props.unit}`;
 
   // The plot itself, made once per data point (its label and unit are part of the options).
   useEffect(() => {
@@ -115,12 +117,15 @@ export function Chart(props: ChartProps) {
       series: [
         {},
         {
-          label: props.unit === undefined || props.unit === '' ? props.dataPoint : `${props.dataPoint} [${props.unit}]`,
+          label: props.dataPoint,
           stroke: '#1f6feb',
           width: 1,
+          // The unit may arrive after the plot was made (the page's search answers later): read it
+          // when shown rather than making the plot again and fetching twice.
+          value: (_plot: uPlot, value: number | null) => (value === null ? '–' : `${formatValue(value)}${unitRef.current}`),
         },
       ],
-      axes: [{}, { size: 64, ...(props.unit === undefined || props.unit === '' ? {} : { label: props.unit }) }],
+      axes: [{}, { size: 64 }],
       cursor: { drag: { x: true, y: false, setScale: false } },
       hooks: { setSelect: [onSelect], draw: [onDraw] },
     };
@@ -136,7 +141,7 @@ export function Chart(props: ChartProps) {
       plot.destroy();
       plotRef.current = null;
     };
-  }, [props.dataPoint, props.unit, height]);
+  }, [props.dataPoint, height]);
 
   // Fetch and draw the span: again after every zoom.
   useEffect(() => {
@@ -170,7 +175,7 @@ export function Chart(props: ChartProps) {
       }
     })();
     return () => abort.abort();
-  }, [props.dataPoint, props.unit, height, span.fromMs, span.toMs]);
+  }, [props.dataPoint, height, span.fromMs, span.toMs]);
 
   const zoomOut = (): void => setZoom({ baseKey, stack: zoomStack.slice(0, -1) });
   const reset = (): void => setZoom({ baseKey, stack: [] });
@@ -189,6 +194,11 @@ export function Chart(props: ChartProps) {
     ${error === null ? null : html`<div class="error" role="alert" data-test="chart-error">${error}</div>`}
     <div class="chart-plot" ref=${plotHostRef} style=${{ width: '100%', minHeight: `${height}px` }}></div>
   </div>`;
+}
+
+function formatValue(value: number): string {
+  const abs = Math.abs(value);
+  return abs !== 0 && (abs >= 1e7 || abs < 1e-3) ? value.toExponential(3) : String(Math.round(value * 1e4) / 1e4);
 }
 
 function drawnText(info: DrawnInfo): string {
