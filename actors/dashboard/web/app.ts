@@ -12,6 +12,7 @@ import { Layout } from './layout.js';
 import { LiveClient } from './live.js';
 import type { PageEntry, PageProps, Permission } from './page.js';
 import { AlarmsPage } from './pages/alarms.js';
+import { AppsPage } from './pages/apps.js';
 import { DatapointsPage } from './pages/datapoints.js';
 import { HostsPage } from './pages/hosts.js';
 import { LoginPage } from './pages/login.js';
@@ -23,7 +24,7 @@ import { navigate, useRoute, type Route } from './router.js';
 export const pages: PageEntry[] = [
   { id: 'hosts', title: 'Hosts', component: HostsPage },
   { id: 'modules', title: 'Modules', component: ModulesPage },
-  // Apps (pages/apps.ts) goes here.
+  { id: 'apps', title: 'Apps', component: AppsPage },
   { id: 'alarms', title: 'Alarms', component: AlarmsPage },
   { id: 'datapoints', title: 'Data points', component: DatapointsPage },
   { id: 'topology', title: 'Topology', component: TopologyPage },

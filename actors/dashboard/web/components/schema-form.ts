@@ -252,7 +252,7 @@ function NullToggle(props: { field: FieldModel; path: FieldPath; draft: Draft; c
     if (checked) context.set(path, null);
     else context.set(path, field.kind === 'object' ? {} : field.kind === 'array' ? [] : undefined);
   };
-  return html`<label class="null-toggle">
+  return html`<label class="check null-toggle">
     <input type="checkbox" data-test="null-toggle" data-path=${formatPath(path)} checked=${draft === null} disabled=${context.disabled} onChange=${onChange} />
     none
   </label>`;
@@ -420,12 +420,12 @@ function ListInput(props: InputProps) {
     ${list.map(
       (item, index) => html`<div class="schema-list-item" key=${keys.current[index]} data-test="list-item" data-index=${index}>
         <${Field} field=${field.items} path=${[...path, index]} draft=${item} required=${true} context=${context} inList=${true} />
-        <button type="button" class="small" data-test="list-remove" disabled=${context.disabled} title="remove this item" onClick=${() => remove(index)}>
+        <button type="button" class="small-button secondary" data-test="list-remove" disabled=${context.disabled} title="remove this item" onClick=${() => remove(index)}>
           ×
         </button>
       </div>`,
     )}
-    <button type="button" class="small" data-test="list-add" data-path=${props.name} disabled=${context.disabled} onClick=${add}>+ add</button>
+    <button type="button" class="small-button secondary" data-test="list-add" data-path=${props.name} disabled=${context.disabled} onClick=${add}>+ add</button>
   </div>`;
 }
 
