@@ -26,6 +26,7 @@ import { registerCimCommand } from './commands/cim.js';
 import { registerAssessCommand } from './commands/assess.js';
 import { registerAlarmsCommand } from './commands/alarms.js';
 import { registerIec104Command } from './commands/iec104.js';
+import { registerDashboardCommand } from './commands/dashboard.js';
 
 // Bus peers log joins and leaves at info level; a CLI prints its own output
 // on stdout and keeps stderr for problems. GRIDLINK_LOG=info shows the bus log.
@@ -76,6 +77,7 @@ registerCimCommand(program);
 registerAssessCommand(program);
 registerAlarmsCommand(program);
 registerIec104Command(program);
+registerDashboardCommand(program);
 // ------------------------------------------------------------ end subcommands
 
 let running = 'gridlink';
