@@ -8,6 +8,8 @@
  *  - IEC 104 decode only: ours, scapy and tshark on the same frames, frames per second.
  *  - Alarm rule evaluation: core/alarms RuleEngine beside SQLite triggers and a list of JS rule
  *    closures, the same rules and values, the same raises and clears (checked).
+ *  - Modbus TCP FC3 reads/s: core/protocols/modbus beside pymodbus's own client, against the same
+ *    pymodbus server process and against an in-process responder (./modbus-rows.ts).
  * See docs/BENCHMARKS.md ("bench:field").
  */
 import { existsSync } from 'node:fs';
@@ -20,10 +22,11 @@ import { evaluateClosures, evaluateOurs, evaluateSqlite, type EvaluationResult }
 import { sqliteUnavailable } from '../sqlite-loader.js';
 import { decodeOurs, decodeScapy, decodeTshark, findTshark, scapyUnavailable, type DecodeResult } from './decode.js';
 import { endToEnd, GATEWAY_MODULE } from './end-to-end.js';
+import { modbusOurs, modbusPeer, modbusRows, stopModbusServers, type ModbusRow } from './modbus-rows.js';
 import { planOf } from './plan.js';
 import type { TrafficForm, TrafficSpec } from './rtu-traffic.js';
 
-type Row = 'e2eBatched' | 'e2eSingle' | 'decodeBatched' | 'decodeSingle' | 'alarms';
+type Row = 'e2eBatched' | 'e2eSingle' | 'decodeBatched' | 'decodeSingle' | 'alarms' | ModbusRow;
 
 const quick = process.argv.includes('--quick');
 const plan = planOf(quick);
@@ -52,6 +55,7 @@ const rows: Record<Row, RowSpec> = {
     goal: 200_000,
     goalText: '≥ 200,000 values evaluated against their rules (threshold and rate each, 2–3 per value)',
   },
+  ...modbusRows(),
 };
 
 /** The frames of the decode rows (the same traffic the RTU sends end to end). */
@@ -126,8 +130,9 @@ const minimumMs = quick ? 300 : 2000;
 const fieldBenchmark = defineBenchmark<Row>({
   name: 'field',
   description:
-    'IEC 104 from one RTU connection through the gateway into durable storage (real processes), IEC 104 decoding, and alarm rule evaluation, ' +
-    'each beside independent implementations in the same run: scapy and tshark decoding the same frames, SQLite triggers and JS rule closures on the same values.',
+    'IEC 104 from one RTU connection through the gateway into durable storage (real processes), IEC 104 decoding, alarm rule evaluation ' +
+    'and Modbus TCP register reads, each beside independent implementations in the same run: scapy and tshark decoding the same frames, ' +
+    "SQLite triggers and JS rule closures on the same values, pymodbus's client reading the same registers from the same servers.",
   rows,
   ours: {
     teardown: removeWork,
@@ -151,6 +156,7 @@ const fieldBenchmark = defineBenchmark<Row>({
         },
       })),
       alarmMeasurement('core/alarms RuleEngine', () => evaluateOurs(alarmLoadOnce())),
+      ...modbusOurs(quick),
     ],
   },
   peers: [
@@ -181,9 +187,11 @@ const fieldBenchmark = defineBenchmark<Row>({
       description: 'a list of rule closures, each given every value as an object, state in a Map per data point (the way rule nodes are often written)',
       measurements: [alarmMeasurement('JS rule closures', () => evaluateClosures(alarmLoadOnce()))],
     },
+    modbusPeer(quick, work, removeWork),
   ],
   runs: { quick: 1, full: 1 },
 });
 
 await runBenchmarkCli(fieldBenchmark);
+await stopModbusServers();
 await removeWork();
