@@ -101,6 +101,19 @@ export async function startSetup(storeDir: string, trustedKeys: string, settings
   };
 }
 
+/**
+ * The stages of an operation's AppEvents once its last stage `last` has arrived (or after 5 s,
+ * when the assertion that follows shows what did). Events travel by publication and the reply by
+ * a direct message: the last events may arrive a moment after the reply.
+ */
+export async function operationStages(setup: Setup, operationId: string, last: string | ((stages: string[]) => boolean), timeoutMs = 5000): Promise<string[]> {
+  const stages = (): string[] => setup.events.filter((e) => e.operationId === operationId).map((e) => e.stage);
+  const complete = typeof last === 'string' ? (seen: string[]) => seen.includes(last) : last;
+  const deadline = Date.now() + timeoutMs;
+  while (!complete(stages()) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+  return stages();
+}
+
 /** Asks the AppManager; resolves with the reply, or rejects with the AppErrorReply as an Error carrying `reply`. */
 export function ask<T, R>(setup: Setup, type: RequestType<T, R>, value: T, timeoutMs = 60_000): Promise<R> {
   return askAt(setup.agent.peer.bus, 'app-manager', type, value, timeoutMs);

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigureApp, GetApps, GetMostRecentEntry, InstallApp, MostRecentEntryReply, StopApp, UpgradeApp } from '../../schemas/generated/messages.js';
 import { removeTempDirs, tempDir, until } from '../actor/helpers.js';
 import { killAll } from '../support/processes.js';
-import { appValue, ask, makeKey, packApp, refusal, startSetup, type Setup } from './app-manager-helpers.js';
+import { appValue, ask, makeKey, operationStages, packApp, refusal, startSetup, type Setup } from './app-manager-helpers.js';
 
 let setup: Setup;
 
@@ -46,7 +46,7 @@ describe('AppManager: upgrade', () => {
     const before = moduleId('chain-a');
     const reply = await ask(setup, UpgradeApp, { name: 'chain-a', versionRange: '~1.1.0', healthWindowMs: 0, operationId: 'up-1.1' });
     expect(reply.apps?.[0]).toMatchObject({ name: 'chain-a', version: '1.1.0', state: 'Running', otherVersions: ['1.0.0'] });
-    const stages = setup.events.filter((e) => e.operationId === 'up-1.1').map((e) => e.stage);
+    const stages = await operationStages(setup, 'up-1.1', 'health-ok');
     expect(stages).toEqual(expect.arrayContaining(['downloading', 'verified', 'extracted', 'upgrading', 'stopped', 'starting', 'registered', 'health-ok']));
     expect(stages.indexOf('stopped')).toBeLessThan(stages.indexOf('starting'));
     const after = await until(() => moduleId('chain-a'), 'chain-a running again');
@@ -63,7 +63,7 @@ describe('AppManager: upgrade', () => {
     expect(error.code).toBe('RolledBack');
     expect(error.message).toContain('chain-a 2.0.0 failed in its health window');
     expect(error.message).toContain('1.1.0 runs again');
-    const stages = setup.events.filter((e) => e.operationId === 'up-2').map((e) => e.stage);
+    const stages = await operationStages(setup, 'up-2', 'rolled-back');
     expect(stages).toEqual(expect.arrayContaining(['registered', 'rolling-back', 'rolled-back']));
     expect(stages).not.toContain('health-ok');
 
@@ -87,7 +87,7 @@ describe('AppManager: configuration at run time', () => {
     expect(moduleId('chain-a')).toBe(before);
     const file = JSON.parse(readFileSync(join(setup.appsDir, 'chain-a', 'config.json'), 'utf8')) as { settings: { step: number } };
     expect(file.settings.step).toBe(10);
-    expect(setup.events.filter((e) => e.operationId === 'conf-ok').map((e) => e.stage)).toEqual(['configured']);
+    expect(await operationStages(setup, 'conf-ok', 'configured')).toEqual(['configured']);
   });
 
   it('gives a module that rejects a configuration its previous one back', async () => {
@@ -98,7 +98,7 @@ describe('AppManager: configuration at run time', () => {
     const file = JSON.parse(readFileSync(join(setup.appsDir, 'chain-a', 'config.json'), 'utf8')) as { settings: { step: number } };
     expect(file.settings.step).toBe(10);
     expect(JSON.parse((await ask(setup, GetApps, { name: 'chain-a' })).apps?.[0]?.configJson ?? '{}')).toMatchObject({ step: 10 });
-    expect(setup.events.filter((e) => e.operationId === 'conf-no').map((e) => e.stage)).toEqual(['config-rejected', 'error']);
+    expect(await operationStages(setup, 'conf-no', 'error')).toEqual(['config-rejected', 'error']);
   });
 
   it('changes the proxies of a module the same way, at run time', async () => {

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigureApp, GetApps, GetCatalogue, InstallApp, PlanInstall, RemoveApp, StartApp, StopApp } from '../../schemas/generated/messages.js';
 import { removeTempDirs, tempDir } from '../actor/helpers.js';
 import { killAll } from '../support/processes.js';
-import { appValue, ask, makeKey, packApp, refusal, startSetup, type Setup } from './app-manager-helpers.js';
+import { appValue, ask, makeKey, operationStages, packApp, refusal, startSetup, type Setup } from './app-manager-helpers.js';
 
 let setup: Setup;
 
@@ -53,6 +53,7 @@ describe('AppManager: provisioning along a dependency chain', () => {
     expect(reply.operationId).toBe('install-chain');
 
     // Started in dependency order, each counted as started once it registered on the bus.
+    await operationStages(setup, 'install-chain', (stages) => stages.filter((stage) => stage === 'registered').length === 3);
     const registered = setup.events.filter((e) => e.operationId === 'install-chain' && e.stage === 'registered').map((e) => e.name);
     expect(registered).toEqual(['chain-a', 'chain-b', 'chain-c']);
     const stages = setup.events.filter((e) => e.operationId === 'install-chain' && e.name === 'chain-a').map((e) => e.stage);
@@ -82,7 +83,7 @@ describe('AppManager: provisioning along a dependency chain', () => {
     expect(error.code).toBe('Unresolvable');
     expect(error.message).toContain('missing role delta ^1.0.0');
     // Nothing was downloaded: the operation's only event is its end.
-    expect(setup.events.filter((e) => e.operationId === 'install-d').map((e) => e.stage)).toEqual(['error']);
+    expect(await operationStages(setup, 'install-d', 'error')).toEqual(['error']);
     expect(existsSync(join(setup.appsDir, 'chain-d'))).toBe(false);
     expect((await ask(setup, GetApps, {})).apps?.map((a) => a.name)).toEqual(['chain-a', 'chain-b', 'chain-c']);
   });
@@ -94,7 +95,7 @@ describe('AppManager: provisioning along a dependency chain', () => {
     expect(existsSync(join(setup.appsDir, 'rogue'))).toBe(false);
     expect(readdirSync(join(setup.appsDir, '.downloads'))).toEqual([]);
     expect((await ask(setup, GetApps, {})).apps?.map((a) => a.name)).not.toContain('rogue');
-    expect(setup.events.filter((e) => e.operationId === 'install-rogue').map((e) => e.stage)).toEqual(['downloading', 'error']);
+    expect(await operationStages(setup, 'install-rogue', 'error')).toEqual(['downloading', 'error']);
     expect(setup.events.find((e) => e.operationId === 'install-rogue' && e.stage === 'error')?.message).toMatch(/^BadPackage: /);
   });
 
@@ -102,7 +103,7 @@ describe('AppManager: provisioning along a dependency chain', () => {
     const error = await refusal(setup, InstallApp, { name: 'chain-e', start: true, operationId: 'install-e' });
     expect(error.code).toBe('Unavailable');
     expect(error.message).toContain('chain-e 1.0.0 exited before registering on the bus');
-    const stages = setup.events.filter((e) => e.operationId === 'install-e').map((e) => e.stage);
+    const stages = await operationStages(setup, 'install-e', 'error');
     expect(stages).toEqual(['downloading', 'verified', 'extracted', 'installed', 'starting', 'failed', 'failed', 'error']);
     expect(existsSync(join(setup.appsDir, 'chain-e'))).toBe(false);
     expect((await ask(setup, GetApps, {})).apps?.map((a) => a.name)).toEqual(['chain-a', 'chain-b', 'chain-c']);
@@ -150,6 +151,7 @@ describe('AppManager: stop and remove', () => {
     const reply = await ask(setup, StartApp, { name: 'chain-c', withDependencies: true, operationId: 'start-c' });
     expect(reply.message).toBe('started chain-b');
     expect(reply.apps?.map((a) => `${a.name} ${a.state}`)).toEqual(['chain-a Running', 'chain-b Running', 'chain-c Running']);
+    await operationStages(setup, 'start-c', 'registered');
     expect(setup.events.filter((e) => e.operationId === 'start-c').map((e) => `${e.stage} ${e.name}`)).toEqual(['starting chain-b', 'registered chain-b']);
     expect(await appValue(setup, 'chain-b', 'ping')).toBe(1);
   }, 30_000);
