@@ -51,7 +51,8 @@ export function readSubstationState(raw: unknown): SubstationState {
     active: num(json.active),
     unacknowledged: num(json.unacknowledged),
     administrator: num(json.administrator),
-    fieldEngineer: num(json.fieldEngineer),
+    // api.ts says camelCase; the schema's generic toJson gives snake_case: read either.
+    fieldEngineer: num(json.fieldEngineer ?? json.field_engineer),
     worst: severityName(json.worst),
     storm: json.storm === true,
     groups: groups.map((g) => ({
@@ -61,8 +62,8 @@ export function readSubstationState(raw: unknown): SubstationState {
       worst: severityName(g.worst),
       storm: g.storm === true,
     })),
-    inGrace: json.inGrace === true,
-    atMs: num(json.atMs),
+    inGrace: (json.inGrace ?? json.in_grace) === true,
+    atMs: num(json.atMs ?? json.at_ms),
   };
 }
 
@@ -81,7 +82,7 @@ export function readNotification(raw: unknown): NotificationItem | undefined {
   if (typeof raw !== 'object' || raw === null) return undefined;
   const json = raw as Loose;
   const kind = typeof json.kind === 'number' ? (NOTIFICATION_KINDS[json.kind] ?? String(json.kind)) : String(json.kind ?? '');
-  return { kind, group: String(json.group ?? ''), text: String(json.text ?? ''), atMs: num(json.atMs) };
+  return { kind, group: String(json.group ?? ''), text: String(json.text ?? ''), atMs: num(json.atMs ?? json.at_ms) };
 }
 
 export function readNotifications(raw: unknown): NotificationItem[] {

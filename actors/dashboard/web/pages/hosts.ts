@@ -65,6 +65,12 @@ function Meter(props: { fraction: number; label: string; 'data-test'?: string })
   </div>`;
 }
 
+/** "actors/alarms/module.js" for a long compiled path; names like "examples/generator" as they are. */
+function shortModule(module: string): string {
+  const parts = module.split('/');
+  return parts.length <= 3 ? module : `…/${parts.slice(-3).join('/')}`;
+}
+
 function TreeRows(props: { node: TreeNodeView; depth: number }) {
   const { node, depth } = props;
   const restarts = node.restarts ?? 0;
@@ -73,7 +79,7 @@ function TreeRows(props: { node: TreeNodeView; depth: number }) {
       data-test="tree-node" data-path=${node.path} data-state=${node.state} data-kind=${node.kind}>
       <span class="tree-name">${node.kind === 'supervisor' ? '▾ ' : '• '}${node.name}</span>
       <${StatusBadge} state=${node.state} />
-      ${node.module !== undefined && node.module !== node.name ? html`<span class="muted small">${node.module}</span>` : null}
+      ${node.module !== undefined && node.module !== node.name ? html`<span class="muted small module-path" title=${node.module}>${shortModule(node.module)}</span>` : null}
       ${node.pid !== undefined && node.pid > 0 ? html`<span class="muted small">pid ${node.pid}</span>` : null}
       ${restarts > 0 ? html`<span class=${`restarts${restarts >= 3 ? ' restarts-many' : ''}`} title="Restarts by its supervisor">${restarts} restart${restarts === 1 ? '' : 's'}</span>` : null}
     </li>
