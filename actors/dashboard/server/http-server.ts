@@ -154,11 +154,12 @@ async function handleApi(request: IncomingMessage, response: ServerResponse, opt
     if (!originAllowed(request, options.settings)) return refuse(403, 'Forbidden', `requests from origin ${request.headers.origin} are not accepted`, 'origin');
     if (session && !csrfMatches(session, request.headers['x-csrf-token'])) return refuse(403, 'Forbidden', 'missing or wrong X-CSRF-Token header (take it from GET /api/session)', 'csrf');
   }
-  if (session && !mayDo(session.role, route.permission)) {
-    return refuse(403, 'Forbidden', `the role "${session.role}" may not do this (${route.permission} is for ${permissionRoles(route)})`, 'role');
-  }
   try {
+    // Read before the role check, so a refusal's audit entry names its target (an alarm key...).
     if (changing) apiRequest.body = await readJsonBody(request, options.settings.maxBodyBytes);
+    if (session && !mayDo(session.role, route.permission)) {
+      return refuse(403, 'Forbidden', `the role "${session.role}" may not do this (${route.permission} is for ${permissionRoles(route)})`, 'role');
+    }
     const answer = await route.handler(apiRequest);
     if (changing && !route.auditsItself) {
       options.audit.write({ user: session?.user ?? '', role: session?.role ?? '', action, target: target(), outcome: answer.status < 400 ? 'ok' : 'failed', detail: answer.status < 400 ? '' : `status ${answer.status}`, address });
