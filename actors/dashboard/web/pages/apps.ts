@@ -14,7 +14,7 @@ import { Table, type Column } from '../components/table.js';
 import { useLive, useLiveGeneration } from '../live.js';
 import type { PageProps } from '../page.js';
 import { actionTitles, AppActionPanel, type AppAction } from './apps/app-actions.js';
-import { InstallFlow } from './apps/install-flow.js';
+import { InstallFlow, readHosts } from './apps/install-flow.js';
 import { groupCatalogue, rollbackTarget, upgradeTarget, type CatalogueApp } from './apps/versions.js';
 
 const REFRESH_MS = 15_000;
@@ -25,7 +25,43 @@ function readApps(raw: unknown): AppView[] {
   return [];
 }
 
-type Sheet = { kind: 'install'; name?: string } | { kind: 'action'; action: AppAction; app: AppView };
+/** An installed app and the host it was listed from ('' : this AppManager's host). */
+interface AppRow extends AppView {
+  listedFrom: string;
+}
+
+const rowKey = (row: AppRow): string => `${row.listedFrom}|${row.name}`;
+
+/**
+ * GET /api/apps lists one host's apps. With several hosts reporting, each is asked
+ * (?host=<name>), so the table covers the fleet; a host whose AppManager does not answer is
+ * named in `problems` and the others are still shown.
+ */
+async function fetchApps(api: PageProps['api'], signal: AbortSignal): Promise<{ rows: AppRow[]; problems: string[] }> {
+  let hosts: string[] = [];
+  try {
+    hosts = readHosts(await api.get<unknown>('/api/hosts', undefined, { signal })).map((view) => view.host);
+  } catch (error) {
+    if (isAbort(error)) throw error;
+    // No host list: this AppManager's apps only.
+  }
+  if (hosts.length <= 1) {
+    const apps = readApps(await api.get<unknown>('/api/apps', undefined, { signal }));
+    return { rows: apps.map((app) => ({ ...app, listedFrom: '' })), problems: [] };
+  }
+  const answers = await Promise.allSettled(hosts.map((host) => api.get<unknown>('/api/apps', { host }, { signal })));
+  const rows: AppRow[] = [];
+  const problems: string[] = [];
+  answers.forEach((answer, index) => {
+    const host = hosts[index]!;
+    if (answer.status === 'fulfilled') rows.push(...readApps(answer.value).map((app) => ({ ...app, host: app.host || host, listedFrom: host })));
+    else problems.push(`host ${host}: ${errorText(answer.reason)}`);
+  });
+  if (rows.length === 0 && problems.length === hosts.length) throw answers.find((answer) => answer.status === 'rejected')?.reason;
+  return { rows, problems };
+}
+
+type Sheet = { kind: 'install'; name?: string } | { kind: 'action'; action: AppAction; app: AppRow };
 
 /** A panel over the page (the tables stay where they were); Escape or × closes it. */
 function SheetFrame(props: { title: string; onClose: () => void; children: ComponentChildren; 'data-test': string }) {
@@ -55,8 +91,9 @@ function RoleList(props: { roles: string[] }) {
 export function AppsPage(props: PageProps) {
   const { api, live } = props;
   const manage = props.can('manageApps');
-  const [apps, setApps] = useState<AppView[] | undefined>(undefined);
+  const [apps, setApps] = useState<AppRow[] | undefined>(undefined);
   const [appsError, setAppsError] = useState<string | undefined>(undefined);
+  const [hostProblems, setHostProblems] = useState<string[]>([]);
   const [catalogue, setCatalogue] = useState<CatalogueApp[]>([]);
   const [storeUrl, setStoreUrl] = useState('');
   const [catalogueError, setCatalogueError] = useState<string | undefined>(undefined);
@@ -66,10 +103,10 @@ export function AppsPage(props: PageProps) {
 
   useEffect(() => {
     const abort = new AbortController();
-    api
-      .get<unknown>('/api/apps', undefined, { signal: abort.signal })
-      .then((raw) => {
-        setApps(readApps(raw));
+    fetchApps(api, abort.signal)
+      .then(({ rows, problems }) => {
+        setApps(rows);
+        setHostProblems(problems);
         setAppsError(undefined);
       })
       .catch((error: unknown) => {
@@ -105,9 +142,9 @@ export function AppsPage(props: PageProps) {
 
   const refresh = (): void => setReload((n) => n + 1);
   const close = (): void => setSheet(undefined);
-  const open = (action: AppAction, app: AppView) => () => setSheet({ kind: 'action', action, app });
+  const open = (action: AppAction, app: AppRow) => () => setSheet({ kind: 'action', action, app });
 
-  const appColumns: Column<AppView>[] = [
+  const appColumns: Column<AppRow>[] = [
     { id: 'name', title: 'App', render: (app) => html`<strong>${app.name}</strong>`, sortValue: (app) => app.name },
     {
       id: 'version',
@@ -175,9 +212,9 @@ export function AppsPage(props: PageProps) {
     <//>`;
   } else if (sheet?.kind === 'action') {
     // The row's latest view (its state may have changed while the sheet was open).
-    const app = apps?.find((candidate) => candidate.name === sheet.app.name) ?? sheet.app;
+    const app = apps?.find((candidate) => rowKey(candidate) === rowKey(sheet.app)) ?? sheet.app;
     sheetView = html`<${SheetFrame} title=${`${actionTitles[sheet.action]} ${sheet.app.name}`} onClose=${close} data-test="action-sheet">
-      <${AppActionPanel} api=${api} live=${live} app=${app} action=${sheet.action} catalogue=${catalogue} onClose=${close} onFinished=${refresh} />
+      <${AppActionPanel} api=${api} live=${live} app=${app} host=${app.listedFrom} action=${sheet.action} catalogue=${catalogue} onClose=${close} onFinished=${refresh} />
     <//>`;
   }
 
@@ -188,11 +225,12 @@ export function AppsPage(props: PageProps) {
     <//>
     <${Panel} title=${`Installed${apps === undefined ? '' : ` (${apps.length})`}`} data-test="apps-installed">
       <${ErrorNote} error=${appsError} onRetry=${refresh} />
+      ${hostProblems.length > 0 && html`<div class="error-note" data-test="apps-host-problems">Not listed: ${hostProblems.join('; ')}</div>`}
       <${Table}
         columns=${appColumns}
         rows=${apps ?? []}
-        rowKey=${(app: AppView) => app.name}
-        rowAttributes=${(app: AppView) => ({ 'data-test': 'app-row', 'data-name': app.name, 'data-state': app.state, 'data-version': app.version })}
+        rowKey=${rowKey}
+        rowAttributes=${(app: AppRow) => ({ 'data-test': 'app-row', 'data-name': app.name, 'data-state': app.state, 'data-version': app.version, 'data-host': app.host })}
         initialSort=${{ column: 'name', descending: false }}
         empty=${apps === undefined ? 'Loading…' : 'No apps are installed.'}
         maxHeight="calc(50vh - 120px)"

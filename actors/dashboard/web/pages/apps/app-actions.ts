@@ -27,6 +27,8 @@ export interface AppActionProps {
   api: ApiClient;
   live: LiveClient;
   app: AppView;
+  /** The host the app was listed from (GET /api/apps?host=), sent along; '' for this AppManager's host. */
+  host: string;
   action: AppAction;
   catalogue: CatalogueApp[];
   onClose: () => void;
@@ -38,6 +40,7 @@ const appPath = (app: AppView): string => `/api/apps/${encodeURIComponent(app.na
 
 export function AppActionPanel(props: AppActionProps) {
   const { api, app, action } = props;
+  const on = props.host === '' ? {} : { host: props.host };
   const [busy, setBusy] = useState(false);
   const [failure, setFailure] = useState<Failure | undefined>(undefined);
   const [operation, setOperation] = useState<OperationView | undefined>(undefined);
@@ -77,7 +80,7 @@ export function AppActionPanel(props: AppActionProps) {
 
   switch (action) {
     case 'configure': {
-      const save = (): void => run(() => api.put<OperationView>(`${appPath(app)}/config`, { config: form?.value ?? {} }));
+      const save = (): void => run(() => api.put<OperationView>(`${appPath(app)}/config`, { config: form?.value ?? {}, ...on }));
       return html`<div data-test="action-configure">
         <p class="muted">
           ${app.name} ${app.version}: the settings are checked by the AppManager against the schema, then sent to the running module; the file changes only when the
@@ -95,7 +98,7 @@ export function AppActionPanel(props: AppActionProps) {
     case 'upgrade': {
       const target = upgradeTarget(app, props.catalogue);
       const versionRange = range.trim();
-      const upgrade = (): void => run(() => api.post<OperationView>(`${appPath(app)}/upgrade`, versionRange === '' ? {} : { versionRange }));
+      const upgrade = (): void => run(() => api.post<OperationView>(`${appPath(app)}/upgrade`, versionRange === '' ? on : { versionRange, ...on }));
       return html`<div data-test="action-upgrade" data-target=${target ?? ''}>
         ${target === undefined
           ? html`<p data-test="upgrade-none">No version newer than ${app.version} is in the catalogue.</p>`
@@ -120,7 +123,7 @@ export function AppActionPanel(props: AppActionProps) {
     }
     case 'rollback': {
       const target = rollbackTarget(app);
-      const rollback = (): void => run(() => api.post<OperationView>(`${appPath(app)}/rollback`, {}));
+      const rollback = (): void => run(() => api.post<OperationView>(`${appPath(app)}/rollback`, on));
       return html`<div data-test="action-rollback" data-target=${target ?? ''}>
         ${target === undefined
           ? html`<p data-test="rollback-none">No earlier version of ${app.name} is kept (installed: ${app.version}).</p>`
@@ -138,11 +141,11 @@ export function AppActionPanel(props: AppActionProps) {
     }
     case 'remove': {
       const matches = typedName === app.name;
-      const remove = (): void => run(() => api.delete<OperationView>(appPath(app)));
+      const remove = (): void => run(() => api.delete<OperationView>(appPath(app), { query: on }));
       return html`<div data-test="action-remove">
         <p>
           Remove <strong>${app.name}</strong> ${app.version} from ${app.host || 'its host'}: its versions and configuration file go; its data folder stays.
-          ${app.state.toLowerCase() === 'running' && html`<br /><span class="bad-text">It is running: the AppManager removes only a stopped app; stop it first.</span>`}
+          ${app.state.toLowerCase() !== 'stopped' && app.state.toLowerCase() !== 'failed' && html`<br /><span class="bad-text">It is ${app.state.toLowerCase()}: it is stopped first.</span>`}
         </p>
         <label>
           Type the app's name to confirm
@@ -157,7 +160,7 @@ export function AppActionPanel(props: AppActionProps) {
     }
     case 'start':
     case 'stop': {
-      const go = (): void => run(() => api.post<OperationView>(`${appPath(app)}/${action}`, {}));
+      const go = (): void => run(() => api.post<OperationView>(`${appPath(app)}/${action}`, on));
       return html`<div data-test=${`action-${action}`}>
         <p>
           ${action === 'stop'

@@ -28,7 +28,7 @@ const policies: [string, string][] = [
   ['spread', 'spread: fewest modules (policy)'],
 ];
 
-function readHosts(raw: unknown): HostView[] {
+export function readHosts(raw: unknown): HostView[] {
   if (Array.isArray(raw)) return raw as HostView[];
   if (typeof raw === 'object' && raw !== null && Array.isArray((raw as { hosts?: unknown }).hosts)) return (raw as { hosts: HostView[] }).hosts;
   return [];
@@ -131,9 +131,18 @@ export function InstallFlow(props: InstallFlowProps) {
       const value = forms[app.name]?.value;
       if (value !== undefined) configs[app.name] = value;
     }
-    const body: Record<string, unknown> = { planId: plan.planId, name, configs };
-    if (versionRange !== '') body.versionRange = versionRange;
-    if (host !== '') body.host = host;
+    const body: Record<string, unknown> = { name, configs };
+    if (host === '') {
+      body.planId = plan.planId;
+      if (versionRange !== '') body.versionRange = versionRange;
+    } else {
+      // A plan is known only to the AppManager that made it (this host's): another host, or a
+      // placement policy, resolves again, pinned to the version the plan showed.
+      body.host = host;
+      const planned = plan.steps.find((planned) => planned.name === name)?.version;
+      if (planned !== undefined && planned !== '') body.versionRange = planned;
+      else if (versionRange !== '') body.versionRange = versionRange;
+    }
     setBusy(true);
     setFailure(undefined);
     api
@@ -210,7 +219,7 @@ export function InstallFlow(props: InstallFlowProps) {
         <strong>This cannot be installed:</strong>
         <ul>${plan.problems.map((problem) => html`<li data-test="plan-problem">${problem}</li>`)}</ul>
       </div>`}
-      ${host !== '' && html`<p class="muted">Placement: ${host}. The AppManager resolves the plan again on the chosen host.</p>`}
+      ${host !== '' && html`<p class="muted">Placement: ${host}. The plan is resolved again there (its installed apps may differ), pinned to the version shown.</p>`}
       <div class="sheet-buttons">
         <button type="button" class="secondary" data-test="install-back" onClick=${() => setStep('choose')}>Back</button>
         <button type="button" data-test="install-next" disabled=${!planUsable} onClick=${() => setStep('configure')}>

@@ -113,7 +113,7 @@ export function OperationProgress(props: { api: ApiClient; live: LiveClient; sta
         (event) => html`<li key=${eventKey(event)} data-test="operation-event" data-stage=${event.stage} data-name=${event.name}>
           <span class="muted" title=${formatFullTime(event.timeMs)}>${formatTime(event.timeMs)}</span>
           <${StatusBadge} state=${event.stage} tone=${stageTone(event.stage)} />
-          <span>${event.name}${event.version ? ` ${event.version}` : ''}</span>
+          <span class="event-app">${event.name}${event.version ? ` ${event.version}` : ''}</span>
           <span class="reason">${event.message}</span>
         </li>`,
       )}

@@ -67,7 +67,10 @@ export function upgradeTarget(app: AppView, catalogue: CatalogueApp[]): string |
   return versions.find((version) => compareVersions(version, app.version) > 0);
 }
 
-/** The version a rollback returns to: the newest kept version older than the current one. */
+/**
+ * The version a rollback returns to: the one kept beside the current version (the AppManager
+ * keeps one). Usually older; newer after an upgrade that was itself rolled back.
+ */
 export function rollbackTarget(app: AppView): string | undefined {
-  return [...app.otherVersions].sort(newestFirst).find((version) => compareVersions(version, app.version) < 0);
+  return [...app.otherVersions].sort(newestFirst)[0];
 }
