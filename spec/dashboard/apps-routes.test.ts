@@ -62,11 +62,11 @@ afterAll(async () => {
 const byName = (apps: AppView[]): Map<string, AppView> => new Map(apps.map((app) => [app.name, app]));
 
 /** Sends an operation, expects 202 and a running OperationView, waits for its end. */
-async function operation(method: string, path: string, body?: unknown): Promise<OperationView> {
+async function operation(method: string, path: string, body?: unknown, stages: readonly string[] = []): Promise<OperationView> {
   const answer = await admin.request<OperationView>(method, path, body);
   expect(answer.status, JSON.stringify(answer.json)).toBe(202);
   expect(answer.json).toMatchObject({ state: 'running', by: 'administrator1' });
-  return admin.finished(answer.json.operationId);
+  return admin.finished(answer.json.operationId, stages);
 }
 
 describe('apps through the dashboard', () => {
@@ -104,7 +104,8 @@ describe('apps through the dashboard', () => {
 
   it('installs the plan with a configuration for the app and one for a dependency; progress comes as events of the operation', async () => {
     const plan = (await admin.request<InstallPlanView>('POST', '/api/apps/plan', { name: 'chain-c' })).json;
-    const done = await operation('POST', '/api/apps/install', { name: 'chain-c', planId: plan.planId, configs: { 'chain-c': { step: 3 }, 'chain-a': { step: 5 } } });
+    const expected = ['chain-a', 'chain-b', 'chain-c'].flatMap((name) => [`installed ${name}`, `registered ${name}`]).concat('configured chain-a');
+    const done = await operation('POST', '/api/apps/install', { name: 'chain-c', planId: plan.planId, configs: { 'chain-c': { step: 3 }, 'chain-a': { step: 5 } } }, expected);
     expect(done.state, JSON.stringify(done.error)).toBe('succeeded');
     expect(done.kind).toBe('install');
     const stages = done.events.map((e) => `${e.stage} ${e.name}`);
@@ -128,7 +129,7 @@ describe('apps through the dashboard', () => {
     const bad = await admin.request('PUT', '/api/apps/chain-a/config', { config: { maxStep: -1 } });
     expect(bad.status).toBe(422);
     expect((bad.json as { message: string }).message).toMatch(/chain-a.*maxStep must be >= 0/);
-    const done = await operation('PUT', '/api/apps/chain-a/config', { config: { step: 7 } });
+    const done = await operation('PUT', '/api/apps/chain-a/config', { config: { step: 7 } }, ['configured']);
     expect(done.state, JSON.stringify(done.error)).toBe('succeeded');
     expect(done.result![0]!.config).toMatchObject({ step: 7 });
     expect(done.events.map((e) => e.stage)).toContain('configured');
@@ -145,7 +146,7 @@ describe('apps through the dashboard', () => {
     const after = byName((await admin.get<AppView[]>('/api/apps')).json).get('chain-a')!;
     expect(after).toMatchObject({ version: '1.1.0', otherVersions: ['1.0.0'], state: 'Running' });
 
-    const rolledBack = await operation('POST', '/api/apps/chain-a/rollback', {});
+    const rolledBack = await operation('POST', '/api/apps/chain-a/rollback', {}, ['removed', 'registered']);
     expect(rolledBack.state, JSON.stringify(rolledBack.error)).toBe('succeeded');
     expect(rolledBack.kind).toBe('rollback');
     const back = byName((await admin.get<AppView[]>('/api/apps')).json).get('chain-a')!;
@@ -168,7 +169,7 @@ describe('apps through the dashboard', () => {
     expect(started.state, JSON.stringify(started.error)).toBe('succeeded');
     expect(byName(started.result!).get('chain-c')).toMatchObject({ state: 'Running' });
 
-    const removed = await operation('DELETE', '/api/apps/chain-c');
+    const removed = await operation('DELETE', '/api/apps/chain-c', undefined, ['stopped', 'removed']);
     expect(removed.state, JSON.stringify(removed.error)).toBe('succeeded');
     expect(removed.events.map((e) => e.stage)).toEqual(expect.arrayContaining(['stopped', 'removed']));
     expect(byName((await admin.get<AppView[]>('/api/apps')).json).has('chain-c')).toBe(false);

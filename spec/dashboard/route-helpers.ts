@@ -97,13 +97,18 @@ export class DashboardClient {
     return this.request<T>('GET', path, undefined, headers);
   }
 
-  /** Polls GET /api/operations/:id until the operation is no longer running. */
-  async finished(operationId: string, timeoutMs = 60_000): Promise<OperationView> {
+  /**
+   * Polls GET /api/operations/:id until the operation is no longer running and its events hold
+   * every one of `stages` ("<stage> <app name>" or "<stage>"): AppEvents are publications, the
+   * AppManager's reply a direct message, so the reply may overtake the last events.
+   */
+  async finished(operationId: string, stages: readonly string[] = [], timeoutMs = 60_000): Promise<OperationView> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const answer = await this.get<OperationView>(`/api/operations/${operationId}`);
       if (answer.status !== 200) throw new Error(`GET /api/operations/${operationId} answered ${answer.status}: ${JSON.stringify(answer.json)}`);
-      if (answer.json.state !== 'running') return answer.json;
+      const seen = new Set(answer.json.events.flatMap((e) => [e.stage, `${e.stage} ${e.name}`]));
+      if (answer.json.state !== 'running' && stages.every((stage) => seen.has(stage))) return answer.json;
       if (Date.now() > deadline) throw new Error(`operation ${operationId} still running after ${timeoutMs} ms: ${JSON.stringify(answer.json.events.map((e) => e.stage))}`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
