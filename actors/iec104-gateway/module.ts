@@ -10,9 +10,11 @@ import { Module, replyLater, type Declarations } from '../../core/actor/index.js
 import { RecipientFailureError } from '../../core/bus/errors.js';
 import { waitForRole } from '../../core/grid/serving/wait-for-role.js';
 import {
+  AlarmChanged,
   FieldCommand,
   FieldErrorReply,
   FieldValues,
+  GetAlarms,
   GetLinks,
   GetSubstationState,
   LinkEvent,
@@ -37,6 +39,7 @@ export const VALUES_TOPIC = 'field/values';
 export const LINKS_TOPIC = 'field/links';
 export const MEASUREMENTS_TOPIC = 'measurements';
 export const ALARM_STATE_TOPIC = 'alarms/state';
+export const ALARM_CHANGES_TOPIC = 'alarms/changes';
 const STORAGE_ROLE = 'storage';
 /** How long a stopping gateway tries to hand its waiting values to storage. */
 const FINAL_FLUSH_MS = 3000;
@@ -82,6 +85,7 @@ export default class Iec104Gateway extends Module {
       on.topic(VALUES_TOPIC, FieldValues, (values) => this.uplink?.takeFieldValues(values));
       on.topic(MEASUREMENTS_TOPIC, MeasurementEvent, (event) => this.uplink?.takeMeasurement(event));
       on.topic(ALARM_STATE_TOPIC, SubstationState, (state) => this.uplink?.takeState(state));
+      if (this.settings.scada.state.alarms.length > 0) on.topic(ALARM_CHANGES_TOPIC, AlarmChanged, (change) => this.uplink?.takeAlarms([change.alarm], false));
     }
   }
 
@@ -180,6 +184,11 @@ export default class Iec104Gateway extends Module {
     try {
       const state = await this.requestOrThrow(role, GetSubstationState, {}, { timeoutMs: 5000 });
       this.uplink?.takeState(state);
+      if (this.settings.scada?.state.alarms.length) {
+        // Active alarms now (not cleared); later changes come on alarms/changes.
+        const active = await this.requestOrThrow(role, GetAlarms, { states: ['Raised', 'Acknowledged', 'Shelved'], audienceFilter: [], limit: 0 }, { timeoutMs: 5000 });
+        this.uplink?.takeAlarms(active.alarms ?? [], true);
+      }
     } catch (error) {
       this.log.info('substation state not available yet', { role, error: describe(error) });
     }

@@ -5,7 +5,7 @@
 
 import { maxObjectsPerAsdu } from '../../core/protocols/iec104/asdu.js';
 import { Cause, Quality, TypeId, type Asdu, type InformationObject, type TypeIdValue } from '../../core/protocols/iec104/api.js';
-import type { Severity, SubstationState } from '../../schemas/generated/messages.js';
+import type { Alarm, Severity, SubstationState } from '../../schemas/generated/messages.js';
 import type { MonitorTypeName, ScadaSetting } from './settings.js';
 
 interface WireValue {
@@ -99,6 +99,8 @@ export class ScadaPoints {
   private readonly points: ServedPoint[] = [];
   /** The state points' values in configuration order (undefined until a SubstationState came). */
   private state: Map<number, { typeId: TypeIdValue; value: number }> | undefined;
+  /** Keys of the alarms active now (condition holds, not cleared), once the alarms module was heard. */
+  private activeAlarms: Set<string> | undefined;
   private readonly commonAddress: number;
 
   constructor(private readonly setting: ScadaSetting) {
@@ -150,6 +152,42 @@ export class ScadaPoints {
     return changed.asdus(this.commonAddress, Cause.Spontaneous);
   }
 
+  /**
+   * Takes the alarms active now (a GetAlarms answer) or one change (AlarmChanged); returns the
+   * spontaneous ASDUs of the alarm points that changed.
+   */
+  updateAlarms(alarms: readonly Alarm[], replaceAll: boolean): Asdu[] {
+    if (this.setting.state.alarms.length === 0) return [];
+    const before = this.alarmValues();
+    if (replaceAll || !this.activeAlarms) this.activeAlarms = new Set();
+    for (const alarm of alarms) {
+      if (alarm.active && alarm.state !== 'Cleared') this.activeAlarms.add(alarm.key);
+      else this.activeAlarms.delete(alarm.key);
+    }
+    const changed = new ObjectGroups();
+    for (const [ioa, value] of this.alarmValues()) {
+      if (before.get(ioa) === value && replaceAll === false) continue;
+      changed.add(TypeId.M_SP_NA_1, { ioa, value, quality: 0 });
+    }
+    return changed.asdus(this.commonAddress, Cause.Spontaneous);
+  }
+
+  /** Per alarm point: 1 while an active alarm's key starts with its prefix. */
+  private alarmValues(): Map<number, number> {
+    const out = new Map<number, number>();
+    for (const { keyPrefix, ioa } of this.setting.state.alarms) {
+      let on = 0;
+      for (const key of this.activeAlarms ?? []) {
+        if (key.startsWith(keyPrefix)) {
+          on = 1;
+          break;
+        }
+      }
+      out.set(ioa, on);
+    }
+    return out;
+  }
+
   /** Every point for a general interrogation (cause set by the station); points with no value yet are sent invalid. */
   interrogation(): Asdu[] {
     const groups = new ObjectGroups();
@@ -160,6 +198,7 @@ export class ScadaPoints {
     }
     const state = this.state ?? this.stateValues(undefined);
     for (const [ioa, { typeId, value }] of state) groups.add(typeId, { ioa, value, quality: this.state ? 0 : Quality.IV });
+    for (const [ioa, value] of this.alarmValues()) groups.add(TypeId.M_SP_NA_1, { ioa, value, quality: this.activeAlarms ? 0 : Quality.IV });
     return groups.asdus(this.commonAddress, Cause.InterrogatedByStation);
   }
 

@@ -9,7 +9,7 @@ import type { Logger } from '../../core/log/logger.js';
 import { TypeId, type Asdu, type InformationObject, type TypeIdValue } from '../../core/protocols/iec104/api.js';
 import { ControlledStation, REFUSE_UNKNOWN_IOA } from '../../core/protocols/iec104/controlled-station.js';
 import { typeName } from '../../core/protocols/iec104/type-info.js';
-import type { FieldCommand, FieldCommandReply, FieldValues, LinkInfo, LinkState, MeasurementEvent, SubstationState } from '../../schemas/generated/messages.js';
+import type { Alarm, FieldCommand, FieldCommandReply, FieldValues, LinkInfo, LinkState, MeasurementEvent, SubstationState } from '../../schemas/generated/messages.js';
 import { commandValueProblem } from './command-router.js';
 import { ScadaPoints } from './scada-points.js';
 import type { ScadaCommandSetting, ScadaSetting } from './settings.js';
@@ -126,6 +126,11 @@ export class ScadaUplink {
 
   takeState(state: SubstationState): void {
     this.send(this.points.updateState(state));
+  }
+
+  /** The active alarms (replaceAll, from GetAlarms) or one changed alarm (from alarms/changes). */
+  takeAlarms(alarms: readonly Alarm[], replaceAll: boolean): void {
+    this.send(this.points.updateAlarms(alarms, replaceAll));
   }
 
   async stop(): Promise<void> {

@@ -70,6 +70,8 @@ export interface ScadaStateSetting {
   readonly worstSeverityIoa?: number;
   readonly stormIoa?: number;
   readonly groups: readonly { readonly group: string; readonly ioa: number }[];
+  /** Single points that are on while an alarm whose key starts with `keyPrefix` is active (from alarms/changes). */
+  readonly alarms: readonly { readonly keyPrefix: string; readonly ioa: number }[];
 }
 
 export interface ScadaCommandSetting {
@@ -321,15 +323,19 @@ function parseScada(reader: Reader, problems: string[]): ScadaSetting {
     return { ioa: p.integer('ioa', 1, MAX_IOA), dataPoint: p.dataPoint('dataPoint'), type: p.oneOf('type', SCADA_POINT_TYPES) };
   });
   const stateReader = reader.object('state');
-  let state: ScadaStateSetting = { groups: [] };
+  let state: ScadaStateSetting = { groups: [], alarms: [] };
   if (stateReader) {
-    stateReader.known(['activeIoa', 'unacknowledgedIoa', 'worstSeverityIoa', 'stormIoa', 'groups']);
+    stateReader.known(['activeIoa', 'unacknowledgedIoa', 'worstSeverityIoa', 'stormIoa', 'groups', 'alarms']);
     const optional = (key: string): number | undefined => (stateReader.has(key) ? stateReader.integer(key, 1, MAX_IOA) : undefined);
     const groups = stateReader.list('groups').map(({ reader: g }) => {
       g.known(['group', 'ioa']);
       return { group: g.string('group'), ioa: g.integer('ioa', 1, MAX_IOA) };
     });
-    state = { activeIoa: optional('activeIoa'), unacknowledgedIoa: optional('unacknowledgedIoa'), worstSeverityIoa: optional('worstSeverityIoa'), stormIoa: optional('stormIoa'), groups };
+    const alarms = stateReader.list('alarms').map(({ reader: a }) => {
+      a.known(['keyPrefix', 'ioa']);
+      return { keyPrefix: a.string('keyPrefix'), ioa: a.integer('ioa', 1, MAX_IOA) };
+    });
+    state = { activeIoa: optional('activeIoa'), unacknowledgedIoa: optional('unacknowledgedIoa'), worstSeverityIoa: optional('worstSeverityIoa'), stormIoa: optional('stormIoa'), groups, alarms };
   }
   const commands: ScadaCommandSetting[] = reader.list('commands').map(({ reader: c }) => {
     c.known(['ioa', 'type', 'target', 'dataPoint', 'selectBeforeOperate']);
@@ -339,6 +345,7 @@ function parseScada(reader: Reader, problems: string[]): ScadaSetting {
     ...points,
     ...[state.activeIoa, state.unacknowledgedIoa, state.worstSeverityIoa, state.stormIoa].filter((ioa): ioa is number => ioa !== undefined).map((ioa) => ({ ioa })),
     ...state.groups,
+    ...state.alarms,
     ...commands,
   ];
   unique(ioas, (p) => p.ioa, 'IOA', 'scada (points, state and commands share one address space)', problems);

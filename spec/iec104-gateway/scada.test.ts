@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cause, Quality, type Asdu } from '../../core/protocols/iec104/api.js';
 import { ControllingStation } from '../../core/protocols/iec104/controlling-station.js';
-import { GetLinks, LinksReply, MeasurementEvent, SubstationState } from '../../schemas/generated/messages.js';
+import { AlarmChanged, GetLinks, LinksReply, MeasurementEvent, SubstationState, type Alarm } from '../../schemas/generated/messages.js';
 import { countLines, logLine, removeTempDirs, TestPeer, until, type Domain } from '../actor/helpers.js';
 import { newDomain } from '../storage/helpers.js';
 import { eventually, freeTcpPort, Rtu, startGateway, TypeId, type RunningGateway } from './helpers.js';
@@ -77,7 +77,7 @@ beforeAll(async () => {
           { ioa: 1002, dataPoint: 'sub1.breaker', type: 'M_SP_TB_1' },
           { ioa: 1003, dataPoint: 'feeder.load', type: 'M_ME_NB_1' },
         ],
-        state: { activeIoa: 2001, unacknowledgedIoa: 2002, worstSeverityIoa: 2003, stormIoa: 2004, groups: [{ group: 'feeder:F1', ioa: 2010 }] },
+        state: { activeIoa: 2001, unacknowledgedIoa: 2002, worstSeverityIoa: 2003, stormIoa: 2004, groups: [{ group: 'feeder:F1', ioa: 2010 }], alarms: [{ keyPrefix: 'dp:sub1.', ioa: 2020 }] },
         commands: [{ ioa: 3001, type: 'C_SC_NA_1', dataPoint: 'sub1.breaker.cmd', selectBeforeOperate: true }],
       },
     },
@@ -137,6 +137,7 @@ describe('iec104-gateway SCADA uplink', () => {
       [TypeId.M_ME_NB_1, 2003],
       [TypeId.M_SP_NA_1, 2004],
       [TypeId.M_SP_NA_1, 2010],
+      [TypeId.M_SP_NA_1, 2020],
     ]);
     // No alarms module has spoken: the state points are invalid.
     expect(first.filter(([, ioa]) => ioa >= 2001).every(([, , , quality]) => (quality & Quality.IV) !== 0)).toBe(true);
@@ -193,7 +194,19 @@ describe('iec104-gateway SCADA uplink', () => {
     expect(spontaneous(received, 2001).at(-1)?.value).toBe(4);
     expect(spontaneous(received, 2002).length).toBe(unacknowledgedSent);
 
+    // One alarm point: on while an alarm whose key starts with "dp:sub1." is active (alarms/changes).
+    const alarm = (state: Alarm['state'], active: boolean): AlarmChanged => ({
+      alarm: { key: 'dp:sub1.p:high', state, severity: 'Major', audience: 'FieldEngineer', value: 0, hasValue: false, raisedAtMs: Date.now(), updatedAtMs: Date.now(), count: 1, shelvedUntilMs: 0, active },
+      previous: 'Cleared',
+      isNew: state === 'Raised',
+    });
+    peer.bus.publish('alarms/changes', AlarmChanged, alarm('Raised', true));
+    await until(() => spontaneous(received, 2020).some((s) => s.value === 1), 'the alarm point on at the SCADA');
+    peer.bus.publish('alarms/changes', AlarmChanged, alarm('Cleared', false));
+    await until(() => spontaneous(received, 2020).at(-1)?.value === 0, 'the alarm point off at the SCADA');
+
     const again = objects(await station.interrogate(1));
+    expect(again).toContainEqual([TypeId.M_SP_NA_1, 2020, 0, 0]);
     expect(again).toContainEqual([TypeId.M_ME_NC_1, 1001, 250, 0]);
     expect(again).toContainEqual([TypeId.M_SP_NA_1, 1002, 1, 0]);
     expect(again).toContainEqual([TypeId.M_ME_NB_1, 2001, 4, 0]);
