@@ -156,6 +156,8 @@ export class StaticFiles {
     } catch {
       return notFound;
     }
+    // Encoded twice ("%252e"): harmless once decoded, but never a real file name either.
+    if (path.includes('%') || suspiciousPath(path)) return notFound;
     let file: string | undefined;
     let cacheControl = 'no-cache';
     if (path.startsWith('/vendor/')) {
