@@ -3,7 +3,8 @@
  * (`gridlink up`) runs the AppManager (App Store with signed packages of spec/fixtures/apps:
  * chain-a 1.0.0 and 1.1.0, chain-b requiring chain-a's role) and the dashboard. An administrator
  * installs chain-b through the plan (chain-a comes as its dependency) and the configuration
- * forms (a wrong value is refused beside its field first), upgrades chain-a, rolls it back,
+ * forms (a wrong value is refused beside its field first), sees the problems of a plan that
+ * cannot be carried out (chain-d needs a role nobody provides), upgrades chain-a, rolls it back,
  * configures it, stops, starts and removes chain-b; an operator sees the tables without any
  * action and is refused (403) when forcing a plan through the API.
  */
@@ -46,6 +47,7 @@ beforeAll(async () => {
   await packApp('chain-a', trusted.key, storeDir);
   await packApp('chain-a', trusted.key, storeDir, { version: '1.1.0' });
   await packApp('chain-b', trusted.key, storeDir);
+  await packApp('chain-c', trusted.key, storeDir, { name: 'chain-d', requires: [{ role: 'delta', range: '^1.0.0' }] });
   store = await AppStoreServer.start({ dir: storeDir, log: () => undefined });
 
   const usersFile = join(dir, 'users.json');
@@ -137,6 +139,18 @@ describe('Apps page as an administrator', () => {
     await row(page, 'chain-a').and(page.locator('[data-state="Running"]')).waitFor();
     expect(await row(page, 'chain-a').getAttribute('data-version')).toBe('1.0.0');
     expect(await configOf('chain-a')).toMatchObject({ step: 2, maxStep: 50 });
+  });
+
+  it('names the problems of a plan that cannot be carried out, and goes no further', async () => {
+    const { page } = admin;
+    await page.locator('[data-test=install-open]').click();
+    await page.locator('[data-test=install-app]').selectOption('chain-d');
+    await page.locator('[data-test=install-plan]').click();
+    await page.locator('[data-test=plan-problem]').first().waitFor();
+    expect((await page.locator('[data-test=plan-problem]').allTextContents()).join(' ')).toContain('delta');
+    expect(await page.locator('[data-test=install-next]').isDisabled()).toBe(true);
+    await page.locator('[data-test=sheet-close]').click();
+    await page.locator('[data-test=install-flow]').waitFor({ state: 'detached' });
   });
 
   it('installs an app whose dependency is there: the plan keeps it and asks only the new app\'s configuration', async () => {
