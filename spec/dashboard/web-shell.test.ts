@@ -186,5 +186,10 @@ describe('dashboard web shell in Chromium', () => {
     expect(Number(await engineer.locator('[data-test=state-active]').textContent())).toBeGreaterThanOrEqual(1);
     expect(await engineer.locator('[data-test=alarm-ack], [data-test=alarm-shelve]').count()).toBe(0);
     await screenshot(engineer, 'web-shell-alarms-engineer');
+
+    // Logging out ends the session: the login page, and the API refuses the old cookie.
+    await engineer.locator('[data-test=logout]').click();
+    await engineer.locator('[data-test=login-form]').waitFor({ timeout: 5000 });
+    expect(await engineer.evaluate(async () => (await fetch('/api/alarms')).status)).toBe(401);
   }, 30_000);
 });
