@@ -150,7 +150,9 @@ function addAnnouncement(view: TopologyView, event: GridVerified): void {
 }
 
 function addAssignment(view: TopologyView, reply: AssignmentReply, problems: string[]): void {
-  if (reply.reason) problems.push(`building assignment: ${reply.reason}`);
+  // The reason is also the run's explanation on success: a problem only when the topology was
+  // not verified or the run is stale (BEMS-AA says "stale: ..." after a topology change).
+  if (reply.reason && (!reply.validTopology || reply.reason.startsWith('stale'))) problems.push(`building assignment: ${reply.reason}`);
   for (const a of reply.assignments ?? []) {
     if (!a.assigned || !a.monitoringPoint) continue;
     const item: TopologyView['assignment'][number] = { building: a.building, point: a.monitoringPoint, score: a.score };
