@@ -4,7 +4,7 @@
 // Acknowledge / Shelve (for a chosen duration) / Unshelve with a comment; the backend records
 // who did it. Others see the same table without the buttons.
 import { html } from 'htm/preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { AlarmView } from '../../api.js';
 import { errorText, isAbort } from '../api-client.js';
 import { ErrorNote, PageHeader, Panel } from '../components/page-header.js';
@@ -128,14 +128,28 @@ export function AlarmsPage(props: PageProps) {
     return () => abort.abort();
   }, [api, generation, showCleared, attempt]);
 
+  // In an alarm flood, changes arrive by the hundred per second: they are applied every 100 ms,
+  // not one render per message (a timer, not animation frames, so a hidden tab keeps up too).
+  const pendingChanges = useRef<AlarmView[]>([]);
+  const frame = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  useEffect(() => () => clearTimeout(frame.current), []);
   useLive(live, 'alarm', (message) => {
-    setAlarms((before) => {
-      const next = new Map(before ?? []);
-      if (message.alarm.state === 'Cleared' && !showCleared) next.delete(message.alarm.key);
-      else next.set(message.alarm.key, message.alarm);
-      return next;
-    });
-    setAction((open) => (open !== undefined && open.alarm.key === message.alarm.key ? { ...open, alarm: message.alarm } : open));
+    pendingChanges.current.push(message.alarm);
+    if (frame.current !== undefined) return;
+    frame.current = setTimeout(() => {
+      frame.current = undefined;
+      const changes = pendingChanges.current.splice(0);
+      setAlarms((before) => {
+        const next = new Map(before ?? []);
+        for (const alarm of changes) {
+          if (alarm.state === 'Cleared' && !showCleared) next.delete(alarm.key);
+          else next.set(alarm.key, alarm);
+        }
+        return next;
+      });
+      const latest = new Map(changes.map((alarm) => [alarm.key, alarm]));
+      setAction((open) => (open !== undefined && latest.has(open.alarm.key) ? { ...open, alarm: latest.get(open.alarm.key)! } : open));
+    }, 100);
   });
 
   const perform = (comment: string, untilMs: number): void => {
