@@ -31,7 +31,7 @@ export type NotificationMessage = Extract<LiveMessage, { type: 'notification' }>
 export function notificationMessage(notification: OperatorNotification): NotificationMessage {
   const alarm = notification.alarm;
   const text = notification.text || (alarm ? `${alarm.severity} ${alarm.state}: ${alarm.message ?? alarm.key}` : '');
-  return { type: 'notification', kind: notification.kind, group: notification.group ?? alarm?.group ?? '', text, atMs: notification.atMs };
+  return { type: 'notification', kind: notification.kind, group: notification.group || alarm?.group || '', text, atMs: notification.atMs };
 }
 
 /** The last notifications seen (storm summaries included), oldest first. */
