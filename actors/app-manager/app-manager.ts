@@ -27,6 +27,7 @@ import {
   type StartApp,
   type StopApp,
   type SupervisorEvent,
+  type RevertApp,
   type UpgradeApp,
 } from '../../schemas/generated/messages.js';
 import { AppError, describe } from './app-error.js';
@@ -485,24 +486,57 @@ export class AppManager {
       throw new AppError('Unresolvable', `${app.name} ${next.manifest.version} needs ${missing.map((s) => `${s.action} ${s.name} ${s.version}`).join(', ')} first`, app.name);
     }
     const settings = effectiveSettings(next.manifest, app.overrides);
-    const old = versionOf(app);
     if (app.state === 'Failed') {
       // A crashed app may be restarting in a loop: it is stopped for good before the versions change.
-      await this.agentCall(() => this.deps.agent.stop(old.childName, true, `upgrade of a failed app to ${next.manifest.version}`));
+      await this.agentCall(() => this.deps.agent.stop(versionOf(app).childName, true, `upgrade of a failed app to ${next.manifest.version}`));
     }
+    const newVersion = await this.installVersion({ name: app.name, version: next.manifest.version }, next.sha256, app.overrides, op);
+    return this.switchVersion(app, newVersion, settings, request.healthWindowMs, op, { verb: 'upgrade', stage: 'upgrading', done: 'upgraded' });
+  }
+
+  /**
+   * The opposite of upgrade: the version kept beside the current one (the one before the last
+   * upgrade) runs again, with the same overrides, state folder and health window; no download.
+   */
+  async revert(request: RevertApp, op: Operation): Promise<AppsReply> {
+    this.refuseSelf(request.name, 'revert');
+    const app = this.require(request.name);
+    const kept = app.versions.filter((v) => v.version !== app.current).sort(byNewest)[0];
+    if (!kept) throw new AppError('Conflict', `${app.name} ${app.current} has no other version kept to go back to`, app.name);
+    const settings = effectiveSettings(kept.manifest, app.overrides);
+    if (app.state === 'Failed') {
+      await this.agentCall(() => this.deps.agent.stop(versionOf(app).childName, true, `revert of a failed app to ${kept.version}`));
+    }
+    return this.switchVersion(app, kept, settings, request.healthWindowMs, op, { verb: 'revert', stage: 'reverting', done: 'reverted' });
+  }
+
+  /**
+   * Moves a running (or stopped) app from its current version to `target`, which is installed:
+   * stops the current one (its state saved), writes the configuration, starts `target` with the
+   * same state folder and watches it for the health window; on failure the current version runs
+   * again (RolledBack). Shared by upgrade and revert.
+   */
+  private async switchVersion(
+    app: InstalledApp,
+    newVersion: InstalledVersion,
+    settings: Settings,
+    healthWindowMs: number,
+    op: Operation,
+    words: { verb: string; stage: string; done: string },
+  ): Promise<AppsReply> {
+    const old = versionOf(app);
     const wasRunning = app.state === 'Running';
     const previousState = app.state;
-    const newVersion = await this.installVersion({ name: app.name, version: next.manifest.version }, next.sha256, app.overrides, op);
     const configFile = configFileOf(this.settings.appsDir, app.name);
     const oldConfig = readFileSync(configFile, 'utf8');
-    this.setState(app, 'Upgrading', op, 'upgrading', `${old.version} → ${newVersion.version}`);
+    this.setState(app, 'Upgrading', op, words.stage, `${old.version} → ${newVersion.version}`);
 
     if (wasRunning) {
       try {
-        await this.stopApp(app, false, `upgrade to ${newVersion.version}`, op, old);
+        await this.stopApp(app, false, `${words.verb} to ${newVersion.version}`, op, old);
       } catch (error) {
-        this.dropVersion(app, newVersion.version);
-        this.setState(app, previousState, op, 'failed', `upgrade abandoned: ${describe(error)}`);
+        if (words.verb === 'upgrade') this.dropVersion(app, newVersion.version);
+        this.setState(app, previousState, op, 'failed', `${words.verb} abandoned: ${describe(error)}`);
         throw error;
       }
     }
@@ -512,11 +546,11 @@ export class AppManager {
     this.installed.set(app);
     if (!wasRunning) {
       this.pruneVersions(app);
-      this.setState(app, 'Stopped', op, 'upgraded', `${old.version} → ${newVersion.version} (not started: it was not running)`);
-      return { apps: [this.info(app)], operationId: op.id, message: `${app.name} upgraded to ${newVersion.version}` };
+      this.setState(app, 'Stopped', op, words.done, `${old.version} → ${newVersion.version} (not started: it was not running)`);
+      return { apps: [this.info(app)], operationId: op.id, message: `${app.name} ${words.done} to ${newVersion.version}` };
     }
 
-    const windowMs = request.healthWindowMs > 0 ? request.healthWindowMs : this.settings.healthWindowMs;
+    const windowMs = healthWindowMs > 0 ? healthWindowMs : this.settings.healthWindowMs;
     let failure: string | undefined;
     try {
       this.event(op, app.name, newVersion.version, 'starting', 'Upgrading');
@@ -532,7 +566,7 @@ export class AppManager {
         app.moduleId = id;
         this.pruneVersions(app);
         this.setState(app, 'Running', op, 'health-ok', `${newVersion.version} healthy for ${windowMs} ms`);
-        return { apps: [this.info(app)], operationId: op.id, message: `${app.name} upgraded ${old.version} → ${newVersion.version}` };
+        return { apps: [this.info(app)], operationId: op.id, message: `${app.name} ${words.done} ${old.version} → ${newVersion.version}` };
       }
     } catch (error) {
       failure = describe(error);

@@ -12,6 +12,7 @@ import {
   InstallApp,
   PlanInstall,
   RemoveApp,
+  RevertApp,
   StartApp,
   StopApp,
   SupervisorEvent,
@@ -72,6 +73,7 @@ export default class AppManagerModule extends Module {
     change(StopApp, (manager, request, op) => manager.stop(request, op));
     change(RemoveApp, (manager, request, op) => manager.remove(request, op));
     change(UpgradeApp, (manager, request, op) => manager.upgrade(request, op));
+    change(RevertApp, (manager, request, op) => manager.revert(request, op));
     change(ConfigureApp, (manager, request, op) => manager.configure(request, op));
     on.topic(SUPERVISOR_EVENTS_TOPIC, SupervisorEvent, (event) => {
       // Every host's agent publishes here, with the same tree paths: only this host's events concern its apps.

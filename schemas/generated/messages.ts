@@ -792,6 +792,12 @@ export const schema = defineSchema({
       { name: 'operation_id', id: 3, type: { kind: 'string' } },
       { name: 'host', id: 4, type: { kind: 'string' } },
     ] },
+    { name: 'gridlink.provisioning.RevertApp', reply: 'gridlink.provisioning.AppsReply', fields: [
+      { name: 'name', id: 0, type: { kind: 'string' }, required: true },
+      { name: 'health_window_ms', id: 1, type: { kind: 'scalar', scalar: 'uint32' } },
+      { name: 'operation_id', id: 2, type: { kind: 'string' } },
+      { name: 'host', id: 3, type: { kind: 'string' } },
+    ] },
     { name: 'gridlink.provisioning.ConfigureApp', reply: 'gridlink.provisioning.AppsReply', fields: [
       { name: 'name', id: 0, type: { kind: 'string' }, required: true },
       { name: 'config_json', id: 1, type: { kind: 'string' }, required: true },
@@ -2410,6 +2416,24 @@ export interface UpgradeApp {
 export const UpgradeApp: RequestType<UpgradeApp, AppsReply> = schema.request<UpgradeApp, AppsReply>('gridlink.provisioning.UpgradeApp');
 
 /**
+ * Goes back to the version kept beside the current one (the one that ran before the last
+ * upgrade): no download; the current version is stopped (its state saved), the kept one started
+ * with the same configuration overrides and state folder, and watched for the health window;
+ * if it fails there, the current version runs again (RolledBack). The opposite of UpgradeApp.
+ *
+ * A request; its reply is {@link AppsReply}.
+ */
+export interface RevertApp {
+  name: string;
+  /** Health window in ms; 0: the AppManager's default. */
+  healthWindowMs: number;
+  operationId?: string;
+  /** Host of the app (host agent name); empty or this host: here, another: forwarded to the AppManager of that host. */
+  host?: string;
+}
+export const RevertApp: RequestType<RevertApp, AppsReply> = schema.request<RevertApp, AppsReply>('gridlink.provisioning.RevertApp');
+
+/**
  * Replaces an app's configuration at run time: checked against its schema, written, and
  * announced to the module (ConfigChanged); a module that rejects it gets the previous one back.
  *
@@ -3359,6 +3383,7 @@ export const allMessageTypes: ReadonlyMap<string, MessageType<unknown>> = new Ma
   ['gridlink.provisioning.ProvidedRole', ProvidedRole],
   ['gridlink.provisioning.RemoveApp', RemoveApp],
   ['gridlink.provisioning.RequiredRole', RequiredRole],
+  ['gridlink.provisioning.RevertApp', RevertApp],
   ['gridlink.provisioning.StartApp', StartApp],
   ['gridlink.provisioning.StopApp', StopApp],
   ['gridlink.provisioning.UpgradeApp', UpgradeApp],

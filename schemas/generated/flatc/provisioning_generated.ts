@@ -19,6 +19,7 @@ export * from './gridlink/provisioning/plan-step.js';
 export * from './gridlink/provisioning/provided-role.js';
 export * from './gridlink/provisioning/remove-app.js';
 export * from './gridlink/provisioning/required-role.js';
+export * from './gridlink/provisioning/revert-app.js';
 export * from './gridlink/provisioning/start-app.js';
 export * from './gridlink/provisioning/stop-app.js';
 export * from './gridlink/provisioning/upgrade-app.js';
