@@ -3,12 +3,15 @@
  * a victim module, examples/generator): the socket needs the session cookie and the dashboard's
  * own Origin; a victim killed with SIGKILL shows as a registry `leave` (with the registry's reason)
  * and a supervisor event, then its restarted successor as a `join`; host messages carry the
- * supervision tree; logging out closes the socket.
+ * supervision tree; logging out closes the socket; a browser that stops reading is dropped while
+ * the others keep receiving.
  */
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HostView, LiveMessage, TreeNodeView } from '../../actors/dashboard/api.js';
-import { removeTempDirs, writeConfig } from '../actor/helpers.js';
+import { SupervisorEvent } from '../../schemas/generated/messages.js';
+import { removeTempDirs, until, writeConfig } from '../actor/helpers.js';
 import { killAll } from '../support/processes.js';
 import { newDomain, startAgent, tempDir, type Agent } from '../supervisor/helpers.js';
 import { dashboardConfig, dashboardUrl, DashboardClient, DASHBOARD_MODULE, USERS, writeTestUsers, type LiveClient } from './backend-helpers.js';
@@ -41,7 +44,7 @@ async function client(name: string): Promise<DashboardClient> {
 beforeAll(async () => {
   const domain = await newDomain();
   const dir = tempDir('dashboard-live');
-  const { configPath, portFile, usersFile } = dashboardConfig(dir, { livePingMs: 500 });
+  const { configPath, portFile, usersFile } = dashboardConfig(dir, { livePingMs: 500, liveMaxBufferedBytes: 1_048_576 });
   await writeTestUsers(usersFile);
   const victimConfig = writeConfig(dir, { stateDir: join(dir, 'state', 'victim'), settings: { intervalMs: 60_000 } }, 'victim.config.json');
   agent = await startAgent(domain, dir, {
@@ -103,5 +106,36 @@ describe('dashboard live socket', () => {
     expect((await erik.post('/api/logout', {})).status).toBe(204);
     const closed = await live.closed;
     expect(closed.code).toBe(4401);
+  });
+
+  it('drops a browser that stops reading (bounded buffer) while the others keep receiving', async () => {
+    const olga = await client('olga');
+    const reader = await olga.live();
+    const port = Number(new URL(url).port);
+    // A socket that completes the WebSocket handshake and then never reads again.
+    const stalled = connect(port, '127.0.0.1');
+    await new Promise<void>((resolve) => stalled.once('connect', () => resolve()));
+    stalled.write(
+      `GET /api/live HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+        `Sec-WebSocket-Key: ${Buffer.from('0123456789abcdef').toString('base64')}\r\nSec-WebSocket-Version: 13\r\nCookie: ${olga.cookie}\r\n\r\n`,
+    );
+    const handshake = await new Promise<string>((resolve) => stalled.once('data', (chunk: Buffer) => resolve(chunk.toString('latin1'))));
+    expect(handshake).toMatch(/^HTTP\/1\.1 101/);
+    stalled.pause();
+    let stalledClosed = false;
+    stalled.once('close', () => (stalledClosed = true));
+    // 640 supervisor events of 32 KiB (20 MB: more than the kernel's socket buffers hold) published on
+    // the bus as an agent would, in bursts of 320 KiB, well below the 1 MiB limit for a reading browser.
+    const big = 'x'.repeat(32_768);
+    for (let i = 0; i < 640; i++) {
+      agent.peer.bus.publish('supervisor/events', SupervisorEvent, { host: 'spec', kind: 'Started', child: `root/flood-${i}`, pid: i, exitCode: -1, message: big, atMs: Date.now() });
+      if (i % 10 === 9) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await until(() => agent.logFile('root/dashboard').includes('live socket dropped: the browser does not keep up'), 'the slow socket dropped in the log', 20_000);
+    stalled.resume();
+    await until(() => stalledClosed, 'the stalled socket closed', 10_000);
+    // The reading browser got the flood to its end.
+    await reader.waitFor(is('supervisor', (m) => m.child === 'root/flood-639'), 'the last flood event', 20_000);
+    reader.close();
   });
 });
