@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freeUdpPort, killAll, uniqueCluster } from '../support/processes.js';
 import { domainFlags, removeTempDirs, runGridlink, tempDir, writeConfig, type Domain } from './helpers.js';
 
-const KNOWN = 'alarms, app-gateway, app-manager, bems-aa, brm, examples/generator, examples/memory-storage, examples/monitor, grm, iec104-gateway, modbus-gateway, ssd, storage';
+const KNOWN = 'alarms, app-gateway, app-manager, bems-aa, brm, dashboard, examples/generator, examples/memory-storage, examples/monitor, grm, iec104-gateway, modbus-gateway, ssd, storage';
 
 let dir: string;
 let domain: Domain;
