@@ -6,12 +6,13 @@
  * audited, logout, idle and absolute session expiry, a user removed with the CLI losing the
  * session, and a module without a users file refusing to start.
  */
+import { spawn } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiError, AuditEntry, SessionInfo } from '../../actors/dashboard/api.js';
 import { readUsers } from '../../actors/dashboard/server/users-file.js';
-import { removeTempDirs, startGridlink, tempDir, writeConfig } from '../actor/helpers.js';
+import { GRIDLINK, removeTempDirs, startGridlink, tempDir, writeConfig } from '../actor/helpers.js';
 import { runCli } from '../cli/helpers.js';
 import { killAll } from '../support/processes.js';
 import { newDomain } from '../supervisor/helpers.js';
@@ -191,5 +192,29 @@ describe('users file', () => {
     const log = proc.stderr.join('\n');
     expect(log).toContain(missing);
     expect(log).toContain('gridlink dashboard user add');
+  });
+
+  it('`gridlink dashboard user add --password-stdin` adds a user the running dashboard lets in; refuses a duplicate and a short password', async () => {
+    const add = (name: string, secret: string, ...extra: string[]): Promise<{ code: number | null; stderr: string }> =>
+      new Promise((resolve) => {
+        const child = spawn(process.execPath, [GRIDLINK, 'dashboard', 'user', 'add', name, '--role', 'engineer', '--password-stdin', '--users-file', dashboard.usersFile, ...extra], { stdio: ['pipe', 'ignore', 'pipe'] });
+        let stderr = '';
+        child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+        child.on('close', (code) => resolve({ code, stderr }));
+        child.stdin.end(`${secret}\n`);
+      });
+    const added = await add('newbie', 'newbie-secret-1');
+    expect(added.code, added.stderr).toBe(0);
+    expect(readUsers(dashboard.usersFile).find((u) => u.name === 'newbie')?.password).toMatch(/^scrypt\$32768\$8\$1\$/);
+    expect(statSync(dashboard.usersFile).mode & 0o777).toBe(0o600);
+    const login = await new DashboardClient(dashboard.url).login('newbie', 'newbie-secret-1');
+    expect(login.status).toBe(200);
+    expect(login.json.role).toBe('engineer');
+    const duplicate = await add('newbie', 'another-secret-1');
+    expect(duplicate.code).toBe(1);
+    expect(duplicate.stderr).toContain('--replace');
+    const short = await add('shorty', 'short');
+    expect(short.code).toBe(2);
+    expect(readUsers(dashboard.usersFile).map((u) => u.name)).not.toContain('shorty');
   });
 });
