@@ -134,6 +134,9 @@ export function commandFromFields(kind: CommandKind, name: string | undefined, f
         ...optional('host', checkHost(fields.text('host'))),
       };
       break;
+    case 'revert':
+      command = { kind, name: app(), healthWindowMs: fields.count('health_window_ms', 0), ...optional('host', checkHost(fields.text('host'))) };
+      break;
     case 'config': {
       const config = fields.object('config');
       if (config === undefined) throw new GatewayError('InvalidArgument', 'config: "config" (the new settings, a JSON object) is required', name);

@@ -11,12 +11,13 @@ export type AppCommand =
   | { kind: 'stop'; name: string; force: boolean; reason?: string; host?: string }
   | { kind: 'remove'; name: string; deleteData: boolean; host?: string }
   | { kind: 'upgrade'; name: string; versionRange?: string; healthWindowMs: number; host?: string }
+  | { kind: 'revert'; name: string; healthWindowMs: number; host?: string }
   | { kind: 'config'; name: string; config: Record<string, unknown>; host?: string };
 
 export type CommandKind = AppCommand['kind'];
 
 /** Commands that change something: they run as an operation with progress events. */
-export const OPERATION_KINDS: readonly CommandKind[] = ['install', 'start', 'stop', 'remove', 'upgrade', 'config'];
+export const OPERATION_KINDS: readonly CommandKind[] = ['install', 'start', 'stop', 'remove', 'upgrade', 'revert', 'config'];
 
 export function isOperation(command: AppCommand): boolean {
   return OPERATION_KINDS.includes(command.kind);

@@ -1,6 +1,6 @@
 // The AppManager's requests over the bus (role `app-manager`, or an address the caller resolves),
 // each with its timeout: queries (apps, catalogue, plan) the short one, operations (install,
-// start, stop, remove, upgrade, configure) the long one. Every failure is an AppManagerError. Used
+// start, stop, remove, upgrade, revert, configure) the long one. Every failure is an AppManagerError. Used
 // by the app gateway (REST, XMPP: `run`, answering snake_case JSON) and the dashboard (the typed
 // methods, answering the schema's replies).
 
@@ -12,6 +12,7 @@ import {
   InstallApp,
   PlanInstall,
   RemoveApp,
+  RevertApp,
   StartApp,
   StopApp,
   UpgradeApp,
@@ -69,6 +70,11 @@ export class AppManagerClient {
     return this.ask(UpgradeApp, request, true, request.name);
   }
 
+  /** Back to the version kept beside the current one (the one before the last upgrade). */
+  revert(request: RevertApp): Promise<AppsReply> {
+    return this.ask(RevertApp, request, true, request.name);
+  }
+
   configure(request: ConfigureApp): Promise<AppsReply> {
     return this.ask(ConfigureApp, request, true, request.name);
   }
@@ -117,6 +123,8 @@ export class AppManagerClient {
             ...onHost(command.host),
           }),
         );
+      case 'revert':
+        return appsReplyJson(await this.revert({ name: command.name, healthWindowMs: command.healthWindowMs, operationId, ...onHost(command.host) }));
       case 'config':
         return appsReplyJson(await this.configure({ name: command.name, configJson: JSON.stringify(command.config), operationId, ...onHost(command.host) }));
     }
