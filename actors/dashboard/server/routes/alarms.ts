@@ -68,7 +68,8 @@ export function registerAlarmsRoutes(router: Router, ctx: RouteContext, notifica
 
   router.add('GET', '/api/alarms/state', {
     permission: 'view',
-    handler: async () => ({ status: 200, json: SubstationState.toJson(await ask(GetSubstationState, {}, SubstationState, ctx.settings.timeouts.queryMs)) }),
+    // The decoded value is already camelCase, as api.ts says (toJson would give the schema's snake_case).
+    handler: async () => ({ status: 200, json: await ask(GetSubstationState, {}, SubstationState, ctx.settings.timeouts.queryMs) }),
   });
 
   router.add('GET', '/api/alarms/notifications', {

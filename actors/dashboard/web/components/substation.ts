@@ -51,8 +51,7 @@ export function readSubstationState(raw: unknown): SubstationState {
     active: num(json.active),
     unacknowledged: num(json.unacknowledged),
     administrator: num(json.administrator),
-    // api.ts says camelCase; the schema's generic toJson gives snake_case: read either.
-    fieldEngineer: num(json.fieldEngineer ?? json.field_engineer),
+    fieldEngineer: num(json.fieldEngineer),
     worst: severityName(json.worst),
     storm: json.storm === true,
     groups: groups.map((g) => ({
@@ -62,8 +61,8 @@ export function readSubstationState(raw: unknown): SubstationState {
       worst: severityName(g.worst),
       storm: g.storm === true,
     })),
-    inGrace: (json.inGrace ?? json.in_grace) === true,
-    atMs: num(json.atMs ?? json.at_ms),
+    inGrace: json.inGrace === true,
+    atMs: num(json.atMs),
   };
 }
 
