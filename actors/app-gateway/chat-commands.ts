@@ -2,7 +2,8 @@
 //   help | info [name] | catalogue | plan <name> [range]
 //   install <name> [range] [--plan <id>] [--no-start] [--config <json>]
 //   start <name> [--only] | stop <name> [--force] | remove <name> [--delete-data]
-//   upgrade <name> [range] [--health-window <ms>] | config <name> [--host <host>] <json>
+//   upgrade <name> [range] [--health-window <ms>] | revert <name> [--health-window <ms>]
+//   config <name> [--host <host>] <json>
 // where every command but catalogue and plan also takes `--host <host>` (install: a host name or
 // a placement policy, least-loaded | spread | pinned:<host>; the others: the app's host),
 // or a JSON object with the REST API's fields plus "command", e.g.
@@ -33,6 +34,7 @@ const KINDS: Record<string, CommandKind> = {
   stop: 'stop',
   remove: 'remove',
   upgrade: 'upgrade',
+  revert: 'revert',
   config: 'config',
   configure: 'config',
 };
@@ -46,10 +48,11 @@ export const CHAT_HELP = `Commands (one per message; a JSON object with the REST
   stop <name> [--force]
   remove <name> [--delete-data]
   upgrade <name> [range] [--health-window <ms>]
+  revert <name> [--health-window <ms>]   back to the version kept before the last upgrade
   config <name> <json>             replace the app's configuration
 Every command but catalogue and plan takes --host <host> (before the JSON of config): the host
 of the app; for install also least-loaded, spread or pinned:<host>. Without: this host.
-Progress of install/start/stop/remove/upgrade/config comes as separate messages.`;
+Progress of install/start/stop/remove/upgrade/revert/config comes as separate messages.`;
 
 export function parseChatCommand(body: string): ChatCommand {
   const text = body.trim();

@@ -30,7 +30,7 @@ type Route =
   | { what: 'command'; kind: CommandKind; name?: string; scope: Scope }
   | { what: 'events'; operationId: string; scope: Scope };
 
-const ACTIONS = new Set(['install', 'start', 'stop', 'upgrade', 'config']);
+const ACTIONS = new Set(['install', 'start', 'stop', 'upgrade', 'revert', 'config']);
 const SSE_KEEPALIVE_MS = 15_000;
 
 export class RestServer {

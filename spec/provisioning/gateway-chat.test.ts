@@ -28,6 +28,8 @@ describe('chat commands as text', () => {
     expect(parseChatCommand('stop grm --force').command).toEqual({ kind: 'stop', name: 'grm', force: true });
     expect(parseChatCommand('remove grm --delete-data').command).toEqual({ kind: 'remove', name: 'grm', deleteData: true });
     expect(parseChatCommand('upgrade grm ^2 --health-window 3000').command).toEqual({ kind: 'upgrade', name: 'grm', versionRange: '^2', healthWindowMs: 3000 });
+    expect(parseChatCommand('revert grm').command).toEqual({ kind: 'revert', name: 'grm', healthWindowMs: 0 });
+    expect(parseChatCommand('revert grm --health-window 3000').command).toEqual({ kind: 'revert', name: 'grm', healthWindowMs: 3000 });
     expect(parseChatCommand('config grm {"interval": 5000, "label": "a b"}').command).toEqual({ kind: 'config', name: 'grm', config: { interval: 5000, label: 'a b' } });
   });
 
@@ -39,6 +41,7 @@ describe('chat commands as text', () => {
     expect(parseChatCommand('stop grm --host host-b --force').command).toEqual({ kind: 'stop', name: 'grm', force: true, host: 'host-b' });
     expect(parseChatCommand('remove grm --host host-b').command).toEqual({ kind: 'remove', name: 'grm', deleteData: false, host: 'host-b' });
     expect(parseChatCommand('upgrade grm ^2 --host host-b').command).toEqual({ kind: 'upgrade', name: 'grm', versionRange: '^2', healthWindowMs: 0, host: 'host-b' });
+    expect(parseChatCommand('revert grm --host host-b').command).toEqual({ kind: 'revert', name: 'grm', healthWindowMs: 0, host: 'host-b' });
     expect(parseChatCommand('config grm --host host-b {"interval": 5000}').command).toEqual({ kind: 'config', name: 'grm', config: { interval: 5000 }, host: 'host-b' });
     expect(refusal('catalogue --host host-b')).toMatch(/^InvalidArgument: catalogue: --host does not apply/);
     expect(refusal('plan grm --host host-b')).toMatch(/^InvalidArgument: plan: --host does not apply/);
@@ -53,6 +56,8 @@ describe('chat commands as text', () => {
     expect(refusal('stop grm now')).toBe('InvalidArgument: stop: too many arguments (send "help")');
     expect(refusal('install grm --plan')).toBe('InvalidArgument: install: --plan needs a value');
     expect(refusal('upgrade grm --health-window soon')).toBe('InvalidArgument: upgrade: --health-window needs a whole number of ms');
+    // A revert goes to the kept version: it takes no range.
+    expect(refusal('revert grm 1.0.0')).toBe('InvalidArgument: revert: too many arguments (send "help")');
     expect(refusal('config grm [1, 2]')).toBe('InvalidArgument: config: "config" must be a JSON object');
     expect(refusal('config grm {oops}')).toMatch(/^InvalidArgument: config: the configuration is not valid JSON/);
     expect(refusal('catalogue grm')).toBe('InvalidArgument: catalogue: too many arguments (send "help")');
@@ -69,6 +74,12 @@ describe('chat commands as JSON', () => {
     expect(parseChatCommand('{"command": "help"}')).toEqual({ format: 'json' });
     expect(parseChatCommand('{"command": "stop", "name": "grm", "host": "host-b"}').command).toEqual({ kind: 'stop', name: 'grm', force: false, host: 'host-b' });
     expect(parseChatCommand('{"command": "info", "host": "host-b"}').command).toEqual({ kind: 'apps', host: 'host-b' });
+    expect(parseChatCommand('{"command": "revert", "name": "grm", "health_window_ms": 2000, "operation_id": "op-8"}')).toEqual({
+      command: { kind: 'revert', name: 'grm', healthWindowMs: 2000 },
+      operationId: 'op-8',
+      format: 'json',
+    });
+    expect(refusal('{"command": "revert", "name": "grm", "version_range": "^1"}')).toBe('InvalidArgument: command: unknown field "version_range"');
     expect(refusal('{"command": "catalogue", "host": "host-b"}')).toBe('InvalidArgument: command: unknown field "host"');
   });
 

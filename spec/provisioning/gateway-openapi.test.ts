@@ -37,6 +37,7 @@ describe('the OpenAPI document of the REST gateway', () => {
         'POST /apps/{name}/start',
         'POST /apps/{name}/stop',
         'POST /apps/{name}/upgrade',
+        'POST /apps/{name}/revert',
         'PUT /apps/{name}/config',
         'POST /plan',
         'GET /catalogue',

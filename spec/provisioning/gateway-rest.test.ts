@@ -161,6 +161,29 @@ describe('REST gateway: the provisioning flow', () => {
     expect(app.other_versions).toContain('1.0.0');
   }, 30_000);
 
+  it('reverts chain-a to the version kept beside it, progress streamed; an app with no kept version is 409', async () => {
+    const progress = readEvents(setup.url, 'rest-revert-1', READ_TOKEN);
+    const reverted = await post('/apps/chain-a/revert', { health_window_ms: 500, operation_id: 'rest-revert-1' });
+    expect(reverted.status).toBe(200);
+    expect(reverted.body.operation_id).toBe('rest-revert-1');
+    const app = (reverted.body.apps as { name: string; version: string; state: string; other_versions: string[] }[])[0]!;
+    expect(`${app.name} ${app.version} ${app.state}`).toBe('chain-a 1.0.0 Running');
+    expect(app.other_versions).toEqual(['1.1.0']);
+    const events = await progress;
+    const stages = events.filter((e) => e.event === 'progress').map((e) => String(e.data.stage));
+    expect(stages).toEqual(expect.arrayContaining(['reverting', 'stopped', 'starting', 'registered', 'health-ok']));
+    // The kept version is installed already: nothing is downloaded.
+    expect(stages).not.toContain('downloading');
+    expect(events.at(-1)?.event).toBe('result');
+
+    const none = await post('/apps/chain-b/revert', {});
+    expect(none.status).toBe(409);
+    expect(none.body).toMatchObject({ code: 'Conflict', name: 'chain-b' });
+    expect(String(none.body.message)).toMatch(/chain-b 1\.0\.0 has no other version kept to go back to/);
+    const readOnly = await post('/apps/chain-a/revert', {}, READ_TOKEN);
+    expect(readOnly.status).toBe(403);
+  }, 30_000);
+
   it('refuses to remove a running app (409), removes it once stopped, then it is gone (404)', async () => {
     const running = await http(setup.url, 'DELETE', '/apps/chain-c', { token: ADMIN_TOKEN });
     expect(running.status).toBe(409);
@@ -205,6 +228,7 @@ describe('REST gateway: malformed requests', () => {
       ['a body over the limit', post('/plan', { name: 'x'.repeat(5000) }), 413, /exceeds the limit/],
       ['an unknown resource', get('/nothing/here'), 404, /no such resource/],
       ['a wrong method', http(setup.url, 'PATCH', '/apps/chain-a', { token: ADMIN_TOKEN }), 405, /PATCH is not allowed/],
+      ['a version range on revert (it goes to the kept version)', post('/apps/chain-a/revert', { version_range: '^1' }), 400, /unknown field "version_range"/],
       ['config without "config"', http(setup.url, 'PUT', '/apps/chain-a/config', { token: ADMIN_TOKEN, body: {} }), 400, /"config".*required/],
       ['an unknown operation', get('/operations/never-started/events'), 404, /no operation/],
       ['a query flag that is not one', http(setup.url, 'DELETE', '/apps/chain-b?delete_data=maybe', { token: ADMIN_TOKEN }), 400, /"delete_data" must be true or false/],
@@ -219,7 +243,7 @@ describe('REST gateway: malformed requests', () => {
     // Not HTTP at all: 400 on the raw connection, and the gateway goes on.
     expect(await rawExchange(setup.url, 'GARBAGE \u0000\u0001 nonsense\r\n\r\n')).toMatch(/^HTTP\/1\.1 400 /);
     expect((await get('/health', '')).status).toBe(200);
-    expect(appLines((await get('/apps')).body)).toEqual(['chain-a 1.1.0 Running', 'chain-b 1.0.0 Running']);
+    expect(appLines((await get('/apps')).body)).toEqual(['chain-a 1.0.0 Running', 'chain-b 1.0.0 Running']);
   });
 });
 
