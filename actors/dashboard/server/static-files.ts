@@ -172,8 +172,11 @@ export class StaticFiles {
       const candidate = resolve(this.webDir, ...segments);
       if (candidate !== this.webDir && !candidate.startsWith(this.webDir + sep)) return notFound;
       if (segments.length > 0 && isFile(candidate)) file = candidate;
-      // Client-side routes (/hosts, /apps/grm) get the app; a missing file with an extension is 404.
-      else if (segments.length === 0 || !extname(segments[segments.length - 1]!)) file = join(this.webDir, 'index.html');
+      // Client-side routes (/hosts, /apps/grm) get the app; a missing file with an extension is 404,
+      // unless it lies below a folder the web app does not have: a page's place such as
+      // /datapoints/feeder.F1.voltage (data point names have dots). Only index.html is served then.
+      else if (segments.length === 0 || !extname(segments[segments.length - 1]!) || (segments.length > 1 && !isDirectory(join(this.webDir, segments[0]!))))
+        file = join(this.webDir, 'index.html');
       else return notFound;
     }
     const cached = this.load(file);
@@ -208,6 +211,14 @@ export class StaticFiles {
     };
     this.cache.set(file, entry);
     return entry;
+  }
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
   }
 }
 
