@@ -182,14 +182,13 @@ export function Chart(props: ChartProps) {
   const zoomed = zoomStack.length > 0;
 
   return html`<div class="chart" data-test="chart" data-data-point=${props.dataPoint} data-from=${span.fromMs} data-to=${span.toMs} ref=${rootRef}>
-    <div class="chart-toolbar" style=${{ display: 'flex', gap: '0.75em', alignItems: 'center', flexWrap: 'wrap' }}>
+    <div class="chart-toolbar" style=${{ display: 'flex', gap: '8px', alignItems: 'center', flexWrap: 'wrap', fontSize: '12.5px' }}>
       <span class="chart-span" data-test="chart-span">${formatSpan(span)}</span>
-      <button type="button" data-test="chart-zoom-out" disabled=${!zoomed} onClick=${zoomOut}>Zoom out</button>
-      <button type="button" data-test="chart-reset" disabled=${!zoomed} onClick=${reset}>Reset</button>
-      <span class="chart-status muted" data-test="chart-status">
+      <button type="button" class="secondary small-button" data-test="chart-zoom-out" disabled=${!zoomed} onClick=${zoomOut}>Zoom out</button>
+      <button type="button" class="secondary small-button" data-test="chart-reset" disabled=${!zoomed} onClick=${reset}>Reset</button>
+      <span class="chart-status muted" data-test="chart-status" title="Drag across the plot to zoom into a span">
         ${loading ? 'loading…' : drawn === null ? '' : drawnText(drawn)}
       </span>
-      <span class="chart-hint muted">drag across the plot to zoom</span>
     </div>
     ${error === null ? null : html`<div class="error" role="alert" data-test="chart-error">${error}</div>`}
     <div class="chart-plot" ref=${plotHostRef} style=${{ width: '100%', minHeight: `${height}px` }}></div>

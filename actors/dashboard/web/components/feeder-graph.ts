@@ -18,9 +18,13 @@ export interface FeederGraphProps {
   height?: number;
 }
 
-const columnWidth = 150;
-const rowHeight = 22;
-const margin = { left: 30, top: 30, right: 280, bottom: 30 };
+// Room for a switch's name below it without touching the row below.
+const rowHeight = 28;
+const margin = { left: 24, top: 30, bottom: 24 };
+/** Columns are as wide as the drawing allows, within these bounds (labels of inner nodes sit below them). */
+const columnWidthBounds = { min: 56, max: 150 };
+/** Width of one character of the 11 px labels, for the room the leaves' labels need. */
+const labelCharWidth = 6.2;
 
 export const graphColours = {
   consistent: '#1a7f37',
@@ -49,7 +53,10 @@ export function FeederGraph(props: FeederGraphProps) {
   const [width, setWidth] = useState(900);
 
   const model = useMemo(() => graphModel(topology), [topology]);
-  const contentWidth = margin.left + Math.max(1, model.layout.columns) * columnWidth + margin.right;
+  const columns = Math.max(1, model.layout.columns);
+  const labelRoom = 16 + model.longestLabel * labelCharWidth;
+  const columnWidth = Math.max(columnWidthBounds.min, Math.min(columnWidthBounds.max, (width - margin.left - labelRoom) / columns));
+  const contentWidth = margin.left + (columns - 1) * columnWidth + labelRoom;
   const contentHeight = margin.top + Math.max(1, model.layout.rows) * rowHeight + margin.bottom;
   const fit = (): View => {
     const k = Math.min(width / contentWidth, height / contentHeight, 1.5);
@@ -111,7 +118,6 @@ export function FeederGraph(props: FeederGraphProps) {
       <button type="button" data-test="graph-zoom-out" title="Zoom out" onClick=${zoomButton(0.8)}>−</button>
       <button type="button" data-test="graph-fit" title="Show the whole feeder" onClick=${() => setView(null)}>Fit</button>
     </div>
-    <${Legend} />
     <svg
       ref=${svgRef}
       data-test="feeder-graph"
@@ -151,6 +157,7 @@ export function FeederGraph(props: FeederGraphProps) {
         </g>
       </g>
     </svg>
+    <${Legend} />
   </div>`;
 }
 
@@ -163,6 +170,8 @@ interface GraphModel {
   assignmentByElement: Map<string, Assignment>;
   /** Assignments whose building is not an element of the topology (shown by the page). */
   unplaced: Assignment[];
+  /** Characters of the longest label right of a leaf (a building with its assignment). */
+  longestLabel: number;
 }
 
 function graphModel(topology: TopologyView): GraphModel {
@@ -179,7 +188,9 @@ function graphModel(topology: TopologyView): GraphModel {
   const layout = layoutFeeder(topology.elements, alwaysDrawn);
   const nodeById = new Map(layout.nodes.map((node) => [node.id, node]));
   const { byElement, unplaced } = placeAssignments(topology);
-  return { layout, nodeById, pointsByElement, pointLabel, verdictBySwitch, assignmentByElement: byElement, unplaced };
+  const model: GraphModel = { layout, nodeById, pointsByElement, pointLabel, verdictBySwitch, assignmentByElement: byElement, unplaced, longestLabel: 0 };
+  for (const node of layout.nodes) if (node.kind === 'consumer' || node.kind === 'generator') model.longestLabel = Math.max(model.longestLabel, leafLabel(node, model).length);
+  return model;
 }
 
 /** "MP 3" from a data point like "feeder1.mp3.p"; else the data point, else the id's start. */
@@ -250,7 +261,7 @@ function GraphNode(props: { node: LayoutNode; x: number; y: number; model: Graph
       >
         <rect x="-6" y="-6" width="12" height="12" rx="1.5" fill=${open ? '#ffffff' : colour} stroke=${colour} stroke-width="2" />
         ${open ? html`<path d="M-4 4L4 -4" stroke=${colour} stroke-width="1.5" />` : null}
-        <text x="0" y="18" text-anchor="middle" fill=${colour}>${node.name}</text>
+        <text x="0" y="17" text-anchor="middle" font-size="10" fill=${colour}>${node.name}</text>
         ${pointMarks}
         <title>${switchTitle(node, verdict)}</title>
       </g>`;
@@ -276,10 +287,7 @@ function GraphNode(props: { node: LayoutNode; x: number; y: number; model: Graph
       </g>`;
     case 'consumer': {
       const assignment = model.assignmentByElement.get(node.id);
-      const label =
-        assignment === undefined
-          ? node.name
-          : `${node.name} -> ${model.pointLabel.get(assignment.point) ?? assignment.point.slice(0, 8)} (${assignment.score.toFixed(2)})`;
+      const label = leafLabel(node, model);
       const colour = muted ? graphColours.unfed : graphColours.building;
       return html`<g
         transform=${`translate(${x} ${y})`}
@@ -311,6 +319,13 @@ function GraphNode(props: { node: LayoutNode; x: number; y: number; model: Graph
   }
 }
 
+/** A building's label: its name and, when BEMS-AA assigned it, "-> MP 3 (0.98)". */
+function leafLabel(node: LayoutNode, model: GraphModel): string {
+  const assignment = node.kind === 'consumer' ? model.assignmentByElement.get(node.id) : undefined;
+  if (assignment === undefined) return node.name;
+  return `${node.name} -> ${model.pointLabel.get(assignment.point) ?? assignment.point.slice(0, 8)} (${assignment.score.toFixed(2)})`;
+}
+
 function switchTitle(node: LayoutNode, verdict: SwitchVerdict | undefined): string {
   const recorded = node.open === true ? 'open' : 'closed';
   if (verdict === undefined) return `switch ${node.name}: recorded ${recorded}; not verified`;
@@ -332,23 +347,21 @@ function zoomAt(view: View, px: number, py: number, factor: number): View {
 }
 
 function Legend() {
-  const item = (icon: unknown, text: string) => html`<li style=${{ display: 'flex', alignItems: 'center', gap: '6px' }}>
+  const item = (icon: unknown, text: string) => html`<li style=${{ display: 'flex', alignItems: 'center', gap: '5px' }}>
     <svg width="16" height="16" viewBox="-8 -8 16 16" aria-hidden="true">${icon}</svg>${text}
   </li>`;
   return html`<ul
     class="graph-legend"
     data-test="graph-legend"
     style=${{
-      position: 'absolute',
-      right: '6px',
-      top: '6px',
+      display: 'flex',
+      flexWrap: 'wrap',
+      gap: '2px 14px',
       margin: 0,
-      padding: '6px 8px',
+      padding: '6px 10px',
       listStyle: 'none',
       fontSize: '12px',
-      background: 'rgba(255,255,255,0.92)',
-      border: '1px solid #d0d7de',
-      borderRadius: '4px',
+      borderTop: '1px solid #d0d7de',
     }}
   >
     ${item(html`<circle cx="-3" r="5" fill="none" stroke=${graphColours.equipment} /><circle cx="3" r="5" fill="none" stroke=${graphColours.equipment} />`, 'transformer / source')}
@@ -359,7 +372,7 @@ function Legend() {
     ${item(html`<rect x="-5" y="-5" width="10" height="10" fill=${graphColours.inconsistent} />`, 'switch: data disagree')}
     ${item(html`<rect x="-5" y="-5" width="10" height="10" fill=${graphColours.unverified} />`, 'switch not verified')}
     ${item(html`<path d="M0 -5L5 0L0 5L-5 0Z" fill=${graphColours.point} />`, 'monitoring point')}
-    ${item(html`<path d="M-6 7V-1L0 -7L6 -1V7Z" fill=${graphColours.building} />`, 'building -> assigned point (score)')}
+    ${item(html`<path d="M-6 7V-1L0 -7L6 -1V7Z" fill=${graphColours.building} />`, 'building -> its monitoring point (score)')}
     ${item(html`<circle r="5" fill=${graphColours.generator} />`, 'generator (PV)')}
     ${item(html`<path d="M-7 0H7" stroke=${graphColours.unfed} stroke-dasharray="3 2" stroke-width="2" />`, 'not fed')}
   </ul>`;

@@ -70,13 +70,8 @@ export function DatapointsPage(props: PageProps) {
       sortValue: (row) => row.name,
       class: 'wrap',
     },
-    { id: 'unit', title: 'Unit', render: (row) => row.unit ?? '', sortValue: (row) => row.unit ?? '', width: '4em' },
-    {
-      id: 'tags',
-      title: 'Tags',
-      render: (row) => html`${row.tags.map((tag) => html`<span class="tag" key=${tag}>${tag}</span> `)}`,
-      class: 'wrap',
-    },
+    { id: 'unit', title: 'Unit', render: (row) => row.unit ?? '', sortValue: (row) => row.unit ?? '', width: '3em' },
+    { id: 'tags', title: 'Tags', render: (row) => row.tags.join(', '), class: 'wrap', width: '7em' },
   ];
   // Another data point keeps the span chosen.
   const linkTo = (row: ListedDataPoint): string => pathOf('datapoints', [row.name], route.query.toString() === '' ? undefined : Object.fromEntries(route.query));
@@ -88,7 +83,7 @@ export function DatapointsPage(props: PageProps) {
     <section class="panel" style=${{ flex: '0 0 340px', display: 'flex', flexDirection: 'column', minHeight: 0, minWidth: 0 }}>
       <form
         class="search"
-        style=${{ display: 'grid', gridTemplateColumns: '1fr auto', gap: '6px', marginBottom: '8px' }}
+        style=${{ display: 'grid', gridTemplateColumns: 'minmax(0, 1fr) auto', gap: '6px', marginBottom: '8px' }}
         onSubmit=${(event: Event) => event.preventDefault()}
       >
         <input
@@ -98,13 +93,14 @@ export function DatapointsPage(props: PageProps) {
           data-test="dp-search"
           value=${query}
           onInput=${(event: Event) => setQuery((event.currentTarget as HTMLInputElement).value)}
-          style=${{ gridColumn: '1 / 3' }}
+          style=${{ gridColumn: '1 / 3', width: '100%', boxSizing: 'border-box' }}
         />
         <input
           type="text"
           placeholder="tags, comma separated"
           aria-label="Tags"
           data-test="dp-tags"
+          style=${{ width: '100%', boxSizing: 'border-box' }}
           value=${tags}
           onInput=${(event: Event) => setTags((event.currentTarget as HTMLInputElement).value)}
         />
@@ -131,7 +127,7 @@ export function DatapointsPage(props: PageProps) {
           rowAttributes=${(row: ListedDataPoint) => ({
             'data-test': 'dp-row',
             'data-name': row.name,
-            class: row.name === selected ? 'selected' : undefined,
+            class: row.name === selected ? 'row-selected' : undefined,
             'aria-selected': row.name === selected,
           })}
           empty=${results === undefined ? 'searching…' : 'No data point matches.'}
@@ -164,8 +160,11 @@ function DataPointDetail(props: PageProps & { name: string; listed: ListedDataPo
   const [customTo, setCustomTo] = useState(toLocalInput(span.toMs));
   const [customOpen, setCustomOpen] = useState(presetId === 'custom');
 
+  // A span chosen (even the one shown) starts the chart afresh, without the zoom steps taken in it.
+  const [chartEpoch, setChartEpoch] = useState(0);
   const goPreset = (id: string): void => {
     setCustomOpen(false);
+    setChartEpoch((epoch) => epoch + 1);
     navigate(pathOf('datapoints', [name], { span: id }));
   };
   const applyCustom = (event: Event): void => {
@@ -173,6 +172,7 @@ function DataPointDetail(props: PageProps & { name: string; listed: ListedDataPo
     const fromMs = new Date(customFrom).getTime();
     const toMs = new Date(customTo).getTime();
     if (!Number.isFinite(fromMs) || !Number.isFinite(toMs) || toMs <= fromMs) return;
+    setChartEpoch((epoch) => epoch + 1);
     navigate(pathOf('datapoints', [name], { from: String(fromMs), to: String(toMs) }));
   };
   const customValid = (() => {
@@ -182,12 +182,12 @@ function DataPointDetail(props: PageProps & { name: string; listed: ListedDataPo
   })();
 
   return html`<div class="datapoint-detail" data-test="dp-detail" data-name=${name}>
-    <h2 style=${{ marginTop: 0, overflowWrap: 'anywhere' }} data-test="dp-title">
+    <h2 style=${{ margin: '0 0 2px', overflowWrap: 'anywhere' }} data-test="dp-title">
       ${name}${listed?.unit === undefined || listed.unit === '' ? '' : html` <span class="muted">[${listed.unit}]</span>`}
     </h2>
-    ${listed?.description === undefined || listed.description === '' ? null : html`<p class="muted" style=${{ margin: '0 0 6px' }}>${listed.description}</p>`}
+    ${listed?.description === undefined || listed.description === '' ? null : html`<p class="muted" style=${{ margin: '0 0 4px', fontSize: '12.5px' }}>${listed.description}</p>`}
     <${StatisticsPanel} api=${api} name=${name} unit=${listed?.unit} span=${statsOfSpan ? span : undefined} />
-    <label class="muted" style=${{ display: 'inline-flex', gap: '4px', alignItems: 'center', margin: '4px 0 8px' }}>
+    <label class="check" style=${{ margin: '4px 0 6px', fontSize: '12.5px' }}>
       <input type="checkbox" data-test="stats-of-span" checked=${statsOfSpan} onChange=${(event: Event) => setStatsOfSpan((event.currentTarget as HTMLInputElement).checked)} />
       statistics of the chart's span (else of every entry)
     </label>
@@ -223,11 +223,12 @@ function DataPointDetail(props: PageProps & { name: string; listed: ListedDataPo
         : null}
     </div>
     <${Chart}
+      key=${chartEpoch}
       dataPoint=${name}
       fromMs=${span.fromMs}
       toMs=${span.toMs}
       unit=${listed?.unit}
-      height=${300}
+      height=${260}
       load=${(path: string, query: Record<string, number>, signal: AbortSignal) => api.bytes(path, query, { signal })}
     />
   </div>`;
@@ -293,10 +294,10 @@ function StatisticsPanel(props: { api: PageProps['api']; name: string; unit: str
   return html`<dl
     class="stats"
     data-test="dp-stats"
-    style=${{ display: 'grid', gridTemplateColumns: 'repeat(3, auto 1fr)', gap: '2px 10px', margin: 0, fontSize: '13px' }}
+    style=${{ display: 'grid', gridTemplateColumns: 'repeat(3, auto 1fr)', gap: '1px 10px', margin: 0, fontSize: '12.5px' }}
   >
     ${rows.map(
-      ([id, title, text]) => html`<dt key=${`${id}-t`} class="muted">${title}</dt><dd key=${`${id}-d`} data-test=${`stat-${id}`} style=${{ margin: 0, fontVariantNumeric: 'tabular-nums' }}>${text}</dd>`,
+      ([id, title, text]) => html`<dt key=${`${id}-t`} class="muted">${title}</dt><dd key=${`${id}-d`} data-test=${`stat-${id}`} style=${{ margin: 0, fontVariantNumeric: 'tabular-nums', whiteSpace: 'nowrap' }}>${text}</dd>`,
     )}
   </dl>`;
 }

@@ -60,7 +60,7 @@ export function TopologyPage(props: PageProps) {
     <//>
     <${ErrorNote} error=${error} onRetry=${() => setAsked((n) => n + 1)} />
     ${topology !== undefined && topology.problems.length > 0
-      ? html`<ul class="warning-note" data-test="topology-problems" style=${{ margin: 0 }}>
+      ? html`<ul class="muted" data-test="topology-problems" style=${{ margin: 0, paddingLeft: '18px', fontSize: '12.5px' }}>
           ${topology.problems.map((problem) => html`<li key=${problem}>${problem}</li>`)}
         </ul>`
       : null}
@@ -72,9 +72,9 @@ export function TopologyPage(props: PageProps) {
         ? html`<p class="muted" data-test="topology-empty">GRM has no topology loaded${topology.source === '' ? '' : ` (${topology.source})`}.</p>`
         : html`<div style=${{ display: 'flex', gap: '12px', flex: '1 1 auto', minHeight: 0 }}>
             <section class="panel" style=${{ flex: '1 1 auto', minWidth: 0, padding: 0, overflow: 'hidden' }}>
-              <${FeederGraph} topology=${topology} height=${520} />
+              <${FeederGraph} topology=${topology} height=${topology.problems.length > 0 ? 400 : 460} />
             </section>
-            <section class="panel" style=${{ flex: '0 0 300px', minWidth: 0, overflow: 'auto' }}>
+            <section class="panel" style=${{ flex: '0 0 330px', minWidth: 0, overflow: 'auto' }}>
               <${SwitchPanel} topology=${topology} />
               <${AssignmentPanel} topology=${topology} />
             </section>
@@ -104,18 +104,19 @@ function SwitchPanel(props: { topology: TopologyView }) {
     .map((element) => ({ id: element.id, name: element.name || element.id, recordedOpen: element.open === true, verdict: verdicts.get(element.id) }));
   const state = (open: boolean | undefined): string => (open === undefined ? '?' : open ? 'open' : 'closed');
   const columns: Column<SwitchRow>[] = [
-    { id: 'name', title: 'Switch', render: (row) => row.name, sortValue: (row) => row.name, class: 'wrap' },
-    { id: 'recorded', title: 'Recorded', render: (row) => state(row.recordedOpen), sortValue: (row) => state(row.recordedOpen) },
-    { id: 'supported', title: 'Data', render: (row) => (row.verdict === undefined ? '–' : state(row.verdict.supportedOpen)) },
+    { id: 'name', title: 'Switch', render: (row) => row.name, sortValue: (row) => row.name },
+    { id: 'recorded', title: 'Recorded', render: (row) => state(row.recordedOpen), sortValue: (row) => state(row.recordedOpen), width: '5.5em' },
+    { id: 'supported', title: 'Data', render: (row) => (row.verdict === undefined ? '–' : state(row.verdict.supportedOpen)), width: '4em' },
     {
       id: 'verdict',
       title: 'Verdict',
       render: (row) => {
         const verdict = verdictOf(row.verdict);
-        const text = row.verdict === undefined ? 'not verified' : `${verdict === 'consistent' ? 'ok' : 'NOT OK'} ${(row.verdict.confidence * 100).toFixed(0)} %`;
+        const text = row.verdict === undefined ? '–' : `${verdict === 'consistent' ? 'ok' : 'NOT OK'} ${(row.verdict.confidence * 100).toFixed(0)} %`;
         return html`<span style=${{ color: graphColours[verdict] }} title=${row.verdict?.equivalent ? `cannot be told from ${row.verdict.equivalent}` : undefined}>${text}</span>`;
       },
       sortValue: (row) => (row.verdict === undefined ? 2 : row.verdict.consistent ? 1 : 0),
+      width: '6em',
     },
   ];
   return html`<h2 style=${{ marginTop: 0, fontSize: '15px' }}>Switches (${rows.length})</h2>
