@@ -1,15 +1,17 @@
 /**
- * The AppManager's upgrades and run-time configuration, with real processes:
- * an upgrade that hands the old version's state to the new one, an upgrade
- * to a release that crashes inside its health window (rolled back by itself,
- * the previous version and its state restored), a configuration the running
+ * The AppManager's upgrades, reverts and run-time configuration, with real
+ * processes: an upgrade that hands the old version's state to the new one, a
+ * revert to the version kept beside it (state handed back, no download; none
+ * kept: Conflict), an upgrade and a revert to a release that crashes inside
+ * its health window (rolled back by itself, the version that ran and its state
+ * restored), a configuration the running
  * module accepts and one it rejects (the previous one restored), and the
  * durable record surviving a restart of the AppManager.
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigureApp, GetApps, GetMostRecentEntry, InstallApp, MostRecentEntryReply, StopApp, UpgradeApp } from '../../schemas/generated/messages.js';
+import { ConfigureApp, GetApps, GetMostRecentEntry, InstallApp, MostRecentEntryReply, RevertApp, StartApp, StopApp, UpgradeApp } from '../../schemas/generated/messages.js';
 import { removeTempDirs, tempDir, until } from '../actor/helpers.js';
 import { killAll } from '../support/processes.js';
 import { appValue, ask, makeKey, operationStages, packApp, refusal, startSetup, type Setup } from './app-manager-helpers.js';
@@ -41,6 +43,17 @@ function moduleId(name: string): string | undefined {
 }
 
 describe('AppManager: upgrade', () => {
+  it('refuses a revert while no other version is kept, and leaves the app alone', async () => {
+    const before = moduleId('chain-a');
+    const error = await refusal(setup, RevertApp, { name: 'chain-a', healthWindowMs: 0, operationId: 'revert-none' });
+    expect(error.code).toBe('Conflict');
+    expect(error.message).toBe('chain-a 1.0.0 has no other version kept to go back to');
+    expect(error.name).toBe('chain-a');
+    expect(await operationStages(setup, 'revert-none', 'error')).toEqual(['error']);
+    expect((await ask(setup, GetApps, { name: 'chain-a' })).apps?.[0]).toMatchObject({ version: '1.0.0', state: 'Running', otherVersions: [] });
+    expect(moduleId('chain-a')).toBe(before);
+  });
+
   it('upgrades with state handoff: the new version continues the old one\'s count', async () => {
     for (let i = 0; i < 3; i++) await appValue(setup, 'chain-a', 'count');
     const before = moduleId('chain-a');
@@ -56,6 +69,30 @@ describe('AppManager: upgrade', () => {
     expect(await appValue(setup, 'chain-a', 'count')).toBe(4);
     // The previous version is kept for rollback.
     expect(existsSync(join(setup.appsDir, 'chain-a', '1.0.0'))).toBe(true);
+  }, 30_000);
+
+  it('reverts to the kept version with state handoff and no download, and a second revert goes forward again', async () => {
+    const before = moduleId('chain-a');
+    const reply = await ask(setup, RevertApp, { name: 'chain-a', healthWindowMs: 0, operationId: 'revert-1.0' });
+    expect(reply.apps?.[0]).toMatchObject({ name: 'chain-a', version: '1.0.0', state: 'Running', otherVersions: ['1.1.0'] });
+    expect(reply.message).toBe('chain-a reverted 1.1.0 → 1.0.0');
+    const stages = await operationStages(setup, 'revert-1.0', 'health-ok');
+    expect(stages).toEqual(expect.arrayContaining(['reverting', 'stopping', 'stopped', 'starting', 'registered', 'health-ok']));
+    expect(stages.indexOf('stopped')).toBeLessThan(stages.indexOf('starting'));
+    for (const stage of ['downloading', 'verified', 'extracted']) expect(stages).not.toContain(stage);
+    const after = await until(() => moduleId('chain-a'), 'chain-a 1.0.0 running');
+    expect(after).not.toBe(before);
+    // 1.1.0 counted to 4 and saved it on shutdown; 1.0.0 continues from there.
+    expect(await appValue(setup, 'chain-a', 'count')).toBe(5);
+    // Both folders stay: the version left is the one kept now.
+    expect(existsSync(join(setup.appsDir, 'chain-a', '1.0.0'))).toBe(true);
+    expect(existsSync(join(setup.appsDir, 'chain-a', '1.1.0'))).toBe(true);
+
+    const again = await ask(setup, RevertApp, { name: 'chain-a', healthWindowMs: 0, operationId: 'revert-1.1' });
+    expect(again.apps?.[0]).toMatchObject({ version: '1.1.0', state: 'Running', otherVersions: ['1.0.0'] });
+    await operationStages(setup, 'revert-1.1', 'health-ok');
+    await until(() => moduleId('chain-a'), 'chain-a 1.1.0 running');
+    expect(await appValue(setup, 'chain-a', 'count')).toBe(6);
   }, 30_000);
 
   it('rolls back by itself an upgrade to a release that crashes in its health window', async () => {
@@ -74,7 +111,7 @@ describe('AppManager: upgrade', () => {
     expect(config.settings.crashAfterMs).toBe(-1);
     // The state 1.1.0 saved when it stopped for the upgrade is what it restored.
     await until(() => moduleId('chain-a'), 'chain-a 1.1.0 running again');
-    expect(await appValue(setup, 'chain-a', 'count')).toBe(5);
+    expect(await appValue(setup, 'chain-a', 'count')).toBe(7);
   }, 40_000);
 });
 
@@ -155,5 +192,39 @@ describe('AppManager: upgrade of a stopped app', () => {
     const again = await refusal(setup, UpgradeApp, { name: 'chain-a', healthWindowMs: 0 });
     expect(again.code).toBe('Conflict');
     expect(again.message).toContain('no version of chain-a newer than 2.0.0');
+  }, 30_000);
+});
+
+describe('AppManager: revert of a stopped app, and a revert that fails', () => {
+  it('swaps a stopped app back without starting it', async () => {
+    // Left by the test above: 2.0.0 (the crashing release) current and stopped, 1.1.0 kept.
+    const reply = await ask(setup, RevertApp, { name: 'chain-a', healthWindowMs: 0, operationId: 'revert-stopped' });
+    expect(reply.apps?.[0]).toMatchObject({ version: '1.1.0', state: 'Stopped', otherVersions: ['2.0.0'] });
+    const stages = await operationStages(setup, 'revert-stopped', 'reverted');
+    expect(stages).toEqual(['reverting', 'reverted']);
+    // The kept version's defaults, with the settings chosen earlier kept.
+    const file = JSON.parse(readFileSync(join(setup.appsDir, 'chain-a', 'config.json'), 'utf8')) as { settings: { step: number; crashAfterMs: number } };
+    expect(file.settings).toMatchObject({ step: 10, crashAfterMs: -1 });
+    await ask(setup, StartApp, { name: 'chain-a', withDependencies: false });
+    await until(() => moduleId('chain-a'), 'chain-a 1.1.0 started');
+  }, 30_000);
+
+  it('rolls back by itself a revert to a kept version that crashes in its health window', async () => {
+    const count = await appValue(setup, 'chain-a', 'count');
+    const error = await refusal(setup, RevertApp, { name: 'chain-a', healthWindowMs: 0, operationId: 'revert-2' });
+    expect(error.code).toBe('RolledBack');
+    expect(error.message).toContain('chain-a 2.0.0 failed in its health window');
+    expect(error.message).toContain('1.1.0 runs again');
+    const stages = await operationStages(setup, 'revert-2', 'rolled-back');
+    expect(stages).toEqual(expect.arrayContaining(['reverting', 'stopped', 'starting', 'registered', 'rolling-back', 'rolled-back']));
+    expect(stages).not.toContain('health-ok');
+
+    const app = (await ask(setup, GetApps, { name: 'chain-a' })).apps?.[0];
+    expect(app).toMatchObject({ version: '1.1.0', state: 'Running' });
+    const config = JSON.parse(readFileSync(join(setup.appsDir, 'chain-a', 'config.json'), 'utf8')) as { settings: { step: number; crashAfterMs: number } };
+    expect(config.settings).toMatchObject({ step: 10, crashAfterMs: -1 });
+    // 1.1.0 saved its count when it stopped for the revert, and restored it.
+    await until(() => moduleId('chain-a'), 'chain-a 1.1.0 running again');
+    expect(await appValue(setup, 'chain-a', 'count')).toBe(count + 10);
   }, 30_000);
 });
