@@ -282,8 +282,14 @@ describe('Topology page', () => {
     await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
     await page.mouse.wheel(0, -300);
     await expect.poll(scale, { timeout: 5_000 }).toBeGreaterThan(before * 1.2);
+    // Fit: the whole drawing inside the panel again.
     await page.click('[data-test="graph-fit"]');
-    await expect.poll(scale, { timeout: 5_000 }).toBeCloseTo(before, 6);
+    await expect.poll(scale, { timeout: 5_000 }).toBeLessThan(before * 1.2);
+    const drawing = (await page.locator('[data-test="feeder-graph"] > g').boundingBox())!;
+    expect(drawing.x).toBeGreaterThanOrEqual(box.x - 1);
+    expect(drawing.y).toBeGreaterThanOrEqual(box.y - 1);
+    expect(drawing.x + drawing.width).toBeLessThanOrEqual(box.x + box.width + 1);
+    expect(drawing.y + drawing.height).toBeLessThanOrEqual(box.y + box.height + 1);
   });
 
   it('lays the feeder out with no two drawn elements at one place', () => {

@@ -14,8 +14,8 @@ type Assignment = TopologyView['assignment'][number];
 
 export interface FeederGraphProps {
   topology: TopologyView;
-  /** Height of the drawing in CSS pixels; the width is the container's. */
-  height?: number;
+  /** Least height of the drawing in CSS pixels; it grows to fill its container (a flex column). */
+  minHeight?: number;
 }
 
 // Room for a switch's name below it without touching the row below.
@@ -25,6 +25,8 @@ const margin = { left: 24, top: 30, bottom: 24 };
 const columnWidthBounds = { min: 56, max: 150 };
 /** Width of one character of the 11 px labels, for the room the leaves' labels need. */
 const labelCharWidth = 6.2;
+/** Below this scale the 11 px labels cannot be read. */
+const readableScale = 0.6;
 
 export const graphColours = {
   consistent: '#1a7f37',
@@ -48,9 +50,10 @@ interface View {
 
 export function FeederGraph(props: FeederGraphProps) {
   const { topology } = props;
-  const height = props.height ?? 540;
+  const minHeight = props.minHeight ?? 300;
   const svgRef = useRef<SVGSVGElement>(null);
-  const [width, setWidth] = useState(900);
+  const [size, setSize] = useState({ width: 900, height: minHeight });
+  const { width, height } = size;
 
   const model = useMemo(() => graphModel(topology), [topology]);
   const columns = Math.max(1, model.layout.columns);
@@ -62,13 +65,23 @@ export function FeederGraph(props: FeederGraphProps) {
     const k = Math.min(width / contentWidth, height / contentHeight, 1.5);
     return { k, x: (width - contentWidth * k) / 2, y: Math.max(0, (height - contentHeight * k) / 2) };
   };
+  // A feeder too tall to read when fitted whole opens at a readable scale instead, centred on the
+  // first switch the data disagree with (else the feeder's root); "Fit" shows the whole.
+  const opening = (): View => {
+    const whole = fit();
+    if (whole.k >= readableScale) return whole;
+    const k = Math.min(readableScale, width / contentWidth);
+    const focus = model.focus === undefined ? undefined : model.nodeById.get(model.focus);
+    const row = focus?.row ?? model.layout.nodes[0]?.row ?? 0;
+    return { k, x: (width - contentWidth * k) / 2, y: height / 2 - (margin.top + row * rowHeight) * k };
+  };
   const [view, setView] = useState<View | null>(null);
-  const shown = view ?? fit();
+  const shown = view ?? opening();
 
   useEffect(() => {
     const svg = svgRef.current;
     if (svg === null) return;
-    const observer = new ResizeObserver(() => setWidth(Math.max(300, svg.clientWidth)));
+    const observer = new ResizeObserver(() => setSize({ width: Math.max(300, svg.clientWidth), height: Math.max(minHeight, svg.clientHeight) }));
     observer.observe(svg);
     return () => observer.disconnect();
   }, []);
@@ -112,20 +125,18 @@ export function FeederGraph(props: FeederGraphProps) {
   });
   const nodeById = model.nodeById;
 
-  return html`<div class="feeder-graph" style=${{ position: 'relative' }}>
+  return html`<div class="feeder-graph" style=${{ position: 'relative', display: 'flex', flexDirection: 'column', height: '100%', minHeight: `${minHeight}px` }}>
     <div class="graph-toolbar" style=${{ position: 'absolute', top: '6px', left: '6px', display: 'flex', gap: '4px' }}>
       <button type="button" data-test="graph-zoom-in" title="Zoom in" onClick=${zoomButton(1.25)}>+</button>
       <button type="button" data-test="graph-zoom-out" title="Zoom out" onClick=${zoomButton(0.8)}>−</button>
-      <button type="button" data-test="graph-fit" title="Show the whole feeder" onClick=${() => setView(null)}>Fit</button>
+      <button type="button" data-test="graph-fit" title="Show the whole feeder" onClick=${() => setView(fit())}>Fit</button>
     </div>
     <svg
       ref=${svgRef}
       data-test="feeder-graph"
       data-nodes=${model.layout.nodes.length}
       data-hidden=${model.layout.hiddenElements}
-      width="100%"
-      height=${height}
-      style=${{ display: 'block', cursor: drag.current === null ? 'grab' : 'grabbing', touchAction: 'none', userSelect: 'none' }}
+      style=${{ display: 'block', width: '100%', flex: '1 1 auto', minHeight: `${minHeight}px`, cursor: drag.current === null ? 'grab' : 'grabbing', touchAction: 'none', userSelect: 'none' }}
       onPointerDown=${onPointerDown}
       onPointerMove=${onPointerMove}
       onPointerUp=${onPointerUp}
@@ -172,6 +183,8 @@ interface GraphModel {
   unplaced: Assignment[];
   /** Characters of the longest label right of a leaf (a building with its assignment). */
   longestLabel: number;
+  /** The first drawn switch the data disagree with, if any. */
+  focus: string | undefined;
 }
 
 function graphModel(topology: TopologyView): GraphModel {
@@ -188,8 +201,11 @@ function graphModel(topology: TopologyView): GraphModel {
   const layout = layoutFeeder(topology.elements, alwaysDrawn);
   const nodeById = new Map(layout.nodes.map((node) => [node.id, node]));
   const { byElement, unplaced } = placeAssignments(topology);
-  const model: GraphModel = { layout, nodeById, pointsByElement, pointLabel, verdictBySwitch, assignmentByElement: byElement, unplaced, longestLabel: 0 };
-  for (const node of layout.nodes) if (node.kind === 'consumer' || node.kind === 'generator') model.longestLabel = Math.max(model.longestLabel, leafLabel(node, model).length);
+  const model: GraphModel = { layout, nodeById, pointsByElement, pointLabel, verdictBySwitch, assignmentByElement: byElement, unplaced, longestLabel: 0, focus: undefined };
+  for (const node of layout.nodes) {
+    if (node.kind === 'consumer' || node.kind === 'generator') model.longestLabel = Math.max(model.longestLabel, leafLabel(node, model).length);
+    if (node.kind === 'switch' && model.focus === undefined && verdictBySwitch.get(node.id)?.consistent === false) model.focus = node.id;
+  }
   return model;
 }
 

@@ -72,7 +72,7 @@ export function TopologyPage(props: PageProps) {
         ? html`<p class="muted" data-test="topology-empty">GRM has no topology loaded${topology.source === '' ? '' : ` (${topology.source})`}.</p>`
         : html`<div style=${{ display: 'flex', gap: '12px', flex: '1 1 auto', minHeight: 0 }}>
             <section class="panel" style=${{ flex: '1 1 auto', minWidth: 0, padding: 0, overflow: 'hidden' }}>
-              <${FeederGraph} topology=${topology} height=${topology.problems.length > 0 ? 400 : 460} />
+              <${FeederGraph} topology=${topology} minHeight=${300} />
             </section>
             <section class="panel" style=${{ flex: '0 0 330px', minWidth: 0, overflow: 'auto' }}>
               <${SwitchPanel} topology=${topology} />
@@ -91,7 +91,7 @@ function Summary(props: { topology: TopologyView }) {
       ? ' not verified'
       : inconsistent === 0
         ? html` <span style=${{ color: graphColours.consistent }} data-test="topology-verdict" data-consistent="true">verified consistent</span>`
-        : html` <span style=${{ color: graphColours.inconsistent }} data-test="topology-verdict" data-consistent="false">${inconsistent} switch${inconsistent === 1 ? '' : 'es'} disagree with the data</span>`}
+        : html` <span style=${{ color: graphColours.inconsistent }} data-test="topology-verdict" data-consistent="false">${inconsistent === 1 ? '1 switch disagrees' : `${inconsistent} switches disagree`} with the data</span>`}
     ${topology.verifiedMs === undefined ? '' : ` (${formatTime(topology.verifiedMs)})`}
   </span>`;
 }
@@ -112,11 +112,15 @@ function SwitchPanel(props: { topology: TopologyView }) {
       title: 'Verdict',
       render: (row) => {
         const verdict = verdictOf(row.verdict);
-        const text = row.verdict === undefined ? '–' : `${verdict === 'consistent' ? 'ok' : 'NOT OK'} ${(row.verdict.confidence * 100).toFixed(0)} %`;
-        return html`<span style=${{ color: graphColours[verdict] }} title=${row.verdict?.equivalent ? `cannot be told from ${row.verdict.equivalent}` : undefined}>${text}</span>`;
+        const text = row.verdict === undefined ? '–' : `${verdict === 'consistent' ? '✓' : '✗'} ${(row.verdict.confidence * 100).toFixed(0)} %`;
+        const title =
+          row.verdict === undefined
+            ? 'not verified'
+            : `${verdict === 'consistent' ? 'consistent with the data' : 'the data disagree'}, confidence ${(row.verdict.confidence * 100).toFixed(0)} %${row.verdict.equivalent ? `; cannot be told from ${row.verdict.equivalent}` : ''}`;
+        return html`<span style=${{ color: graphColours[verdict], fontWeight: verdict === 'inconsistent' ? 600 : undefined }} title=${title}>${text}</span>`;
       },
       sortValue: (row) => (row.verdict === undefined ? 2 : row.verdict.consistent ? 1 : 0),
-      width: '6em',
+      width: '5em',
     },
   ];
   return html`<h2 style=${{ marginTop: 0, fontSize: '15px' }}>Switches (${rows.length})</h2>
