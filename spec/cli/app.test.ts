@@ -1,13 +1,13 @@
 /**
  * `gridlink app` (the compiled CLI as a child process) against the REST app gateway in front of
  * the real AppManager and App Store: the plan/install flow with progress on stderr, --json
- * output, configuration, stop and remove, and the exit codes of usage errors (2), refusals and
+ * output, configuration, upgrade and revert, stop and remove, and the exit codes of usage errors (2), refusals and
  * unreachable or unauthorised gateways (1).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeTempDirs } from '../actor/helpers.js';
 import { killAll } from '../support/processes.js';
-import { ADMIN_TOKEN, startGatewaySetup, type GatewaySetup } from '../provisioning/gateway-helpers.js';
+import { ADMIN_TOKEN, publishRelease, startGatewaySetup, type GatewaySetup } from '../provisioning/gateway-helpers.js';
 import { runCli } from './helpers.js';
 
 let setup: GatewaySetup;
@@ -35,6 +35,10 @@ describe('gridlink app: usage and connection', () => {
     expect(help.stdout).toMatch(/gridlink app plan grm/);
     const installHelp = await app(['install', '--help'], {});
     expect(installHelp.stdout).toMatch(/--plan <id>/);
+    expect(help.stdout).toMatch(/revert \[options\] <name>/);
+    const revertHelp = await app(['revert', '--help'], {});
+    expect(revertHelp.stdout).toMatch(/--health-window <ms>/);
+    expect(revertHelp.stdout).toMatch(/npx gridlink app revert grm/);
   });
 
   it('needs a token (exit 2), refuses a wrong one (exit 1), and says when the gateway is not there (exit 1)', async () => {
@@ -101,6 +105,24 @@ describe('gridlink app: the provisioning flow', () => {
     }
     expect((await app(['info', 'chain-c'])).stdout).toMatch(/^chain-c 1\.0\.0 Running/m);
   }, 40_000);
+
+  it('upgrades an app, then reverts it to the version kept beside it; nothing kept: Conflict (exit 1)', async () => {
+    await publishRelease(setup, 'chain-a', { version: '1.1.0' });
+    const upgrade = await app(['upgrade', 'chain-a', '^1.1.0', '--health-window', '200']);
+    expect(upgrade.code).toBe(0);
+    expect(upgrade.stdout).toMatch(/^chain-a 1\.1\.0 Running/m);
+    const revert = await app(['revert', 'chain-a', '--health-window', '200', '--json']);
+    expect(revert.code).toBe(0);
+    const reverted = JSON.parse(revert.stdout) as { message: string; apps: { name: string; version: string; state: string; other_versions: string[] }[] };
+    expect(reverted.message).toBe('chain-a reverted 1.1.0 → 1.0.0');
+    expect(reverted.apps).toMatchObject([{ name: 'chain-a', version: '1.0.0', state: 'Running', other_versions: ['1.1.0'] }]);
+    const progress = revert.stderr.split('\n').filter((l) => l.startsWith('  '));
+    expect(progress).toEqual(expect.arrayContaining([expect.stringMatching(/^ {2}chain-a 1\.1\.0 reverting: 1\.1\.0 → 1\.0\.0/), expect.stringMatching(/^ {2}chain-a 1\.0\.0 health-ok/)]));
+    expect(progress.some((l) => / downloading/.test(l))).toBe(false);
+    const none = await app(['revert', 'chain-b']);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(/Conflict: chain-b 1\.0\.0 has no other version kept to go back to/);
+  }, 30_000);
 
   it('stops and removes an app; afterwards info fails with NotFound', async () => {
     const running = await app(['remove', 'chain-c']);

@@ -1,5 +1,5 @@
 /**
- * `gridlink app install|start|stop|remove|upgrade|config|info|plan|catalogue`: drives the
+ * `gridlink app install|start|stop|remove|upgrade|revert|config|info|plan|catalogue`: drives the
  * AppManager through the REST gateway (actors/app-gateway, docs/openapi/app-manager.yaml).
  * Lifecycle commands print their progress on stderr while they run (server-sent events of
  * GET /operations/{id}/events) and the result on stdout: text, or JSON with --json.
@@ -186,7 +186,7 @@ function withConnection(command: Command): Command {
 export function registerAppCommand(program: Command): void {
   const app = program
     .command('app')
-    .summary('install, start, stop, remove, upgrade and configure apps (through the REST gateway)')
+    .summary('install, start, stop, remove, upgrade, revert and configure apps (through the REST gateway)')
     .description(
       `Talk to the AppManager through the REST app gateway (actors/app-gateway). Give the gateway's URL and a token with --url/--token or ${URL_VARIABLE}/${TOKEN_VARIABLE}. Lifecycle commands print their progress on stderr and the result on stdout. Exit code 0: done; 1: refused or failed (the message names the AppManager's error code); 2: wrong usage.`,
     )
@@ -200,6 +200,7 @@ Examples:
   npx gridlink app install grm --plan 6f1c...      # exactly the plan shown
   npx gridlink app install grm                     # plans afresh and installs
   npx gridlink app info --json
+  npx gridlink app upgrade grm '^1.1' && npx gridlink app revert grm   # and back again
   npx gridlink app config grm '{"interval": 5000}'
   npx gridlink app stop grm --force && npx gridlink app remove grm`,
     );
@@ -294,6 +295,22 @@ Examples:
     .action(async (name: string, range: string | undefined, options: Connection & { healthWindow?: number; host?: string }) => {
       await operation(options, 'POST', `${appPath(name)}/upgrade`, {
         ...(range ? { version_range: range } : {}),
+        ...(options.healthWindow !== undefined ? { health_window_ms: options.healthWindow } : {}),
+        ...onHost(options.host),
+      });
+    });
+
+  withConnection(
+    app
+      .command('revert')
+      .summary('go back to the version kept beside the current one (the one before the last upgrade; no download; state handed over; rolled back if it fails)')
+      .argument('<name>', 'an app')
+      .option('--health-window <ms>', 'how long the kept version must stay healthy', parseMs)
+      .option('--host <host>', HOST_HELP),
+  )
+    .addHelpText('after', '\nExamples:\n  npx gridlink app revert grm\n  npx gridlink app revert grm --health-window 10000 --host host-b')
+    .action(async (name: string, options: Connection & { healthWindow?: number; host?: string }) => {
+      await operation(options, 'POST', `${appPath(name)}/revert`, {
         ...(options.healthWindow !== undefined ? { health_window_ms: options.healthWindow } : {}),
         ...onHost(options.host),
       });
