@@ -121,7 +121,7 @@ export interface InstallPlanView {
 
 /**
  * POST /api/apps/install {planId, name, versionRange?, configs: {<app name>: config}, host?}
- * POST /api/apps/:name/upgrade {versionRange?}, POST /api/apps/:name/rollback {},
+ * POST /api/apps/:name/upgrade {versionRange?}, POST /api/apps/:name/rollback {} (RevertApp),
  * PUT /api/apps/:name/config {config}, DELETE /api/apps/:name, POST /api/apps/:name/start|stop:
  * each answers 202 with an OperationView at once; progress comes as `app-event` live messages
  * with the same operationId, and GET /api/operations/:id gives the state so far.

@@ -4,7 +4,7 @@
  * the signed example apps chain-a <- chain-b <- chain-c (packed in the test). Catalogue with
  * parsed schemas, plan, install of chain-c with its dependencies and their configuration forms
  * (checked with ajv first: 422 naming the app), progress as operation events, configure, upgrade
- * to a published 1.1.0 and roll back to 1.0.0, stop/start, removal; an operator is refused.
+ * to a published 1.1.0 and roll back to 1.0.0 (RevertApp), stop/start, removal; an operator is refused.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -146,19 +146,22 @@ describe('apps through the dashboard', () => {
     const after = byName((await admin.get<AppView[]>('/api/apps')).json).get('chain-a')!;
     expect(after).toMatchObject({ version: '1.1.0', otherVersions: ['1.0.0'], state: 'Running' });
 
-    const rolledBack = await operation('POST', '/api/apps/chain-a/rollback', {}, ['removed', 'registered']);
+    const rolledBack = await operation('POST', '/api/apps/chain-a/rollback', {}, ['reverting', 'health-ok']);
     expect(rolledBack.state, JSON.stringify(rolledBack.error)).toBe('succeeded');
     expect(rolledBack.kind).toBe('rollback');
     const back = byName((await admin.get<AppView[]>('/api/apps')).json).get('chain-a')!;
-    expect(back).toMatchObject({ version: '1.0.0', state: 'Running' });
+    // RevertApp: 1.1.0 is kept in turn, so the page can go forward again.
+    expect(back).toMatchObject({ version: '1.0.0', otherVersions: ['1.1.0'], state: 'Running' });
     expect(back.config).toMatchObject({ step: 7 });
     const stages = rolledBack.events.map((e) => e.stage);
-    expect(stages).toContain('removed');
-    expect(stages).toContain('registered');
+    expect(stages).toEqual(expect.arrayContaining(['reverting', 'stopped', 'registered', 'health-ok']));
+    // The kept version goes back into service as it is: no removal, no download.
+    for (const stage of ['removed', 'downloading']) expect(stages).not.toContain(stage);
 
     // Nothing older is kept for chain-c: a clear refusal, nothing started.
     const none = await admin.request('POST', '/api/apps/chain-c/rollback', {});
     expect(none.status).toBe(409);
+    expect(none.json).toMatchObject({ code: 'Conflict', message: 'chain-c 1.0.0 has no other version kept to go back to' });
   });
 
   it('stops, starts and removes an app; a start of a removed app fails as its operation, with the AppManager\'s code', async () => {

@@ -3,7 +3,7 @@
 // `app-manager/events` are collected here (GET /api/operations/:id); the operation itself is
 // pushed to every browser as `operation` when it starts and when it ends. The AppEvents reach the
 // browsers as `app-event` from the module (module.ts forwards every AppEvent, whoever started the
-// operation); only the steps the dashboard adds itself (a rollback's restore...) are pushed from
+// operation); only the steps the dashboard adds itself (an install's config-skipped) are pushed from
 // here. The HTTP request answers 202 at once; the work runs on (the AppManager may take minutes).
 
 import { randomUUID } from 'node:crypto';

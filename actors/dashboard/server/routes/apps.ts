@@ -1,12 +1,12 @@
 // Apps: what is installed, what the App Store offers, the installation plan, and the operations
-// (install, upgrade, rollback, configure, remove, start, stop) through the AppManager (role
+// (install, upgrade, rollback = RevertApp, configure, remove, start, stop) through the AppManager (role
 // `app-manager`, core/provisioning/app-manager-client). Reads need `view`, everything else
 // `manageApps`. Operations answer 202 with an OperationView and go on in the background
 // (../operations.ts); configurations are checked against the app's JSON Schema (ajv) before
 // anything is sent, so a bad form field is a 422 naming the app and the field.
 
 import semver from 'semver';
-import { AppManagerClient, parseJsonText } from '../../../../core/provisioning/app-manager-client/index.js';
+import { AppManagerClient } from '../../../../core/provisioning/app-manager-client/index.js';
 import { configSchemaProblem } from '../../../../core/provisioning/package/config-schema-check.js';
 import type { AppInfo, AppManifest, AppsReply, CatalogueReply } from '../../../../schemas/generated/messages.js';
 import type { AppView, InstallPlanView, OperationView } from '../../api.js';
@@ -169,35 +169,11 @@ export function registerAppsRoutes(router: Router, ctx: RouteContext): void {
     handler: async (request) => {
       const name = appName(request.params.name!);
       const host = hostOf(request, bodyObject(request));
+      // Refused at once (404, 409) rather than as a failed operation: the page disables the button anyway.
       const app = await installed(name, host);
-      const previous = app.otherVersions?.[0];
-      if (!previous) throw new ApiFailure(409, 'Conflict', `${name} ${app.version} has no previous version kept to roll back to`);
-      if (semver.valid(previous) && semver.valid(app.version) && semver.gt(previous, app.version)) {
-        // The kept version is the newer one (an upgrade that was rolled back): the AppManager upgrades to it.
-        return startOperation(request, 'rollback', name, async (operationId) => appsOf(await client.upgrade({ name, versionRange: previous, healthWindowMs: 0, operationId, ...(host ? { host } : {}) })));
-      }
-      // The AppManager's UpgradeApp only goes up; going back is stop, remove (data kept), install of
-      // the previous version with the current settings, start. Checked before anything changes.
-      const catalogue = await ask(() => client.catalogue());
-      const manifest = manifestIn(catalogue, name, previous);
-      const parsed = parseJsonText(app.configJson);
-      const current: Config = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? parsed : {};
-      const schema = schemaOf(manifest);
-      const keep = schema === undefined || configSchemaProblem(schema, { ...defaultConfigOf(manifest), ...current }) === undefined;
-      const wasRunning = app.state === 'Running' || app.state === 'Starting' || app.state === 'Upgrading';
-      return startOperation(request, 'rollback', name, async (operationId, progress) => {
-        const on = host ? { host } : {};
-        if (app.state !== 'Stopped' && app.state !== 'Failed') await client.stop({ name, force: false, reason: `rollback to ${previous}`, operationId, ...on });
-        await client.remove({ name, deleteData: false, operationId, ...on });
-        if (!keep) progress('config-reset', `the settings of ${app.version} do not fit ${previous}'s schema: ${previous} starts with its defaults`);
-        try {
-          return appsOf(await client.install({ name, versionRange: previous, start: wasRunning, operationId, ...(keep ? { configJson: JSON.stringify(current) } : {}), ...on }));
-        } catch (error) {
-          progress('restoring', `${previous} could not be installed; installing ${app.version} again`);
-          await client.install({ name, versionRange: app.version, start: wasRunning, operationId, configJson: JSON.stringify(current), ...on }).catch(() => undefined);
-          throw error;
-        }
-      });
+      if (!app.otherVersions?.length) throw new ApiFailure(409, 'Conflict', `${name} ${app.version} has no other version kept to go back to`);
+      // RevertApp: the kept version (older, or newer after a rolled-back upgrade), its state and the settings handed over, a health window.
+      return startOperation(request, 'rollback', name, async (operationId) => appsOf(await client.revert({ name, healthWindowMs: 0, operationId, ...(host ? { host } : {}) })));
     },
   });
 
