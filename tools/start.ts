@@ -4,8 +4,12 @@
  *
  *  1. A seeded feeder (tools/simulate) is planned in a scratch folder
  *     (.gridlink/start/ under the repository, or GRIDLINK_START_DIR).
- *  2. The host agent (`gridlink up`) starts with storage alone: the profiles
- *     must be in storage and the CIM files on disk before the grid model loads.
+ *  2. The host agent (`gridlink up`) starts with storage, alarms and the
+ *     dashboard (actors/dashboard, its address printed): the profiles must be
+ *     in storage and the CIM files on disk before the grid model loads. The
+ *     dashboard's first administrator is made at the first start, with a
+ *     random password written to dashboard-admin.txt in the scratch folder
+ *     (mode 0600); later starts keep the users file and its accounts.
  *  3. `gridlink simulate --storage` writes the CIM files and the feeder's
  *     profiles into that storage (with --flip-switch, one switch recorded in
  *     the wrong state).
@@ -21,10 +25,13 @@
  * Then it keeps running until Ctrl-C, which stops the agent (every module in
  * reverse order).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readUsers } from '../actors/dashboard/server/users-file.js';
 import { Bus } from '../core/bus/bus.js';
 import {
   AddChild,
@@ -57,15 +64,20 @@ interface StartOptions {
   flip: boolean;
   /** Real milliseconds per simulated step of the live feed; 0: no feed. */
   feedIntervalMs: number;
+  /** The dashboard's TCP port on 127.0.0.1; 0: any free one. */
+  dashboardPort: number;
 }
+
+/** The dashboard's first administrator, made by the first start. */
+const FIRST_ADMIN = 'admin';
 
 const MEASUREMENT_TOPIC = 'measurements';
 
 const HELP = `npm start [-- options]
 
 Starts a substation on embedded defaults and runs the SCDA sequence on a
-simulated feeder: a host agent (gridlink up) with storage, GRM, BRM, SSD and
-BEMS-AA; a seeded feeder (CIM files and one-minute profiles) written into
+simulated feeder: a host agent (gridlink up) with storage, alarms, the
+dashboard (a web page; its address is printed), GRM, BRM, SSD and BEMS-AA; a seeded feeder (CIM files and one-minute profiles) written into
 storage; then BEMS-AA assigns every building to a grid monitoring point,
 after GRM had SSD verify the recorded switch states. Prints SSD's verdict and
 the assignment's accuracy against the simulator's ground truth, then keeps
@@ -87,12 +99,18 @@ Options:
   --methods <list>      assignment methods, comma-separated, run in this
                         order, each result stored (default
                         least-squares,iterative,pearson; also spearman)
+  --dashboard-port <n>  the dashboard's port on 127.0.0.1 (default 8490; 0: any
+                        free port, printed)
   --cluster <name>      bus cluster (default gridlink, or GRIDLINK_CLUSTER)
   --port <udp>          discovery port (default 5670, or GRIDLINK_DISCOVERY_PORT)
   -h, --help            this text
 
 Scratch files (feeder, configuration, module logs, storage) go to
-.gridlink/start/ (GRIDLINK_START_DIR changes it) and are replaced at each start.
+.gridlink/start/ (GRIDLINK_START_DIR changes it) and are replaced at each start,
+except the dashboard's users (dashboard-users.json): the first start makes the
+administrator "admin" with a random password written to dashboard-admin.txt
+there (readable by you only); add others with
+  npx gridlink dashboard user add <name> --role operator --users-file .gridlink/start/dashboard-users.json
 
 Look at it from another terminal with:
   npx gridlink registry
@@ -118,6 +136,7 @@ function parseArgs(argv: readonly string[]): StartOptions | 'help' {
     methods: ['least-squares', 'iterative', 'pearson'],
     flip: false,
     feedIntervalMs: 1000,
+    dashboardPort: 8490,
   };
   const whole = (name: string, value: string | undefined, min: number): number => {
     if (value === undefined || !/^\d+$/.test(value) || Number(value) < min) throw new UsageError(`${name} expects a whole number >= ${min}, not ${JSON.stringify(value ?? '')}`);
@@ -166,6 +185,10 @@ function parseArgs(argv: readonly string[]): StartOptions | 'help' {
       case '--feed-interval-ms':
         options.feedIntervalMs = whole(flag, value(), 0);
         break;
+      case '--dashboard-port':
+        options.dashboardPort = whole(flag, value(), 0);
+        if (options.dashboardPort > 65_535) throw new UsageError('--dashboard-port expects a TCP port (0 to 65535)');
+        break;
       default:
         throw new UsageError(`unknown option ${arg} (npm start -- --help lists them)`);
     }
@@ -198,6 +221,40 @@ function runCli(args: readonly string[], cwd: string, register: (child: ChildPro
   });
 }
 
+/**
+ * The dashboard's users file with an administrator in it: made at the first
+ * start ("admin", a random password written to `passwordFile` with mode
+ * 0600), kept as it is when it already names one. Returns whether it made one.
+ */
+function ensureFirstAdministrator(usersFile: string, passwordFile: string): boolean {
+  if (existsSync(usersFile) && readUsers(usersFile).some((user) => user.role === 'administrator')) return false;
+  const password = randomBytes(18).toString('base64url');
+  const added = spawnSync(process.execPath, [cli, 'dashboard', 'user', 'add', FIRST_ADMIN, '--role', 'administrator', '--users-file', usersFile, '--password-stdin'], {
+    input: `${password}\n`,
+    encoding: 'utf8',
+    env: childEnv,
+  });
+  if (added.status !== 0) throw new Error(`gridlink dashboard user add ${FIRST_ADMIN} failed (${added.signal ?? `exit code ${added.status}`}): ${added.stderr.trim()}`);
+  writeFileSync(
+    passwordFile,
+    `# The dashboard's first administrator, made by npm start. Change the password with\n#   npx gridlink dashboard user add ${FIRST_ADMIN} --replace --role administrator --users-file ${usersFile}\nuser: ${FIRST_ADMIN}\npassword: ${password}\n`,
+    { mode: 0o600 },
+  );
+  // The mode of an existing file is not changed by writeFileSync.
+  chmodSync(passwordFile, 0o600);
+  return true;
+}
+
+/** Whether 127.0.0.1:`port` can be listened on now (0: always). */
+function portFree(port: number): Promise<boolean> {
+  if (port === 0) return Promise.resolve(true);
+  return new Promise((resolvePromise) => {
+    const probe = createServer();
+    probe.once('error', () => resolvePromise(false));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolvePromise(true)));
+  });
+}
+
 async function waitFor(condition: () => boolean, what: string, timeoutMs: number, stopped: () => boolean): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
@@ -221,6 +278,11 @@ async function main(): Promise<number> {
     return 2;
   }
 
+  // Said before anything starts: the dashboard would otherwise fail in the agent's tree, restarted in vain.
+  if (!(await portFree(options.dashboardPort))) {
+    process.stderr.write(`npm start: port ${options.dashboardPort} on 127.0.0.1 is in use (another dashboard?); choose one with --dashboard-port <n>, or 0 for any free port\n`);
+    return 1;
+  }
   const scratch = resolve(process.env.GRIDLINK_START_DIR ?? join(repoRoot, '.gridlink', 'start'));
   const simDir = join(scratch, 'sim');
   const stateDir = join(scratch, 'state');
@@ -228,6 +290,17 @@ async function main(): Promise<number> {
   // A new feeder each start: the old profiles would clash with the new ones in storage.
   for (const dir of [simDir, stateDir, logsDir]) rmSync(dir, { recursive: true, force: true });
   mkdirSync(stateDir, { recursive: true });
+  // The users outlive a start (the password file tells the first administrator's).
+  const usersFile = join(scratch, 'dashboard-users.json');
+  const passwordFile = join(scratch, 'dashboard-admin.txt');
+  const dashboardPortFile = join(stateDir, 'dashboard.port');
+  let madeAdministrator: boolean;
+  try {
+    madeAdministrator = ensureFirstAdministrator(usersFile, passwordFile);
+  } catch (error) {
+    process.stderr.write(`npm start: the dashboard's users: ${(error as Error).message}\n`);
+    return 1;
+  }
   const config = (name: string, settings: Record<string, unknown>): string => {
     const path = join(scratch, `${name}.json`);
     writeFileSync(path, `${JSON.stringify({ stateDir, settings }, null, 2)}\n`);
@@ -243,7 +316,17 @@ async function main(): Promise<number> {
           strategy: 'one_for_one',
           intensity: 5,
           periodMs: 10_000,
-          children: [{ name: 'storage', module: 'storage', config: config('storage', {}), restart: 'permanent', shutdown: 10_000 }],
+          children: [
+            { name: 'storage', module: 'storage', config: config('storage', {}), restart: 'permanent', shutdown: 10_000 },
+            { name: 'alarms', module: 'alarms', config: config('alarms', {}), restart: 'permanent', shutdown: 10_000 },
+            {
+              name: 'dashboard',
+              module: 'dashboard',
+              config: config('dashboard', { host: '127.0.0.1', port: options.dashboardPort, portFile: dashboardPortFile, usersFile }),
+              restart: 'permanent',
+              shutdown: 10_000,
+            },
+          ],
         },
         logs: { dir: logsDir },
       },
@@ -271,6 +354,7 @@ async function main(): Promise<number> {
   process.on('SIGTERM', onSignal);
 
   let exitCode = 0;
+  let dashboardText = '';
   try {
     say(`gridlink start: a substation on cluster "${options.cluster}" (UDP ${options.port}); scratch files in ${scratch}`);
     // Its own process group: a Ctrl-C reaches this process only, which stops the agent in order.
@@ -289,8 +373,14 @@ async function main(): Promise<number> {
     bus = await Bus.start({ name: 'gridlink-start', discovery: { port: options.port, cluster: options.cluster } });
     const peer = bus;
     const holds = (role: string): boolean => peer.registry.list().some((record) => record.state === 'running' && record.roles.some((entry) => entry.name === role));
-    await waitFor(() => holds('supervisor') && holds('storage'), 'the host agent with storage', 30_000, () => stopping);
-    say('gridlink start: host agent and storage are up');
+    // The dashboard answers browsers, not the bus: it holds no role of its own, its name tells it.
+    const dashboardUp = (): boolean => peer.registry.list().some((record) => record.state === 'running' && record.name === 'dashboard');
+    await waitFor(() => holds('supervisor') && holds('storage') && holds('alarms') && dashboardUp(), 'the host agent with storage, alarms and the dashboard', 30_000, () => stopping);
+    say('gridlink start: host agent, storage, alarms and the dashboard are up');
+    if (options.dashboardPort === 0) await waitFor(() => existsSync(dashboardPortFile) && readFileSync(dashboardPortFile, 'utf8').trim() !== '', `the dashboard's port file ${dashboardPortFile}`, 10_000, () => stopping);
+    const dashboardPort = options.dashboardPort === 0 ? Number(readFileSync(dashboardPortFile, 'utf8').trim()) : options.dashboardPort;
+    dashboardText = dashboardLine(`http://127.0.0.1:${dashboardPort}/`, passwordFile, madeAdministrator);
+    say(`gridlink start: ${dashboardText}`);
 
     const simulateArgs = ['simulate', '--out', simDir, '--storage', '--quiet', '--seed', String(options.seed), '--buildings', String(options.buildings), '--switches', String(options.switches), '--monitoring-points', String(options.monitoringPoints), '--days', String(options.days), ...(options.flip ? ['--flip', '1'] : []), ...busFlags];
     const simStarted = Date.now();
@@ -378,7 +468,8 @@ async function main(): Promise<number> {
   npx gridlink request bems-aa GetAssignment '{}'${busFlagsText(options)}${options.feedIntervalMs > 0 ? `
   npx gridlink subscribe ${MEASUREMENT_TOPIC}${busFlagsText(options)}` : ''}
   npx gridlink console${busFlagsText(options)}
-  module logs: ${logsDir}`);
+  module logs: ${logsDir}
+  ${dashboardText}`);
   } catch (error) {
     if ((error as Error).message !== 'interrupted') {
       process.stderr.write(`npm start: ${(error as Error).message}\n`);
@@ -409,6 +500,13 @@ async function main(): Promise<number> {
   }
   say('gridlink start: stopped');
   return exitCode;
+}
+
+function dashboardLine(url: string, passwordFile: string, made: boolean): string {
+  const password = existsSync(passwordFile)
+    ? `the password of ${FIRST_ADMIN} is in ${passwordFile}${made ? ' (made by this start)' : ''}`
+    : `${passwordFile} is gone: log in with an administrator of ${join(passwordFile, '..', 'dashboard-users.json')}`;
+  return `dashboard: ${url} (log in as ${FIRST_ADMIN}; ${password})`;
 }
 
 function busFlagsText(options: StartOptions): string {
