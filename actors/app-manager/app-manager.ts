@@ -571,10 +571,11 @@ export class AppManager {
     } catch (error) {
       failure = describe(error);
     }
-    return this.rollBack(app, old, newVersion, oldConfig, savedState, failure, op);
+    // A revert's target was installed before this operation: it stays (undo only what the operation did).
+    return this.rollBack(app, old, newVersion, oldConfig, savedState, failure, op, words.verb === 'revert');
   }
 
-  private async rollBack(app: InstalledApp, old: InstalledVersion, failed: InstalledVersion, oldConfig: string, savedState: Map<string, string>, why: string, op: Operation): Promise<never> {
+  private async rollBack(app: InstalledApp, old: InstalledVersion, failed: InstalledVersion, oldConfig: string, savedState: Map<string, string>, why: string, op: Operation, keepFailed = false): Promise<never> {
     this.event(op, app.name, failed.version, 'rolling-back', 'Upgrading', why);
     await this.agentCall(() => this.deps.agent.stop(failed.childName, true, `rollback: ${why}`)).catch((error: unknown) => {
       this.deps.log.warn('could not stop the failed version', { app: app.name, error: describe(error) });
@@ -582,7 +583,8 @@ export class AppManager {
     writeFileAtomic(configFileOf(this.settings.appsDir, app.name), oldConfig);
     restoreState(stateDirOf(this.settings.appsDir, app.name), savedState);
     app.current = old.version;
-    this.dropVersion(app, failed.version);
+    if (!keepFailed) this.dropVersion(app, failed.version);
+    else this.installed.set(app);
     let restarted = '';
     try {
       app.moduleId = (await this.launch(app, old)).id;

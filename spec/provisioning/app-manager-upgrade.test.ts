@@ -220,7 +220,9 @@ describe('AppManager: revert of a stopped app, and a revert that fails', () => {
     expect(stages).not.toContain('health-ok');
 
     const app = (await ask(setup, GetApps, { name: 'chain-a' })).apps?.[0];
-    expect(app).toMatchObject({ version: '1.1.0', state: 'Running' });
+    // The revert did not install 2.0.0: it stays kept, to be tried again.
+    expect(app).toMatchObject({ version: '1.1.0', state: 'Running', otherVersions: ['2.0.0'] });
+    expect(existsSync(join(setup.appsDir, 'chain-a', '2.0.0'))).toBe(true);
     const config = JSON.parse(readFileSync(join(setup.appsDir, 'chain-a', 'config.json'), 'utf8')) as { settings: { step: number; crashAfterMs: number } };
     expect(config.settings).toMatchObject({ step: 10, crashAfterMs: -1 });
     // 1.1.0 saved its count when it stopped for the revert, and restored it.
