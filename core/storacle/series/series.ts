@@ -1,7 +1,8 @@
-import { CorruptChunkError, MAX_CHUNK_RECORDS, decodeChunk, decodeChunkInto, encodeChunk } from '../codec/index.js';
+import { CorruptChunkError, MAX_CHUNK_RECORDS, chunkRecordCount, decodeChunk, decodeChunkInto, encodeChunk } from '../codec/index.js';
 import { OnlineStatistics } from '../statistics/index.js';
 import type { StatisticsOptions } from '../statistics/index.js';
 import { ChunkTable, NO_FILE } from './chunk-table.js';
+import { M4Builder } from './m4.js';
 import type { ChunkMeta } from './chunk-table.js';
 
 /** Default number of entries per sealed chunk. */
@@ -635,58 +636,29 @@ export class Series {
     checkSpan(fromMs, toMs);
     if (!Number.isFinite(fromMs) || !Number.isFinite(toMs)) throw new RangeError(`m4 needs a finite span, got [${fromMs}, ${toMs})`);
     if (!Number.isInteger(pixels) || pixels < 1) throw new RangeError(`pixels must be a positive integer, got ${pixels}`);
-    const outTs: number[] = [];
-    const outVs: number[] = [];
-    const width = toMs - fromMs;
-    // State of the current bucket; positions are [timestamp, value] of the chosen entries.
-    let bucket = -1;
-    let firstT = 0, firstV = 0, lastT = 0, lastV = 0;
-    let minT = 0, minV = Number.NaN, maxT = 0, maxV = Number.NaN;
-    const flush = (): void => {
-      if (bucket < 0) return;
-      const picks: Array<[number, number]> = [[firstT, firstV]];
-      if (!Number.isNaN(minV)) picks.push([minT, minV]);
-      if (!Number.isNaN(maxV)) picks.push([maxT, maxV]);
-      picks.push([lastT, lastV]);
-      picks.sort((a, b) => a[0] - b[0]);
-      // Timestamps are unique within a series, so equal timestamps mean the same entry.
-      let prev = Number.NaN;
-      for (const [t, v] of picks) {
-        if (t === prev) continue;
-        outTs.push(t);
-        outVs.push(v);
-        prev = t;
-      }
-    };
-    this.visit(fromMs, toMs, (ts, vs, start, end) => {
-      for (let i = start; i < end; i++) {
-        const t = ts[i];
-        const v = vs[i];
-        const b = Math.min(pixels - 1, Math.floor(((t - fromMs) * pixels) / width));
-        if (b !== bucket) {
-          flush();
-          bucket = b;
-          firstT = t;
-          firstV = v;
-          minV = Number.NaN;
-          maxV = Number.NaN;
-        }
-        lastT = t;
-        lastV = v;
-        if (!Number.isNaN(v)) {
-          if (Number.isNaN(minV) || v < minV) {
-            minV = v;
-            minT = t;
-          }
-          if (Number.isNaN(maxV) || v > maxV) {
-            maxV = v;
-            maxT = t;
-          }
-        }
-      }
-    });
-    flush();
-    return { timestamps: Float64Array.from(outTs), values: Float64Array.from(outVs) };
+    const refs = this.collect(fromMs, toMs, 0);
+    const n = this.headCount;
+    const headStart = fromMs >= toMs ? 0 : lowerBound(this.headTs, fromMs, 0, n);
+    const headEnd = fromMs >= toMs ? 0 : lowerBound(this.headTs, toMs, headStart, n);
+    let bound = headEnd - headStart;
+    let largest = 0;
+    for (const r of refs) {
+      bound += r.count;
+      if (r.count > largest) largest = r.count;
+    }
+    const builder = new M4Builder(fromMs, toMs, pixels, bound);
+    // Every chunk is decoded into the same two columns: no allocation per chunk.
+    const scratch: SeriesColumns = { timestamps: new Float64Array(largest), values: new Float64Array(largest) };
+    for (const r of refs) {
+      const count = this.decodeIntoScratch(r, scratch);
+      if (count === undefined) continue;
+      const ts = scratch.timestamps;
+      const start = r.firstTs >= fromMs ? 0 : lowerBound(ts, fromMs, 0, count);
+      const end = r.lastTs < toMs ? count : lowerBound(ts, toMs, start, count);
+      if (start < end) builder.take(ts, scratch.values, start, end);
+    }
+    if (headStart < headEnd) builder.take(this.headTs, this.headValues, headStart, headEnd);
+    return builder.finish();
   }
 
   /**
@@ -723,34 +695,33 @@ export class Series {
     return out;
   }
 
-  /**
-   * Calls `f` with the in-span slice [start, end) of every chunk and of the head
-   * that has entries in [fromMs, toMs), in time order. Chunks whose first/last
-   * timestamps lie outside the span are not decoded.
-   */
-  private visit(
-    fromMs: number,
-    toMs: number,
-    f: (timestamps: Float64Array, values: Float64Array, start: number, end: number) => void,
-  ): void {
-    if (fromMs >= toMs) return;
-    for (const r of this.collect(fromMs, toMs, 0)) {
-      const decoded = this.decode(r);
-      if (decoded === undefined) continue;
-      const count = decoded.timestamps.length;
-      const start = r.firstTs >= fromMs ? 0 : lowerBound(decoded.timestamps, fromMs, 0, count);
-      const end = r.lastTs < toMs ? count : lowerBound(decoded.timestamps, toMs, start, count);
-      if (start < end) f(decoded.timestamps, decoded.values, start, end);
-    }
-    const n = this.headCount;
-    if (n === 0) return;
-    const start = lowerBound(this.headTs, fromMs, 0, n);
-    const end = lowerBound(this.headTs, toMs, start, n);
-    if (start < end) f(this.headTs, this.headValues, start, end);
-  }
-
   private bytesOf(r: ChunkRef): Uint8Array | undefined {
     return r.table >= 0 ? this.chunkBytes(r.table) : this.loader?.load(r.file, r.offset, r.byteLength);
+  }
+
+  /**
+   * Decodes a chunk into the start of `scratch` (replaced by larger columns if the chunk's header
+   * holds more records than they do) and returns its record count; undefined as for decode().
+   */
+  private decodeIntoScratch(r: ChunkRef, scratch: SeriesColumns): number | undefined {
+    const bytes = this.bytesOf(r);
+    if (bytes === undefined) return undefined;
+    this.decodes++;
+    try {
+      try {
+        return decodeChunkInto(bytes, scratch.timestamps, scratch.values, 0);
+      } catch (e) {
+        // decodeChunkInto's RangeError: columns too short (checked before anything is written).
+        if (!(e instanceof RangeError)) throw e;
+        const count = chunkRecordCount(bytes);
+        scratch.timestamps = new Float64Array(count);
+        scratch.values = new Float64Array(count);
+        return decodeChunkInto(bytes, scratch.timestamps, scratch.values, 0);
+      }
+    } catch (e) {
+      this.reportCorrupt(r, e);
+      return undefined;
+    }
   }
 
   /** Decodes a chunk; undefined if its bytes are unreadable or corrupt (reported to the loader). */
