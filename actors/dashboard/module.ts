@@ -4,7 +4,7 @@
 // supervisor@<agent id>). Users, roles, sessions, CSRF and the audit log: ./README.md.
 
 import { writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Module, type Declarations } from '../../core/actor/index.js';
 import type { RegistryChange } from '../../core/bus/index.js';
@@ -102,7 +102,7 @@ export default class Dashboard extends Module {
     // A missing or bad users file, an unbuilt web app or a missing package: the start fails saying which.
     const users = new UsersFile(settings.usersFile);
     if (users.count === 0) this.log.warn('the users file lists nobody: nobody can log in', { usersFile: settings.usersFile });
-    const statics = new StaticFiles(settings.webDir, join(MODULE_DIR, 'api.js'));
+    const statics = new StaticFiles(settings.webDir);
     const audit = new AuditLog(settings.auditFile, this.log.child('audit'));
     const sessions = new SessionStore({ idleMs: settings.sessionIdleMs, maxMs: settings.sessionMaxMs }, settings.secureCookies);
     const live = new LiveHub({

@@ -2,13 +2,14 @@
 // real headless Chromium, on the configSchema and defaults of every app manifest of the project:
 // the form starts valid with the defaults and hands them back, inputs give typed values, and each
 // mistake is named beside its field. The page is served by a small server of this test that
-// compiles the web app's TypeScript on request (ts.transpileModule), so the test runs on the
-// sources as they are, without `npm run build`.
+// bundles a harness around the form with esbuild at start (as tools/build-web.mjs bundles the app:
+// preact and htm inside, no import map), so the test runs on the sources as they are, without
+// `npm run build`.
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import ts from 'typescript';
+import { build } from 'esbuild';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, newDashboardPage, screenshot } from '../support/browser.js';
@@ -44,23 +45,11 @@ function manifestOf(dir: string): Manifest {
   return found.manifest;
 }
 
-const vendor: Record<string, string> = {
-  '/vendor/preact.mjs': 'node_modules/preact/dist/preact.mjs',
-  '/vendor/preact-hooks.mjs': 'node_modules/preact/hooks/dist/hooks.mjs',
-  '/vendor/htm.mjs': 'node_modules/htm/dist/htm.mjs',
-  '/vendor/htm-preact.mjs': 'node_modules/htm/preact/index.mjs',
-};
+const WEB_DIR = join(repoRoot, 'actors/dashboard/web');
 
-const importMap = {
-  imports: { preact: '/vendor/preact.mjs', 'preact/hooks': '/vendor/preact-hooks.mjs', htm: '/vendor/htm.mjs', 'htm/preact': '/vendor/htm-preact.mjs' },
-};
-
-const harnessPage = `<!doctype html><html><head><meta charset="utf-8">
-<script type="importmap">${JSON.stringify(importMap)}</script>
-<link rel="stylesheet" href="/web/styles.css">
-<script type="module">
+const harnessScript = `
 import { h, render } from 'preact';
-import { SchemaForm } from '/web/components/schema-form.js';
+import { SchemaForm } from './components/schema-form.js';
 let mounted = 0;
 window.mountForm = (schema, value, name) => {
   window.formState = undefined;
@@ -69,35 +58,36 @@ window.mountForm = (schema, value, name) => {
   render(h(SchemaForm, { key: ++mounted, schema, value, name, onChange: (state) => { window.formState = state; } }), root);
 };
 window.harnessReady = true;
-</script></head><body><main id="root" style="padding: 8px"></main></body></html>`;
+`;
 
-/** Serves the harness page, the vendor modules and the web app's .ts compiled to JS. */
-function startHarnessServer(): Promise<Server> {
+const harnessPage = `<!doctype html><html><head><meta charset="utf-8">
+<link rel="stylesheet" href="/harness.css">
+<script type="module" src="/harness.js"></script>
+</head><body><main id="root" style="padding: 8px"></main></body></html>`;
+
+/** The harness script and the app's style sheet, bundled like the app (not minified: errors stay readable). */
+async function bundleHarness(): Promise<{ script: string; styles: string }> {
+  const common = { absWorkingDir: repoRoot, bundle: true, write: false, logLevel: 'silent', tsconfig: join(repoRoot, 'tsconfig.web.json') } as const;
+  const [script, styles] = await Promise.all([
+    build({ ...common, stdin: { contents: harnessScript, resolveDir: WEB_DIR, sourcefile: 'harness.js', loader: 'js' }, format: 'esm', platform: 'browser', target: ['es2022'] }),
+    build({ ...common, entryPoints: [join(WEB_DIR, 'app.css')], outfile: 'harness.css' }),
+  ]);
+  return { script: script.outputFiles[0]!.text, styles: styles.outputFiles[0]!.text };
+}
+
+/** Serves the harness page and its bundle. */
+async function startHarnessServer(): Promise<Server> {
+  const bundle = await bundleHarness();
   const server = createServer((request, response) => {
     const path = new URL(request.url ?? '/', 'http://localhost').pathname;
     const send = (status: number, type: string, body: string | Buffer) => {
       response.writeHead(status, { 'Content-Type': type, 'Cache-Control': 'no-store' });
       response.end(body);
     };
-    try {
-      if (path === '/') return send(200, 'text/html', harnessPage);
-      const vendorFile = vendor[path];
-      if (vendorFile !== undefined) return send(200, 'text/javascript', readFileSync(join(repoRoot, vendorFile)));
-      if (path.startsWith('/web/') && path.endsWith('.css')) {
-        const file = join(repoRoot, 'actors/dashboard', path);
-        return existsSync(file) ? send(200, 'text/css', readFileSync(file)) : send(404, 'text/plain', 'none');
-      }
-      if ((path.startsWith('/web/') || path === '/api.js') && path.endsWith('.js') && !path.includes('..')) {
-        const source = readFileSync(join(repoRoot, 'actors/dashboard', path.replace(/\.js$/, '.ts')), 'utf8');
-        const output = ts.transpileModule(source, {
-          compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ES2022, verbatimModuleSyntax: true },
-        });
-        return send(200, 'text/javascript', output.outputText);
-      }
-      send(404, 'text/plain', `not found: ${path}`);
-    } catch (error) {
-      send(500, 'text/plain', String(error));
-    }
+    if (path === '/') return send(200, 'text/html', harnessPage);
+    if (path === '/harness.js') return send(200, 'text/javascript', bundle.script);
+    if (path === '/harness.css') return send(200, 'text/css', bundle.styles);
+    send(404, 'text/plain', `not found: ${path}`);
   });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }

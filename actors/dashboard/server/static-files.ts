@@ -1,14 +1,15 @@
-// The web app's files: dist/actors/dashboard/web (index.html for unknown paths without an
-// extension: client-side routing), the contract at /api.js, and /vendor/<name> from node_modules
-// by an explicit map resolved at start. Nothing from the URL reaches the file system unchecked:
-// a raw path with "..", an encoded dot or slash, a backslash or NUL is 404 before decoding, and a
-// resolved path outside the web folder is 404 too. Text is served compressed (brotli or gzip, as
-// Accept-Encoding allows), cached in memory by mtime, with ETags.
+// The web app's files: dist/actors/dashboard/web as tools/build-web.mjs bundled it (index.html,
+// app-<hash>.js, app-<hash>.css, their source maps), index.html for unknown paths without an
+// extension (client-side routing). Nothing from the URL reaches the file system unchecked: a raw
+// path with "..", an encoded dot or slash, a backslash or NUL is 404 before decoding, and a
+// resolved path outside the web folder is 404 too. Content-hashed files are immutable for a year
+// (a new build has new names); index.html is revalidated (no-cache, ETag), so a warm load costs one
+// 304. Text goes compressed (brotli or gzip, as Accept-Encoding allows): the .br/.gz copies the
+// build wrote when present, else compressed here once; cached in memory by mtime.
 
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, extname, join, resolve, sep } from 'node:path';
+import { extname, join, resolve, sep } from 'node:path';
 import { brotliCompressSync, constants as zlib, gzipSync } from 'node:zlib';
 
 export const CONTENT_TYPES: Record<string, string> = {
@@ -25,15 +26,25 @@ export const CONTENT_TYPES: Record<string, string> = {
   '.txt': 'text/plain; charset=utf-8',
 };
 
-/** /vendor/<name> -> [package, file inside the package]. The import map of index.html points here. */
-export const VENDOR_FILES: Record<string, [string, string]> = {
-  'preact.mjs': ['preact', 'dist/preact.mjs'],
-  'preact-hooks.mjs': ['preact', 'hooks/dist/hooks.mjs'],
-  'htm.mjs': ['htm', 'dist/htm.mjs'],
-  'htm-preact.mjs': ['htm', 'preact/index.mjs'],
-  'uplot.mjs': ['uplot', 'dist/uPlot.esm.js'],
-  'uplot.css': ['uplot', 'dist/uPlot.min.css'],
-};
+/** A name the build gave a content hash (esbuild's [name]-[hash]: 8 characters of base32). */
+const HASHED_ASSET = /^[\w.-]+-[A-Z2-7]{8}\.(js|css)$/;
+
+/** Compressed copies the build writes beside a file; sent as that file, never by their own name. */
+const PRECOMPRESSED: Record<'br' | 'gzip', string> = { br: '.br', gzip: '.gz' };
+
+/** Nothing from other origins and no inline script or style: the bundle is the only script. */
+const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "font-src 'self'",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
 
 const COMPRESS_MIN_BYTES = 1024;
 
@@ -82,68 +93,17 @@ export function suspiciousPath(rawPath: string): boolean {
   return /\.\.|%2e|%2f|%5c|%00|\\|\0/i.test(rawPath);
 }
 
-/** The folder of an installed package (resolved from the dashboard's own location, like `import` would). */
-function packageRoot(name: string): string {
-  const require = createRequire(import.meta.url);
-  let dir = dirname(require.resolve(name));
-  for (;;) {
-    const manifest = join(dir, 'package.json');
-    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === name) return dir;
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error(`package "${name}" not found above ${require.resolve(name)}`);
-    dir = parent;
-  }
-}
-
 export class StaticFiles {
-  private readonly vendor = new Map<string, string>();
   private readonly cache = new Map<string, CachedFile>();
-  private csp = '';
-  private cspSourceMtime = -1;
 
-  /** Throws when the web app is not built or a vendor file is missing (the module then refuses to start). */
-  constructor(
-    readonly webDir: string,
-    private readonly contractFile: string,
-  ) {
+  /** Throws when the web app is not built (the module then refuses to start). */
+  constructor(readonly webDir: string) {
     if (!existsSync(join(webDir, 'index.html'))) throw new Error(`the dashboard's web app is not built: ${join(webDir, 'index.html')} is missing (npm run build)`);
-    for (const [name, [pkg, file]] of Object.entries(VENDOR_FILES)) {
-      const path = join(packageRoot(pkg), file);
-      if (!existsSync(path)) throw new Error(`vendor file /vendor/${name} (${pkg}/${file}) is missing; is ${pkg} installed (npm ci)?`);
-      this.vendor.set(name, path);
-    }
   }
 
-  /**
-   * The Content-Security-Policy of every answer: nothing from other origins, no inline script but
-   * index.html's import map (allowed by its SHA-256; browsers cannot load an import map from a file).
-   */
+  /** The Content-Security-Policy of every answer. */
   contentSecurityPolicy(): string {
-    const index = join(this.webDir, 'index.html');
-    let mtimeMs = -1;
-    try {
-      mtimeMs = statSync(index).mtimeMs;
-    } catch {
-      // Keeps the last policy.
-    }
-    if (mtimeMs !== this.cspSourceMtime || this.csp === '') {
-      const html = mtimeMs >= 0 ? readFileSync(index, 'utf8') : '';
-      const hashes = [...html.matchAll(/<script\s+type=["']?importmap["']?\s*>([\s\S]*?)<\/script>/gi)].map((m) => `'sha256-${createHash('sha256').update(m[1]!, 'utf8').digest('base64')}'`);
-      this.csp = [
-        "default-src 'self'",
-        `script-src 'self'${hashes.length ? ` ${hashes.join(' ')}` : ''}`,
-        "style-src 'self'",
-        "img-src 'self' data:",
-        "font-src 'self'",
-        "connect-src 'self'",
-        "object-src 'none'",
-        "base-uri 'none'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-      ].join('; ');
-      this.cspSourceMtime = mtimeMs;
-    }
-    return this.csp;
+    return CONTENT_SECURITY_POLICY;
   }
 
   /** The answer to GET/HEAD of a non-API path; 404 for anything refused or absent. */
@@ -158,27 +118,21 @@ export class StaticFiles {
     }
     // Encoded twice ("%252e"): harmless once decoded, but never a real file name either.
     if (path.includes('%') || suspiciousPath(path)) return notFound;
-    let file: string | undefined;
-    let cacheControl = 'no-cache';
-    if (path.startsWith('/vendor/')) {
-      file = this.vendor.get(path.slice('/vendor/'.length));
-      if (!file) return notFound;
-      cacheControl = 'public, max-age=86400';
-    } else if (path === '/api.js') {
-      file = this.contractFile;
-    } else {
-      const segments = path.split('/').filter((s) => s !== '');
-      if (segments.some((s) => s.startsWith('.'))) return notFound;
-      const candidate = resolve(this.webDir, ...segments);
-      if (candidate !== this.webDir && !candidate.startsWith(this.webDir + sep)) return notFound;
-      if (segments.length > 0 && isFile(candidate)) file = candidate;
-      // Client-side routes (/hosts, /apps/grm) get the app; a missing file with an extension is 404,
-      // unless it lies below a folder the web app does not have: a page's place such as
-      // /datapoints/feeder.F1.voltage (data point names have dots). Only index.html is served then.
-      else if (segments.length === 0 || !extname(segments[segments.length - 1]!) || (segments.length > 1 && !isDirectory(join(this.webDir, segments[0]!))))
-        file = join(this.webDir, 'index.html');
-      else return notFound;
-    }
+    let file: string;
+    const segments = path.split('/').filter((s) => s !== '');
+    if (segments.some((s) => s.startsWith('.'))) return notFound;
+    const last = segments[segments.length - 1] ?? '';
+    if (segments.length === 1 && /\.(br|gz)$/.test(last)) return notFound;
+    const candidate = resolve(this.webDir, ...segments);
+    if (candidate !== this.webDir && !candidate.startsWith(this.webDir + sep)) return notFound;
+    if (segments.length > 0 && isFile(candidate)) file = candidate;
+    // Client-side routes (/hosts, /apps/grm) get the app; a missing file with an extension is 404,
+    // unless it lies below a folder the web app does not have: a page's place such as
+    // /datapoints/feeder.F1.voltage (data point names have dots). Only index.html is served then.
+    else if (segments.length === 0 || !extname(last) || (segments.length > 1 && !isDirectory(join(this.webDir, segments[0]!))))
+      file = join(this.webDir, 'index.html');
+    else return notFound;
+    const cacheControl = file !== candidate || segments.length !== 1 || !HASHED_ASSET.test(last) ? 'no-cache' : 'public, max-age=31536000, immutable';
     const cached = this.load(file);
     if (!cached) return notFound;
     const headers: Record<string, string> = { 'Content-Type': cached.type, 'Cache-Control': cacheControl, ETag: cached.etag, Vary: 'Accept-Encoding' };
@@ -186,7 +140,7 @@ export class StaticFiles {
     const encoding = isText(cached.type) && cached.bytes.length >= COMPRESS_MIN_BYTES ? chooseEncoding(acceptEncoding) : 'identity';
     if (encoding === 'identity') return { status: 200, body: cached.bytes, headers };
     let body = cached.encoded.get(encoding);
-    if (!body) cached.encoded.set(encoding, (body = compress(cached.bytes, encoding, 'best')));
+    if (!body) cached.encoded.set(encoding, (body = readIfFile(file + PRECOMPRESSED[encoding]) ?? compress(cached.bytes, encoding, 'best')));
     return { status: 200, body, headers: { ...headers, 'Content-Encoding': encoding } };
   }
 
@@ -212,6 +166,10 @@ export class StaticFiles {
     this.cache.set(file, entry);
     return entry;
   }
+}
+
+function readIfFile(path: string): Buffer | undefined {
+  return isFile(path) ? readFileSync(path) : undefined;
 }
 
 function isDirectory(path: string): boolean {

@@ -1,6 +1,6 @@
 // History routing: each page has a real path (/modules, /datapoints/<name>?span=1d), so a page can
-// be bookmarked and reloaded; the backend answers index.html for every path outside /api and
-// /vendor. Links inside the app change the path without reloading the page.
+// be bookmarked and reloaded; the backend answers index.html for every path outside /api that is
+// not one of the bundle's files. Links inside the app change the path without reloading the page.
 import { html } from 'htm/preact';
 import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
