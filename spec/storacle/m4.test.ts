@@ -79,8 +79,10 @@ describe('Series m4: buckets across chunks and the head, NaN runs, ties', () => 
       const from = first - 500 + Math.floor(r() * (last - first));
       const to = from + 1 + Math.floor(r() * (last - first + 1_000));
       const pixels = 1 + Math.floor(r() * [3, 40, 700, 9_000][k % 4]);
-      const got = plain(s.m4(from, to, pixels));
+      const kept = s.m4(from, to, pixels);
+      const got = plain(kept);
       const want = m4Ref(ref, from, to, pixels);
+      expect(kept.sourceEntries).toBe(ref.filter((e) => e.t >= from && e.t < to).length);
       expect(got.timestamps, `[${from}, ${to}) ${pixels}`).toEqual(want.timestamps);
       expect(got.values.length).toBe(want.values.length);
       for (let i = 0; i < want.values.length; i++) expect(Object.is(got.values[i], want.values[i]), `value ${i} of [${from}, ${to}) ${pixels}`).toBe(true);

@@ -96,18 +96,18 @@ describe('GetDownsampled', () => {
     // The spikes inside the span survive downsampling.
     expect(Math.max(...reply.values!)).toBe(Math.max(...values));
     expect(Math.min(...reply.values!)).toBe(Math.min(...values));
-    // 60,000 entries lie in the span (from is half a step after entry 20,000): fewer than the counting limit.
+    // 60,000 entries lie in the span (from is half a step after entry 20,000).
     expect(reply.sourceEntries).toBe(59_999);
   });
 
-  it('tells source_entries for a span holding every entry, and 0 for a partial span too large to count cheaply', async () => {
+  it('tells source_entries for a span holding every entry and for any partial span (counted while downsampling)', async () => {
     const whole = await ask(peer, GetDownsampled, { dataPoint: 'feeder.p', fromMs: START - 1, toMs: START + ENTRIES * STEP, pixels: 1000 }, 10_000);
     expect(whole.sourceEntries).toBe(ENTRIES);
     expect(whole.timestampsMs![0]).toBe(START);
     expect(whole.timestampsMs![whole.timestampsMs!.length - 1]).toBe(START + (ENTRIES - 1) * STEP);
 
     const most = await ask(peer, GetDownsampled, { dataPoint: 'feeder.p', fromMs: START + 10 * STEP, toMs: START + ENTRIES * STEP, pixels: 1000 }, 10_000);
-    expect(most.sourceEntries).toBe(0);
+    expect(most.sourceEntries).toBe(ENTRIES - 10);
     expect(most.timestampsMs![0]).toBe(START + 10 * STEP);
 
     const before = await ask(peer, GetDownsampled, { dataPoint: 'feeder.p', fromMs: 0, toMs: START, pixels: 10 });

@@ -13,6 +13,8 @@ export class M4Builder {
   private outTs: Float64Array;
   private outVs: Float64Array;
   private size = 0;
+  /** Entries taken so far. */
+  private taken = 0;
   private bucket = -1;
   private firstT = 0;
   private firstV = 0;
@@ -45,6 +47,7 @@ export class M4Builder {
 
   /** Takes entries [start, end) of two columns; every timestamp in the span and after those taken before. */
   take(ts: Float64Array, vs: Float64Array, start: number, end: number): void {
+    if (end > start) this.taken += end - start;
     let i = start;
     while (i < end) {
       const b = this.bucketOf(ts[i]);
@@ -148,10 +151,10 @@ export class M4Builder {
     this.emit(this.lastT, this.lastV);
   }
 
-  /** The downsampled columns, in time order. */
-  finish(): { timestamps: Float64Array; values: Float64Array } {
+  /** The downsampled columns, in time order, and how many entries they were chosen from. */
+  finish(): { timestamps: Float64Array; values: Float64Array; sourceEntries: number } {
     this.flush();
     this.bucket = -1;
-    return { timestamps: this.outTs.slice(0, this.size), values: this.outVs.slice(0, this.size) };
+    return { timestamps: this.outTs.slice(0, this.size), values: this.outVs.slice(0, this.size), sourceEntries: this.taken };
   }
 }

@@ -72,6 +72,12 @@ export interface SeriesColumns {
   values: Float64Array;
 }
 
+/** `m4`'s result: the kept entries and the number of entries of the span they were chosen from. */
+export interface DownsampledColumns extends SeriesColumns {
+  /** Entries read in the span (those of unreadable or corrupt chunks are not). */
+  sourceEntries: number;
+}
+
 /** `rangeLimited`'s result: the oldest `limit` entries and whether more lie in the span. */
 export interface LimitedColumns extends SeriesColumns {
   truncated: boolean;
@@ -629,10 +635,11 @@ export class Series {
    * non-empty bucket contributes its first and last entry and an entry with its
    * minimum and its maximum value (the earliest one on ties; NaN values are never
    * chosen as minimum or maximum). An entry chosen for several roles appears once;
-   * the result is in time order. Throws a RangeError for a non-finite or reversed
-   * span or a pixel count that is not a positive integer.
+   * the result is in time order, with the count of entries in the span. Throws a
+   * RangeError for a non-finite or reversed span or a pixel count that is not a
+   * positive integer.
    */
-  m4(fromMs: number, toMs: number, pixels: number): SeriesColumns {
+  m4(fromMs: number, toMs: number, pixels: number): DownsampledColumns {
     checkSpan(fromMs, toMs);
     if (!Number.isFinite(fromMs) || !Number.isFinite(toMs)) throw new RangeError(`m4 needs a finite span, got [${fromMs}, ${toMs})`);
     if (!Number.isInteger(pixels) || pixels < 1) throw new RangeError(`pixels must be a positive integer, got ${pixels}`);

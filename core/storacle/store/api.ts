@@ -3,7 +3,7 @@
 // The implementation is `Storacle` in ./storacle.ts; this file holds only types, so the parts
 // that use the store can be written and read without its internals.
 
-import type { SeriesColumns, SeriesPoint } from '../series/index.js';
+import type { DownsampledColumns, SeriesColumns, SeriesPoint } from '../series/index.js';
 import type { HistogramConfig, StatisticsSnapshot } from '../statistics/index.js';
 
 /** Why a store operation failed; the names match schemas/storage.fbs' StorageErrorCode. */
@@ -181,8 +181,8 @@ export interface StoracleApi extends SealedFileSource {
   range(name: string, fromMs: number, toMs: number, limit?: number): RangeResult;
   /** Without a span: the persisted on-line statistics; with one: computed over the span. */
   statistics(name: string, fromMs?: number, toMs?: number, histogram?: HistogramConfig): StatisticsSnapshot;
-  /** M4 of the span to `pixels` buckets (see core/storacle/series/README.md). */
-  m4(name: string, fromMs: number, toMs: number, pixels: number): SeriesColumns;
+  /** M4 of the span to `pixels` buckets (see core/storacle/series/README.md), with the span's entry count. */
+  m4(name: string, fromMs: number, toMs: number, pixels: number): DownsampledColumns;
   /**
    * Streams `data_point,timestamp_ms,value` rows (header first) of the data points (sorted by
    * name, then by time) in the span to `out`, honouring back-pressure. Resolves with the rows

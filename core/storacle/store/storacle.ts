@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { OnlineStatistics } from '../statistics/index.js';
 import type { HistogramConfig, StatisticsSnapshot } from '../statistics/index.js';
 import { Series, SeriesAppendError } from '../series/index.js';
-import type { ChunkLoader, LimitedColumns, SeriesColumns, SeriesPoint } from '../series/index.js';
+import type { ChunkLoader, DownsampledColumns, LimitedColumns, SeriesColumns, SeriesPoint } from '../series/index.js';
 import { StoreError } from './api.js';
 import type {
   AckMode,
@@ -336,7 +336,7 @@ export class Storacle implements StoracleApi {
     return stats.snapshot();
   }
 
-  m4(name: string, fromMs: number, toMs: number, pixels: number): SeriesColumns {
+  m4(name: string, fromMs: number, toMs: number, pixels: number): DownsampledColumns {
     const s = this.state(name);
     checkSpan(fromMs, toMs, name);
     try {
