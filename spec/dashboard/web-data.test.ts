@@ -194,8 +194,18 @@ describe('Data points page', () => {
 
   it('draws the whole month from its M4 answer', async () => {
     // A fresh document: its clock starts again, so any draw counts.
+    const asked: string[] = [];
+    const onRequest = (request: { url(): string }): void => {
+      const path = new URL(request.url()).pathname;
+      if (path.endsWith('/chart') || path.endsWith('/statistics')) asked.push(path.slice(path.lastIndexOf('/') + 1));
+    };
+    page.on('request', onRequest);
     await page.goto(`/datapoints/${encodeURIComponent(MONTH_POINT)}?from=${series.fromMs}&to=${series.toMs}`);
     const state = await drawnAfter(0);
+    await page.locator('[data-test="dp-stats"]').waitFor();
+    page.off('request', onRequest);
+    // The chart is asked first: storage answers one request at a time, the statistics wait for the draw.
+    expect(asked).toEqual(['chart', 'statistics']);
     expect(state.from).toBe(series.fromMs);
     expect(state.to).toBe(series.toMs);
     expect(state.sourceEntries).toBe(MONTH_OF_SECONDS);

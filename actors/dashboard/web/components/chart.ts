@@ -29,6 +29,12 @@ export interface ChartProps {
    * that ended); without it, plain fetch.
    */
   load?: (path: string, query: Record<string, number>, signal: AbortSignal) => Promise<ArrayBuffer>;
+  /**
+   * Called once the data of a fetch is drawn, or the fetch failed: a page holds back its other
+   * storage requests until then, since storage answers one request at a time and the chart
+   * should not wait behind them.
+   */
+  onSettled?: () => void;
 }
 
 interface Span {
@@ -69,6 +75,9 @@ export function Chart(props: ChartProps) {
   const height = props.height ?? 300;
   const unitRef = useRef('');
   unitRef.current = props.unit === undefined || props.unit === '' ? '' : ` ${props.unit}`;
+  // Read when settled (the hooks are made once per plot, the page's callback changes each render).
+  const onSettledRef = useRef(props.onSettled);
+  onSettledRef.current = props.onSettled;
 
   // The plot itself, made once per data point (its label and unit are part of the options).
   useEffect(() => {
@@ -106,6 +115,7 @@ export function Chart(props: ChartProps) {
         root.dataset.drawnMs = drawnAt.toFixed(1);
       }
       setDrawn(info);
+      onSettledRef.current?.();
     };
     const options: uPlot.Options = {
       width: Math.max(200, host.clientWidth),
@@ -172,6 +182,7 @@ export function Chart(props: ChartProps) {
         if (abort.signal.aborted) return;
         setLoading(false);
         setError(failure instanceof Error ? failure.message : String(failure));
+        onSettledRef.current?.();
       }
     })();
     return () => abort.abort();

@@ -27,6 +27,8 @@ const presets = [
   { id: '1mo', title: '1 month', ms: 30 * 86_400_000 },
 ] as const;
 const defaultPreset = '1d';
+/** Statistics wait for the chart's first draw at most this long. */
+const statisticsFallbackMs = 1500;
 
 interface Span {
   fromMs: number;
@@ -159,6 +161,17 @@ function DataPointDetail(props: PageProps & { name: string; listed: ListedDataPo
   const [customFrom, setCustomFrom] = useState(toLocalInput(span.fromMs));
   const [customTo, setCustomTo] = useState(toLocalInput(span.toMs));
   const [customOpen, setCustomOpen] = useState(presetId === 'custom');
+  // The chart is asked first and the statistics once it is drawn (or failed): storage answers one
+  // request at a time, and the statistics of a month (a pass over every entry) would otherwise
+  // delay the chart. Keyed by the span, so statistics of a new span also wait for its chart; a
+  // chart that takes long lets them go after statisticsFallbackMs anyway.
+  const spanKey = `${span.fromMs}|${span.toMs}`;
+  const [settledSpanKey, setSettledSpanKey] = useState<string | undefined>(undefined);
+  useEffect(() => {
+    const timer = setTimeout(() => setSettledSpanKey(spanKey), statisticsFallbackMs);
+    return () => clearTimeout(timer);
+  }, [spanKey]);
+  const statisticsMayAsk = statsOfSpan ? settledSpanKey === spanKey : settledSpanKey !== undefined;
 
   // A span chosen (even the one shown) starts the chart afresh, without the zoom steps taken in it.
   const [chartEpoch, setChartEpoch] = useState(0);
@@ -186,7 +199,7 @@ function DataPointDetail(props: PageProps & { name: string; listed: ListedDataPo
       ${name}${listed?.unit === undefined || listed.unit === '' ? '' : html` <span class="muted">[${listed.unit}]</span>`}
     </h2>
     ${listed?.description === undefined || listed.description === '' ? null : html`<p class="muted" style=${{ margin: '0 0 4px', fontSize: '12.5px' }}>${listed.description}</p>`}
-    <${StatisticsPanel} api=${api} name=${name} unit=${listed?.unit} span=${statsOfSpan ? span : undefined} />
+    <${StatisticsPanel} api=${api} name=${name} unit=${listed?.unit} span=${statsOfSpan ? span : undefined} enabled=${statisticsMayAsk} />
     <label class="check" style=${{ margin: '4px 0 6px', fontSize: '12.5px' }}>
       <input type="checkbox" data-test="stats-of-span" checked=${statsOfSpan} onChange=${(event: Event) => setStatsOfSpan((event.currentTarget as HTMLInputElement).checked)} />
       statistics of the chart's span (else of every entry)
@@ -230,6 +243,7 @@ function DataPointDetail(props: PageProps & { name: string; listed: ListedDataPo
       unit=${listed?.unit}
       height=${260}
       load=${(path: string, query: Record<string, number>, signal: AbortSignal) => api.bytes(path, query, { signal })}
+      onSettled=${() => setSettledSpanKey(spanKey)}
     />
   </div>`;
 }
@@ -254,11 +268,12 @@ function toLocalInput(ms: number): string {
 
 // ---------------------------------------------------------------- statistics
 
-function StatisticsPanel(props: { api: PageProps['api']; name: string; unit: string | undefined; span: Span | undefined }) {
-  const { api, name, span } = props;
+function StatisticsPanel(props: { api: PageProps['api']; name: string; unit: string | undefined; span: Span | undefined; enabled: boolean }) {
+  const { api, name, span, enabled } = props;
   const [stats, setStats] = useState<StatisticsView | undefined>(undefined);
   const [error, setError] = useState<string | undefined>(undefined);
   useEffect(() => {
+    if (!enabled) return;
     const abort = new AbortController();
     setError(undefined);
     api
@@ -272,7 +287,7 @@ function StatisticsPanel(props: { api: PageProps['api']; name: string; unit: str
         if (!isAbort(failure)) setError(errorText(failure));
       });
     return () => abort.abort();
-  }, [api, name, span?.fromMs, span?.toMs]);
+  }, [api, name, span?.fromMs, span?.toMs, enabled]);
 
   if (error !== undefined) return html`<div class="error-note" role="alert" data-test="dp-stats-error">Statistics: ${error}</div>`;
   if (stats === undefined) return html`<div class="muted" data-test="dp-stats-loading">statistics…</div>`;
