@@ -41,6 +41,10 @@ export interface FirstPageLoad {
   decodedBytes: number;
   /** Bytes that crossed the wire (0 for what came from the cache). */
   transferBytes: number;
+  /** Requests asked before the table was drawn: the document and every resource (the live socket has no entry). */
+  requests: number;
+  /** Of those, the ones that reached the server (transferSize > 0: fetched or revalidated, not from the cache). */
+  serverRequests: number;
 }
 
 /** Opens `url` in a new page of `context` and waits for the mark; the page is closed after. */
@@ -52,11 +56,17 @@ export async function loadFirstPage(context: BrowserContext, url: string, timeou
     // Functions, not strings: the dashboard's Content-Security-Policy forbids eval in the page.
     await page.waitForFunction((mark) => performance.getEntriesByName(mark).length > 0, MARK, { timeout: timeoutMs, polling: 50 });
     const timing = await page.evaluate((mark) => {
-      const entries = performance.getEntries().filter((entry) => ['navigation', 'resource'].includes(String(entry.entryType))) as unknown as { decodedBodySize?: number; transferSize?: number }[];
+      // The browser's own /favicon.ico (asked once per browser, by ours and the peer alike) is not the page's.
+      const entries = performance.getEntries().filter((entry) => ['navigation', 'resource'].includes(String(entry.entryType)) && !entry.name.endsWith('/favicon.ico')) as unknown as { startTime: number; decodedBodySize?: number; transferSize?: number }[];
+      const usableMs = performance.getEntriesByName(mark)[0]!.startTime;
+      // Requests counted are those asked before the table was drawn: what the first page needed.
+      const needed = entries.filter((entry) => entry.startTime <= usableMs);
       return {
-        usableMs: performance.getEntriesByName(mark)[0]!.startTime,
+        usableMs,
         decodedBytes: entries.reduce((sum, entry) => sum + (entry.decodedBodySize ?? 0), 0),
         transferBytes: entries.reduce((sum, entry) => sum + (entry.transferSize ?? 0), 0),
+        requests: needed.length,
+        serverRequests: needed.filter((entry) => (entry.transferSize ?? 0) > 0).length,
       };
     }, MARK);
     return { ...timing, rows: await page.locator('[data-test="module-row"]').count() };

@@ -27,12 +27,14 @@ const quick = process.argv.includes('--quick');
 const REPEATS = quick ? 2 : 5;
 const entriesText = quick ? '86,400 entries (a day of 1 Hz data; --quick)' : '2,592,000 entries (a month of 1 Hz data)';
 
-type Row = 'firstCold' | 'firstWarm' | 'firstBytes' | 'chart' | 'chartFetch' | 'chartDraw' | 'chartStorage';
+type Row = 'firstCold' | 'firstWarm' | 'firstBytes' | 'firstRequests' | 'firstWarmRequests' | 'chart' | 'chartFetch' | 'chartDraw' | 'chartStorage';
 
 const rows: Record<Row, RowSpec> = {
   firstCold: { metric: 'first page usable, cold cache: navigation start → modules table drawn', unit: 'ms', better: 'lower', goal: 1000, goalText: '≤ 1 s' },
   firstWarm: { metric: 'first page usable, warm cache', unit: 'ms', better: 'lower', goal: 1000, goalText: '≤ 1 s' },
   firstBytes: { metric: 'first page: bytes decoded (document, scripts, styles, JSON)', unit: 'KiB', better: 'lower' },
+  firstRequests: { metric: 'first page: requests until usable, cold cache (document, scripts, styles, API calls)', unit: 'requests', better: 'lower' },
+  firstWarmRequests: { metric: 'first page: requests until usable that reach the server, warm cache (fetched or revalidated)', unit: 'requests', better: 'lower' },
   chart: { metric: `chart of ${entriesText}: request → drawn`, unit: 'ms', better: 'lower', goal: 300, goalText: '≤ 300 ms' },
   chartFetch: { metric: 'chart: request → data in the page', unit: 'ms', better: 'lower' },
   chartDraw: { metric: 'chart: data in the page → drawn', unit: 'ms', better: 'lower' },
@@ -53,6 +55,8 @@ function firstPageFigures(loads: { cold: FirstPageLoad; warm: FirstPageLoad }[])
     firstCold: median(loads.map((load) => load.cold.usableMs)),
     firstWarm: median(loads.map((load) => load.warm.usableMs)),
     firstBytes: median(loads.map((load) => load.cold.decodedBytes)) / 1024,
+    firstRequests: median(loads.map((load) => load.cold.requests)),
+    firstWarmRequests: median(loads.map((load) => load.warm.serverRequests)),
   };
 }
 
@@ -173,13 +177,13 @@ const dashboardBenchmark = defineBenchmark<Row>({
     measurements: [
       {
         name: 'first page (modules)',
-        rows: ['firstCold', 'firstWarm', 'firstBytes'],
+        rows: ['firstCold', 'firstWarm', 'firstBytes', 'firstRequests', 'firstWarmRequests'],
         run: async ({ log }) => {
           const s = await stage(quick, log);
           const loads = [];
           for (let i = 0; i < REPEATS; i++) {
             const load = await coldAndWarm(() => contextOf(s, true), `${s.baseUrl}/modules`);
-            log(`load ${i + 1}: cold ${load.cold.usableMs.toFixed(1)} ms, warm ${load.warm.usableMs.toFixed(1)} ms, ${load.cold.rows} rows, ${(load.cold.decodedBytes / 1024).toFixed(0)} KiB decoded, ${(load.cold.transferBytes / 1024).toFixed(0)} KiB transferred cold, ${(load.warm.transferBytes / 1024).toFixed(0)} KiB warm`);
+            log(`load ${i + 1}: cold ${load.cold.usableMs.toFixed(1)} ms, warm ${load.warm.usableMs.toFixed(1)} ms, ${load.cold.rows} rows, ${(load.cold.decodedBytes / 1024).toFixed(0)} KiB decoded, ${(load.cold.transferBytes / 1024).toFixed(0)} KiB transferred cold, ${(load.warm.transferBytes / 1024).toFixed(0)} KiB warm; ${load.cold.requests} requests cold, ${load.warm.serverRequests} of ${load.warm.requests} to the server warm`);
             loads.push(load);
           }
           oursFirstLoad = loads[0]!.cold;
@@ -210,13 +214,13 @@ const dashboardBenchmark = defineBenchmark<Row>({
       measurements: [
         {
           name: 'static page',
-          rows: ['firstCold', 'firstWarm', 'firstBytes'],
+          rows: ['firstCold', 'firstWarm', 'firstBytes', 'firstRequests', 'firstWarmRequests'],
           run: async ({ log }) => {
             const s = await stage(quick, log);
             const loads = [];
             for (let i = 0; i < REPEATS; i++) {
               const load = await coldAndWarm(() => contextOf(s, false), staticUrl);
-              log(`load ${i + 1}: cold ${load.cold.usableMs.toFixed(1)} ms, warm ${load.warm.usableMs.toFixed(1)} ms, ${load.cold.rows} rows, ${(load.cold.decodedBytes / 1024).toFixed(0)} KiB`);
+              log(`load ${i + 1}: cold ${load.cold.usableMs.toFixed(1)} ms, warm ${load.warm.usableMs.toFixed(1)} ms, ${load.cold.rows} rows, ${(load.cold.decodedBytes / 1024).toFixed(0)} KiB, ${load.cold.requests} requests cold, ${load.warm.serverRequests} of ${load.warm.requests} to the server warm`);
               loads.push(load);
             }
             return firstPageFigures(loads);
