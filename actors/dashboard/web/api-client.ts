@@ -47,11 +47,40 @@ function isApiError(value: unknown): value is ApiError {
 export class ApiClient {
   /** Set from SessionInfo after login or the session probe. */
   csrfToken = '';
+  /** GETs started early (getEarly), by path, until a get() claims them. */
+  private readonly early = new Map<string, Promise<unknown>>();
   /** Called on a 401 the caller did not expect: the session ended (expired, logged out elsewhere). */
   onUnauthenticated: (() => void) | undefined;
 
   get<T>(path: string, query?: Query, options: RequestOptions = {}): Promise<T> {
+    if (query === undefined) {
+      const early = this.early.get(path);
+      if (early !== undefined) {
+        this.early.delete(path);
+        return early as Promise<T>;
+      }
+    }
     return this.json<T>('GET', path, { ...options, query });
+  }
+
+  /**
+   * Starts a GET now whose answer the next get() of the same path (without a query) takes: the
+   * app asks for the session and the opening page's data as soon as the script runs, instead of
+   * after the first render's effects. Unclaimed answers are dropped after a few seconds.
+   */
+  /** Forgets the early answers (asked without a session, they would be 401s for the next user). */
+  dropEarly(): void {
+    this.early.clear();
+  }
+
+  getEarly(path: string): void {
+    if (this.early.has(path)) return;
+    const answer = this.json<unknown>('GET', path, { expectUnauthenticated: true, timeoutMs: 10_000 });
+    answer.catch(() => undefined); // claimed by get(), which sees the failure; or dropped
+    this.early.set(path, answer);
+    setTimeout(() => {
+      if (this.early.get(path) === answer) this.early.delete(path);
+    }, 5000);
   }
 
   post<T>(path: string, body?: unknown, options: RequestOptions = {}): Promise<T> {

@@ -5,7 +5,7 @@
 // and add ONE line to `pages` below, at its place in the navigation.
 import { Component, render, type ComponentChildren } from 'preact';
 import { html } from 'htm/preact';
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { permissions, type SessionInfo } from '../api.js';
 import { ApiClient, ApiRequestError, errorText } from './api-client.js';
 import { Layout } from './layout.js';
@@ -22,8 +22,8 @@ import { navigate, useRoute, type Route } from './router.js';
 
 /** The pages in navigation order. One line per page; the page decides what each role may do in it. */
 export const pages: PageEntry[] = [
-  { id: 'hosts', title: 'Hosts', component: HostsPage },
-  { id: 'modules', title: 'Modules', component: ModulesPage },
+  { id: 'hosts', title: 'Hosts', component: HostsPage, firstData: ['/api/hosts'] },
+  { id: 'modules', title: 'Modules', component: ModulesPage, firstData: ['/api/modules'] },
   { id: 'apps', title: 'Apps', component: AppsPage },
   { id: 'alarms', title: 'Alarms', component: AlarmsPage },
   { id: 'datapoints', title: 'Data points', component: DatapointsPage },
@@ -67,9 +67,15 @@ function loginPath(route: Route): string {
   return route.page === '' || route.page === 'login' ? '/login' : `/login?next=${encodeURIComponent(here)}`;
 }
 
+// One REST client and one live socket for the whole app, made before the first render so the
+// session and the opening page's data are asked for at once (see getEarly).
+const api = new ApiClient();
+const live = new LiveClient();
+api.getEarly('/api/session');
+api.getEarly('/api/alarms/state'); // the layout's banner
+for (const path of pages.find((page) => page.id === location.pathname.split('/')[1])?.firstData ?? []) api.getEarly(path);
+
 function App() {
-  const api = useMemo(() => new ApiClient(), []);
-  const live = useMemo(() => new LiveClient(), []);
   const route = useRoute();
   const [session, setSession] = useState<SessionState>(undefined);
   const [probeError, setProbeError] = useState<string | undefined>(undefined);
@@ -111,6 +117,7 @@ function App() {
       live.start();
     } else if (session === null) {
       api.csrfToken = '';
+      api.dropEarly();
       live.stop();
     }
   }, [session]);

@@ -33,4 +33,6 @@ export interface PageEntry {
   component: ComponentType<PageProps>;
   /** Who sees it in the navigation; every role sees read-only pages ("view"). */
   permission?: Permission;
+  /** GETs the page makes first (without a query): started as soon as the app loads on this page. */
+  firstData?: string[];
 }
