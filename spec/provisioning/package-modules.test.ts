@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { packModule, verifyPackage } from '../../core/provisioning/package/index.js';
+import { extractPackage, packModule, verifyPackage } from '../../core/provisioning/package/index.js';
 import { makeSigningKey } from '../fixtures/packages/package-zips.js';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -33,5 +33,15 @@ describe('every module in actors/ packs', () => {
     expect(verified.entryPath).toBe(`${modulePath}/${packed.manifest.entry}`);
     expect(verified.sha256).toBe(packed.sha256);
     expect(packed.sizeBytes).toBeGreaterThan(0);
+  });
+
+  it('packs the dashboard with its built web app (bundled, not compiled file by file)', async () => {
+    const packed = await packModule({ sourceDir: join(root, 'actors/dashboard'), compiledDir: join(root, 'dist/actors/dashboard'), key, out });
+    const target = join(out, 'dashboard-extracted');
+    await extractPackage(await verifyPackage(packed.file, trusted), target);
+    const web = readdirSync(join(target, 'actors/dashboard/web'));
+    expect(web).toContain('index.html');
+    expect(web.some((name) => /^app-.*\.js$/.test(name))).toBe(true);
+    expect(web.some((name) => name.endsWith('.ts'))).toBe(false);
   });
 });

@@ -64,7 +64,17 @@ export async function packModule(options: PackOptions): Promise<PackResult> {
   }
 
   const files: { path: string; bytes: Buffer }[] = [];
-  for (const source of sourceFiles(sourceDir)) {
+  const { sources, webApps } = sourceFiles(sourceDir);
+  for (const web of webApps) {
+    // A web app (a folder with an index.html, e.g. actors/dashboard/web) is bundled by the build, not
+    // compiled file by file: its built folder is packed as it is.
+    const built = join(compiledDir, web);
+    if (!existsSync(join(built, 'index.html'))) throw new PackageError('NotFound', `${join(built, 'index.html')} not found: build first (npm run build); the web app ${join(sourceDir, web)} is not built`, { file: built });
+    for (const file of filesBelow(built)) {
+      files.push({ path: `${MODULE_PREFIX}${modulePath}/${join(web, file).split(sep).join('/')}`, bytes: readFileSync(join(built, file)) });
+    }
+  }
+  for (const source of sources) {
     const compiled = join(compiledDir, source.replace(/\.ts$/, '.js'));
     if (!existsSync(compiled)) throw new PackageError('NotFound', `${compiled} not found: build first (npm run build); the compiled form of ${join(sourceDir, source)} is missing`, { file: compiled });
     files.push({ path: `${MODULE_PREFIX}${modulePath}/${source.split(sep).join('/')}`.replace(/\.ts$/, '.js'), bytes: readFileSync(compiled) });
@@ -127,17 +137,35 @@ function projectPathOf(sourceDir: string): string {
 }
 
 /** The module's TypeScript sources relative to its folder: every .ts except tests and declarations. */
-function sourceFiles(dir: string): string[] {
-  const found: string[] = [];
+/** The module's TypeScript sources, and its web app folders (with an index.html), relative to `dir`. */
+function sourceFiles(dir: string): { sources: string[]; webApps: string[] } {
+  const sources: string[] = [];
+  const webApps: string[] = [];
   const walk = (folder: string): void => {
     for (const item of readdirSync(folder, { withFileTypes: true })) {
       const path = join(folder, item.name);
       if (item.isDirectory()) {
-        // A nested module (its own manifest.json) packs on its own.
-        if (!existsSync(join(path, MANIFEST_ENTRY)) && item.name !== 'node_modules') walk(path);
+        // A nested module (its own manifest.json) packs on its own; a web app is packed as built.
+        if (existsSync(join(path, MANIFEST_ENTRY)) || item.name === 'node_modules') continue;
+        if (existsSync(join(path, 'index.html'))) webApps.push(relative(dir, path));
+        else walk(path);
       } else if (item.isFile() && item.name.endsWith('.ts') && !item.name.endsWith('.test.ts') && !item.name.endsWith('.d.ts')) {
-        found.push(relative(dir, path));
+        sources.push(relative(dir, path));
       }
+    }
+  };
+  walk(dir);
+  return { sources: sources.sort(), webApps: webApps.sort() };
+}
+
+/** Every file below `dir`, relative to it. */
+function filesBelow(dir: string): string[] {
+  const found: string[] = [];
+  const walk = (folder: string): void => {
+    for (const item of readdirSync(folder, { withFileTypes: true })) {
+      const path = join(folder, item.name);
+      if (item.isDirectory()) walk(path);
+      else if (item.isFile()) found.push(relative(dir, path));
     }
   };
   walk(dir);
