@@ -352,6 +352,13 @@ async function main(): Promise<number> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // A Ctrl-C during the sequence (writing the feeder, an assignment) ends it at once: every step
+  // is raced against the stop, then the substation is stopped in order below.
+  const interrupted = stopAsked.then((): never => {
+    throw new Error('interrupted');
+  });
+  interrupted.catch(() => undefined);
+  const step = <T>(work: Promise<T>): Promise<T> => Promise.race([work, interrupted]);
 
   let exitCode = 0;
   let dashboardText = '';
@@ -384,10 +391,10 @@ async function main(): Promise<number> {
 
     const simulateArgs = ['simulate', '--out', simDir, '--storage', '--quiet', '--seed', String(options.seed), '--buildings', String(options.buildings), '--switches', String(options.switches), '--monitoring-points', String(options.monitoringPoints), '--days', String(options.days), ...(options.flip ? ['--flip', '1'] : []), ...busFlags];
     const simStarted = Date.now();
-    const summary = await runCli(simulateArgs, scratch, (child) => {
+    const summary = await step(runCli(simulateArgs, scratch, (child) => {
       children.add(child);
       child.on('exit', () => children.delete(child));
-    });
+    }));
     say(`gridlink start: simulated feeder (seed ${options.seed}) written to storage in ${((Date.now() - simStarted) / 1000).toFixed(1)} s: ${summary.split('\n')[0]}`);
     const truth: FeederTruth = readFeederTruth(join(simDir, 'feeder.json'));
     for (const flip of truth.flips) say(`gridlink start: the CIM files record ${flip.name} (${flip.switchId}) ${flip.recordedOpen ? 'open' : 'closed'}; it is actually ${flip.actualOpen ? 'open' : 'closed'}`);
@@ -399,7 +406,7 @@ async function main(): Promise<number> {
       ['bems-aa', 'bems-aa', {}],
     ];
     for (const [name, module, settings] of grid) {
-      const reply = await peer.request('supervisor', AddChild, { supervisor: 'root', spec: { name, module, config: config(name, settings), restart: 'Permanent', shutdownMs: 10_000 } }, AddChild.reply, { timeoutMs: 30_000 });
+      const reply = await step(peer.request('supervisor', AddChild, { supervisor: 'root', spec: { name, module, config: config(name, settings), restart: 'Permanent', shutdownMs: 10_000 } }, AddChild.reply, { timeoutMs: 30_000 }));
       if (!reply.ok) throw new Error(`the host agent did not add ${name}: ${reply.message ?? ''}`);
     }
     await waitFor(() => ['grm', 'brm', 'ssd', 'bems-aa'].every(holds), 'grm, brm, ssd and bems-aa on the bus', 30_000, () => stopping);
@@ -422,7 +429,7 @@ async function main(): Promise<number> {
     const span = truthSpan(truth);
     const assign = async (method: string, label: string): Promise<boolean> => {
       const asked = Date.now();
-      const reply: AssignmentReply = await peer.request('bems-aa', RunAssignment, { fromMs: span.fromMs, toMs: span.toMs, stepMs: 0, method }, RunAssignment.reply, { timeoutMs: 120_000 });
+      const reply: AssignmentReply = await step(peer.request('bems-aa', RunAssignment, { fromMs: span.fromMs, toMs: span.toMs, stepMs: 0, method }, RunAssignment.reply, { timeoutMs: 120_000 }));
       if (!reply.validTopology) {
         const caught = truth.flips.filter((flip) => verdicts.some((verdict) => (verdict.inconsistentSwitches ?? []).includes(flip.switchId)));
         say(`gridlink start: ${label} (${method}): refused: ${reply.reason ?? ''}`);
