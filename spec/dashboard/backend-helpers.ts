@@ -7,11 +7,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
+import type { Locator } from 'playwright-core';
 import WebSocket from 'ws';
 import type { LiveMessage, Role, SessionInfo } from '../../actors/dashboard/api.js';
 import { hashPassword } from '../../actors/dashboard/server/password.js';
 import { writeUsers } from '../../actors/dashboard/server/users-file.js';
 import { domainFlags, startGridlink, until, writeConfig, type Domain } from '../actor/helpers.js';
+import type { Bus } from '../../core/bus/index.js';
+import { RawEvent } from '../../schemas/generated/messages.js';
 import { distPath, type LineProcess } from '../support/processes.js';
 
 export const DASHBOARD_MODULE = distPath('actors/dashboard/module.js');
@@ -177,4 +180,20 @@ export async function eventually<T>(check: () => Promise<T | undefined>, what: s
     if (Date.now() > deadline) throw new Error(`no ${what} within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
+}
+
+/**
+ * Publishes `event` on alarms/raw until `row` (its alarm's row on the open alarms page) shows:
+ * ZeroMQ drops what is published before the alarms module's subscription is up.
+ */
+export async function raiseUntilShown(bus: Bus, event: RawEvent, row: Locator): Promise<void> {
+  await eventually(
+    async () => {
+      bus.publish('alarms/raw', RawEvent, { ...event, atMs: Date.now() });
+      return (await row.count()) > 0 ? true : undefined;
+    },
+    'the raised alarm in the page',
+    10_000,
+    250,
+  );
 }

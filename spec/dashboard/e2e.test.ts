@@ -18,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlarmView, AppView, AuditEntry, Role, SessionInfo } from '../../actors/dashboard/api.js';
 import { AppStoreServer, type RunningAppStore } from '../../core/provisioning/app-store/index.js';
 import type { ModuleRecord } from '../../core/bus/index.js';
-import { GetAlarms, RawEvent } from '../../schemas/generated/messages.js';
+import { GetAlarms, type RawEvent } from '../../schemas/generated/messages.js';
 import { storeSeries, MONTH_OF_SECONDS, type StoredSeries } from '../../tools/bench/dashboard/month.js';
 import { removeTempDirs, writeConfig } from '../actor/helpers.js';
 import { ask } from '../alarms-module/helpers.js';
@@ -27,7 +27,7 @@ import { launchChromium, newDashboardPage, screenshot } from '../support/browser
 import { GRIDLINK } from '../actor/helpers.js';
 import { killAll } from '../support/processes.js';
 import { newDomain, startAgent, tempDir, until, type Agent } from '../supervisor/helpers.js';
-import { dashboardUrl, DashboardClient } from './backend-helpers.js';
+import { dashboardUrl, DashboardClient, eventually, raiseUntilShown } from './backend-helpers.js';
 
 const USERS: { name: string; role: Role; password: string }[] = [
   { name: 'ada', role: 'administrator', password: 'ada-e2e-secret' },
@@ -56,16 +56,6 @@ function addUser(usersFile: string, user: (typeof USERS)[number]): Promise<void>
     child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`gridlink dashboard user add ${user.name}: exit ${code}: ${stderr}`))));
     child.stdin.end(`${user.password}\n`);
   });
-}
-
-async function eventually<T>(condition: () => Promise<T | undefined>, what: string, timeoutMs = 10_000, everyMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await condition();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`no ${what} within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, everyMs));
-  }
 }
 
 /** The running module `name` as the test's bus peer sees it in the registry. */
@@ -257,16 +247,7 @@ describe('the dashboard end to end (gridlink up: storage, alarms, AppManager + A
     const event: RawEvent = { key, kind: 'Raise', severity: 'Major', audience: 'FieldEngineer', category: 'grid', source: MONTH_POINT, group: 'feeder:F1', message: 'Voltage 254 V above the band', value: 254, hasValue: true, atMs: Date.now() };
     await goTo(page, 'alarms');
     const row = page.locator(`[data-test=alarm-row][data-key="${key}"]`);
-    // ZeroMQ drops what is published before the alarms module's subscription is up: publish until it shows.
-    await eventually(
-      async () => {
-        agent.peer.bus.publish('alarms/raw', RawEvent, { ...event, atMs: Date.now() });
-        return (await row.count()) > 0 ? true : undefined;
-      },
-      'the raised alarm in the page',
-      10_000,
-      250,
-    );
+    await raiseUntilShown(agent.peer.bus, event, row);
     expect(await row.getAttribute('data-state')).toBe('Raised');
     await screenshot(page, 'e2e-alarms');
     await row.locator('[data-test=alarm-ack]').click();

@@ -13,12 +13,13 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../actors/dashboard/server/password.js';
 import { writeUsers } from '../../actors/dashboard/server/users-file.js';
-import { GetAlarms, RawEvent } from '../../schemas/generated/messages.js';
+import { GetAlarms, type RawEvent } from '../../schemas/generated/messages.js';
 import { removeTempDirs, writeConfig } from '../actor/helpers.js';
 import { ALARMS_MODULE, ask } from '../alarms-module/helpers.js';
 import { launchChromium, newDashboardPage, screenshot } from '../support/browser.js';
 import { distPath, killAll } from '../support/processes.js';
 import { newDomain, startAgent, tempDir, until, type Agent } from '../supervisor/helpers.js';
+import { eventually, raiseUntilShown } from './backend-helpers.js';
 
 const DASHBOARD_MODULE = distPath('actors/dashboard/module.js');
 // A cheap scrypt cost: the test logs in a few times; the cost is read from each stored hash.
@@ -33,17 +34,6 @@ async function openPage(): Promise<Page> {
   const { context, page } = await newDashboardPage(browser, baseUrl);
   contexts.push(context);
   return page;
-}
-
-/** Polls an async condition every `everyMs` until it gives a value (spec/actor's until is synchronous). */
-async function eventually<T>(condition: () => Promise<T | undefined>, what: string, timeoutMs = 10_000, everyMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await condition();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`no ${what} within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, everyMs));
-  }
 }
 
 async function logIn(page: Page, user: string, password: string): Promise<void> {
@@ -151,16 +141,7 @@ describe('dashboard web shell in Chromium', () => {
     await page.locator('[data-test=nav-alarms]').click();
     await page.locator('[data-test=page-title]', { hasText: 'Alarms' }).waitFor();
     const row = page.locator(`[data-test=alarm-row][data-key="${key}"]`);
-    // ZeroMQ drops what is published before the alarms module's subscription is up: publish until it shows.
-    await eventually(
-      async () => {
-        agent.peer.bus.publish('alarms/raw', RawEvent, { ...event, atMs: Date.now() });
-        return (await row.count()) > 0 ? true : undefined;
-      },
-      'the raised alarm in the page',
-      10_000,
-      250,
-    );
+    await raiseUntilShown(agent.peer.bus, event, row);
     expect(await row.getAttribute('data-state')).toBe('Raised');
     expect(await row.getAttribute('data-severity')).toBe('Major');
     await screenshot(page, 'web-shell-alarms-raised');
