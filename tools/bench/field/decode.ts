@@ -7,28 +7,17 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { decodeApdu } from '../../../core/protocols/iec104/apci.js';
 import { decodeAsdu } from '../../../core/protocols/iec104/asdu.js';
 import { FrameReader } from '../../../core/protocols/iec104/frame-reader.js';
 import { findExecutable, nowNs, ProgramProcess } from '../harness.js';
+import { REPO_ROOT } from '../repo-root.js';
 import { pcapOf } from './pcap.js';
 import { apduStream, type TrafficSpec } from './rtu-traffic.js';
 
-/** The nearest folder above this file holding a package.json: the repository, from tools/ or dist/tools/. */
-function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const up = dirname(dir);
-    if (up === dir) throw new Error(`no package.json above ${fileURLToPath(import.meta.url)}`);
-    dir = up;
-  }
-  return dir;
-}
-
 /** The Python peer stays in the source tree (tsc copies no .py into dist). */
-const PEER_SCRIPT = join(repoRoot(), 'tools', 'bench', 'field', 'iec104_peer.py');
+const PEER_SCRIPT = join(REPO_ROOT, 'tools', 'bench', 'field', 'iec104_peer.py');
 
 /** What one decoder did: frames and objects per second, and whether its values added up. */
 export interface DecodeResult {

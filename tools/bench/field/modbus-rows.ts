@@ -17,10 +17,10 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { ModbusTcpClient } from '../../../core/protocols/modbus/tcp-client.js';
 import { formatNumber, nowNs, ProgramProcess, type Measurement, type Peer, type RowSpec } from '../harness.js';
+import { REPO_ROOT } from '../repo-root.js';
 
 export type ModbusRow = 'modbusBlock' | 'modbusSingle' | 'modbusBlockLocal' | 'modbusSingleLocal';
 type Target = 'pymodbus' | 'responder';
@@ -113,21 +113,10 @@ function expectedChecksum(quantity: number, requests: number): number {
 // ---------------------------------------------------------------------------------------------
 // The servers, each started once per bench run and shared by ours and the peer.
 
-/** The nearest folder above this file holding a package.json: the repository, from tools/ or dist/tools/. */
-function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const up = dirname(dir);
-    if (up === dir) throw new Error(`no package.json above ${fileURLToPath(import.meta.url)}`);
-    dir = up;
-  }
-  return dir;
-}
-
 const PYTHON = '/usr/bin/python3';
 /** Both stay in the source tree (tsc copies no .py into dist). */
-const SERVER_SCRIPT = join(repoRoot(), 'spec', 'support', 'pymodbus_server.py');
-const PEER_SCRIPT = join(repoRoot(), 'tools', 'bench', 'field', 'modbus_peer.py');
+const SERVER_SCRIPT = join(REPO_ROOT, 'spec', 'support', 'pymodbus_server.py');
+const PEER_SCRIPT = join(REPO_ROOT, 'tools', 'bench', 'field', 'modbus_peer.py');
 
 let pymodbusReason: string | undefined | null = null;
 /** Why pymodbus (client and server) cannot be used here, or undefined. */
