@@ -1,38 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { Series } from '../../core/storacle/series/index.js';
 import { prng } from '../../tools/bench/prng.js';
+import { m4Reference, type Ref } from './m4-reference.js';
 
-interface Ref {
-  t: number;
-  v: number;
-}
-
-/** Brute-force M4 (every entry bucketed, picks deduplicated and sorted): the meaning m4 must keep. */
+/** The reference's picks as two columns. */
 function m4Ref(ref: readonly Ref[], from: number, to: number, pixels: number): { timestamps: number[]; values: number[] } {
-  const buckets = new Map<number, Ref[]>();
-  for (const e of ref) {
-    if (e.t < from || e.t >= to) continue;
-    const b = Math.min(pixels - 1, Math.floor(((e.t - from) * pixels) / (to - from)));
-    const list = buckets.get(b) ?? [];
-    list.push(e);
-    buckets.set(b, list);
-  }
-  const picked = new Set<Ref>();
-  for (const list of buckets.values()) {
-    picked.add(list[0]);
-    picked.add(list[list.length - 1]);
-    let min: Ref | undefined;
-    let max: Ref | undefined;
-    for (const e of list) {
-      if (Number.isNaN(e.v)) continue;
-      if (min === undefined || e.v < min.v) min = e;
-      if (max === undefined || e.v > max.v) max = e;
-    }
-    if (min !== undefined) picked.add(min);
-    if (max !== undefined) picked.add(max);
-  }
-  const sorted = [...picked].sort((a, b) => a.t - b.t);
-  return { timestamps: sorted.map((e) => e.t), values: sorted.map((e) => e.v) };
+  const picked = m4Reference(ref, from, to, pixels);
+  return { timestamps: picked.map((e) => e.t), values: picked.map((e) => e.v) };
 }
 
 /** Irregular timestamps; values with long NaN runs, repeated extremes, 0 and -0. */

@@ -1,11 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Series, SeriesAppendError } from '../../core/storacle/series/index.js';
 import { prng } from '../../tools/bench/prng.js';
-
-interface Ref {
-  t: number;
-  v: number;
-}
+import { m4Reference, type Ref } from './m4-reference.js';
 
 /** A 1 Hz random walk at 0.01 resolution, starting at t0. */
 function randomWalk(count: number, seed: number, t0 = 1_700_000_000_000): Ref[] {
@@ -29,31 +25,6 @@ function columns(refs: Ref[]): { timestamps: number[]; values: number[] } {
 
 function plain(c: { timestamps: Float64Array; values: Float64Array }): { timestamps: number[]; values: number[] } {
   return { timestamps: Array.from(c.timestamps), values: Array.from(c.values) };
-}
-
-/** Brute-force M4: bucket every reference entry, pick first/last/min/max by index, dedupe, sort. */
-function m4Ref(ref: Ref[], from: number, to: number, pixels: number): Ref[] {
-  const inSpan = filterRef(ref, from, to);
-  const buckets = new Map<number, Ref[]>();
-  for (const e of inSpan) {
-    const b = Math.min(pixels - 1, Math.floor(((e.t - from) * pixels) / (to - from)));
-    const list = buckets.get(b) ?? [];
-    list.push(e);
-    buckets.set(b, list);
-  }
-  const picked = new Set<Ref>();
-  for (const list of buckets.values()) {
-    picked.add(list[0]);
-    picked.add(list[list.length - 1]);
-    const finite = list.filter((e) => !Number.isNaN(e.v));
-    if (finite.length > 0) {
-      const min = Math.min(...finite.map((e) => e.v));
-      const max = Math.max(...finite.map((e) => e.v));
-      picked.add(finite.find((e) => e.v === min) as Ref);
-      picked.add(finite.find((e) => e.v === max) as Ref);
-    }
-  }
-  return [...picked].sort((a, b) => a.t - b.t);
 }
 
 function load(ref: Ref[], chunkSize: number): Series {
@@ -164,7 +135,7 @@ describe('Series m4', () => {
       const from = t0 - 10_000 + Math.floor(r() * (tEnd - t0));
       const to = from + 1 + Math.floor(r() * 3_200_000);
       const pixels = 1 + Math.floor(r() * (k % 2 === 0 ? 20 : 2000));
-      expect(plain(s.m4(from, to, pixels)), `[${from}, ${to}) ${pixels}`).toEqual(columns(m4Ref(ref, from, to, pixels)));
+      expect(plain(s.m4(from, to, pixels)), `[${from}, ${to}) ${pixels}`).toEqual(columns(m4Reference(ref, from, to, pixels)));
     }
   });
 
@@ -193,7 +164,7 @@ describe('Series m4', () => {
       { t: 11, v: Number.NaN },
     ];
     for (const e of nanRef) n.append(e.t, e.v);
-    expect(plain(n.m4(0, 20, 2))).toEqual(columns(m4Ref(nanRef, 0, 20, 2)));
+    expect(plain(n.m4(0, 20, 2))).toEqual(columns(m4Reference(nanRef, 0, 20, 2)));
     expect(plain(n.m4(0, 20, 2)).timestamps).toEqual([0, 2, 3, 4, 10, 11]);
     expect(() => n.m4(0, 20, 0)).toThrow(RangeError);
     expect(() => n.m4(0, 20, 1.5)).toThrow(RangeError);
