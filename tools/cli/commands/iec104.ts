@@ -11,8 +11,8 @@ import { ControllingStation } from '../../../core/protocols/iec104/controlling-s
 import { typeName } from '../../../core/protocols/iec104/type-info.js';
 import { createLogger } from '../../../core/log/logger.js';
 import { BREAKER_COMMAND_IOA, BREAKER_IOA, MEASURAND_FIRST_IOA, SETPOINT_IOA_OFFSET, SimulatedRtu, SINGLE_POINT_FIRST_IOA, type RtuEvent, type RtuSpike } from '../../simulate/rtu.js';
-import { messageOf } from '../bus-options.js';
-import { CliError, EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_USAGE } from '../cli-error.js';
+import { messageOf, unlessAborted } from '../bus-options.js';
+import { CliError, EXIT_FAILURE, EXIT_USAGE } from '../cli-error.js';
 import { printJson, printJsonLine, textTable } from '../output.js';
 
 const DEFAULT_PORT = 2404;
@@ -172,22 +172,10 @@ async function withStation<R>(options: StationOptions, body: (station: Controlli
   }
 }
 
-/** Settles with the promise; Ctrl-C rejects with "interrupted", a closed connection with its reason. */
+/** Settles with the promise; Ctrl-C rejects with "interrupted", a failure (a closed connection...) with its reason. */
 function guarded<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(new CliError('interrupted', EXIT_INTERRUPTED));
-    if (signal.aborted) return onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error instanceof CliError ? error : new CliError(messageOf(error), EXIT_FAILURE));
-      },
-    );
+  return unlessAborted(promise, signal).catch((error: unknown) => {
+    throw error instanceof CliError ? error : new CliError(messageOf(error), EXIT_FAILURE);
   });
 }
 
