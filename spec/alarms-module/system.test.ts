@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AddChild, ChildCommandReply, GetAlarms, LinkEvent, StorageStatus, type Alarm, type LinkState } from '../../schemas/generated/messages.js';
 import { killAll } from '../support/processes.js';
 import { removeTempDirs, writeConfig } from '../actor/helpers.js';
-import { child, newDomain, startAgent, tempDir, until, type Agent } from '../supervisor/helpers.js';
+import { child, newDomain, QUICK_RESTARTS, startAgent, tempDir, until, type Agent } from '../supervisor/helpers.js';
 import { AlarmsListener, ALARMS_MODULE, ask, untilSubscribed } from './helpers.js';
 
 const HOST = hostname();
@@ -35,10 +35,7 @@ beforeAll(async () => {
   );
   const generatorConfig = writeConfig(dir, { stateDir: join(dir, 'state', 'victim'), settings: { intervalMs: 60_000 } }, 'victim.config.json');
   agent = await startAgent(domain, dir, {
-    strategy: 'one_for_one',
-    intensity: 100,
-    periodMs: 60_000,
-    backoff: { minMs: 50, maxMs: 200, randomFactor: 0, resetAfterMs: 10_000 },
+    ...QUICK_RESTARTS,
     children: [
       { name: 'alarms', module: ALARMS_MODULE, config: alarmsConfig },
       { name: 'victim', module: 'examples/generator', config: generatorConfig },

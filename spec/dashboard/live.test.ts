@@ -13,7 +13,7 @@ import type { HostView, LiveMessage, TreeNodeView } from '../../actors/dashboard
 import { SupervisorEvent } from '../../schemas/generated/messages.js';
 import { removeTempDirs, until, writeConfig } from '../actor/helpers.js';
 import { killAll } from '../support/processes.js';
-import { newDomain, startAgent, tempDir, type Agent } from '../supervisor/helpers.js';
+import { newDomain, QUICK_RESTARTS, startAgent, tempDir, type Agent } from '../supervisor/helpers.js';
 import { dashboardConfig, dashboardUrl, DashboardClient, DASHBOARD_MODULE, USERS, writeTestUsers, type LiveClient } from './backend-helpers.js';
 
 let agent: Agent;
@@ -48,10 +48,7 @@ beforeAll(async () => {
   await writeTestUsers(usersFile);
   const victimConfig = writeConfig(dir, { stateDir: join(dir, 'state', 'victim'), settings: { intervalMs: 60_000 } }, 'victim.config.json');
   agent = await startAgent(domain, dir, {
-    strategy: 'one_for_one',
-    intensity: 100,
-    periodMs: 60_000,
-    backoff: { minMs: 50, maxMs: 200, randomFactor: 0, resetAfterMs: 10_000 },
+    ...QUICK_RESTARTS,
     children: [
       { name: 'victim', module: 'examples/generator', config: victimConfig },
       { name: 'dashboard', module: DASHBOARD_MODULE, config: configPath },

@@ -18,7 +18,7 @@ import { removeTempDirs, writeConfig } from '../actor/helpers.js';
 import { ALARMS_MODULE, ask } from '../alarms-module/helpers.js';
 import { launchChromium, newDashboardPage, screenshot } from '../support/browser.js';
 import { distPath, killAll } from '../support/processes.js';
-import { newDomain, startAgent, tempDir, until, type Agent } from '../supervisor/helpers.js';
+import { newDomain, QUICK_RESTARTS, startAgent, tempDir, until, type Agent } from '../supervisor/helpers.js';
 import { eventually, raiseUntilShown } from './backend-helpers.js';
 
 const DASHBOARD_MODULE = distPath('actors/dashboard/module.js');
@@ -57,10 +57,7 @@ beforeAll(async () => {
   const victimConfig = writeConfig(dir, { stateDir: join(dir, 'state', 'victim'), settings: { intervalMs: 60_000 } }, 'victim.config.json');
   [agent, browser] = await Promise.all([
     startAgent(domain, dir, {
-      strategy: 'one_for_one',
-      intensity: 100,
-      periodMs: 60_000,
-      backoff: { minMs: 50, maxMs: 200, randomFactor: 0, resetAfterMs: 10_000 },
+      ...QUICK_RESTARTS,
       children: [
         { name: 'alarms', module: ALARMS_MODULE, config: alarmsConfig },
         { name: 'victim', module: 'examples/generator', config: victimConfig },

@@ -75,6 +75,17 @@ export class Agent {
 }
 
 /** Writes the tree file (logs in dir/logs), runs `gridlink up` on it and waits until it reports up and answers on role supervisor. */
+/**
+ * A root supervisor that restarts at once and often: for tests that kill a module and wait for its
+ * successor (backoff 50..200 ms, up to 100 restarts a minute). Spread it into the root of startAgent.
+ */
+export const QUICK_RESTARTS = {
+  strategy: 'one_for_one',
+  intensity: 100,
+  periodMs: 60_000,
+  backoff: { minMs: 50, maxMs: 200, randomFactor: 0, resetAfterMs: 10_000 },
+} as const;
+
 export async function startAgent(domain: Domain, dir: string, root: Record<string, unknown>, extra: Record<string, unknown> = {}): Promise<Agent> {
   const treeFile = writeConfig(dir, { root, logs: { dir: join(dir, 'logs'), maxBytes: 65_536, keep: 2 }, ...extra }, 'tree.json');
   const peer = await TestPeer.start(domain, 'spec-supervisor');
